@@ -1,0 +1,309 @@
+"""The interchange JSON of DESIGN.md §6 (format "selfeval/1").
+
+``evaluation_to_dict`` writes a form with every computed number taken from its
+scoring result; ``read_form_dict`` turns one form of such a file back into
+plain, validated values for ``services.evaluation_import``. Money and scores
+are strings so that no float ever touches them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from indicators.scoring import BudgetLineKind, FormResult, Tier
+from projects.models import Evaluation
+
+FORMAT = "selfeval/1"
+TWO_PLACES = Decimal("0.01")
+MAX_MONEY = Decimal("999999999.999999")
+MAX_SCORE = Decimal("99999.99")
+
+
+class InterchangeError(ValueError):
+    """A form in an interchange file that cannot be read; the message is Chinese."""
+
+
+def money_str(value: Decimal | None) -> str | None:
+    """Money as a plain decimal string without trailing zeros ("10", "23.380701")."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text
+
+
+def score_str(value: Decimal | None) -> str | None:
+    """Scores and weights with two decimals ("10.00", "9.93")."""
+    if value is None:
+        return None
+    return format(value.quantize(TWO_PLACES), "f")
+
+
+def evaluation_to_dict(evaluation: Evaluation, result: FormResult) -> dict[str, Any]:
+    """One form as the interchange JSON, read from its (prefetched) rows and result."""
+    project = evaluation.project
+    lines = {line.kind: line for line in evaluation.budget_lines.all()}
+    indicator_rows = list(evaluation.indicators.all())
+    return {
+        "year": evaluation.year,
+        "project_name": project.name,
+        "department": project.department.name,
+        "implementing_unit": project.implementing_unit.name if project.implementing_unit else "",
+        "project_lead": evaluation.project_lead,
+        "contact_phone": evaluation.contact_phone,
+        "status": evaluation.status,
+        "legacy": evaluation.legacy,
+        "goal_expected": evaluation.goal_expected,
+        "goal_actual": evaluation.goal_actual,
+        "budget_lines": [
+            {
+                "kind": kind.value,
+                "initial_budget": money_str(getattr(lines.get(kind.value), "initial_budget", None)),
+                "annual_budget": money_str(getattr(lines.get(kind.value), "annual_budget", None)),
+                "executed": money_str(getattr(lines.get(kind.value), "executed", None)),
+            }
+            for kind in BudgetLineKind
+        ],
+        "amount_unit_converted": evaluation.amount_unit_converted,
+        "amount_unit_note": evaluation.amount_unit_note,
+        "budget": {
+            "execution_rate": score_str(result.execution_rate),
+            "weight": score_str(result.budget_weight),
+            "score": score_str(result.budget_score),
+            "recorded_score": score_str(evaluation.recorded_budget_score),
+            "recorded_execution_rate": evaluation.recorded_execution_rate,
+        },
+        "level1_totals": [
+            {"level1": t.level1, "weight": score_str(t.weight), "score": score_str(t.score)}
+            for t in result.level1_totals
+        ],
+        "total_weight": score_str(result.total_weight),
+        "total_score": score_str(result.total_score),
+        "grade": result.grade,
+        "recorded_total_weight": score_str(evaluation.recorded_total_weight),
+        "recorded_total_score": score_str(evaluation.recorded_total_score),
+        "indicators": [
+            {
+                "level1": row.level2.level1.name,
+                "level2": row.level2.name,
+                "name": row.name,
+                "target": row.target,
+                "actual": row.actual,
+                "weight": score_str(row.weight),
+                "score": score_str(row.score),
+                "tier": row.tier,
+                "override_reason": row.override_reason,
+                "deviation_reason": row.deviation_reason,
+                "review_score": score_str(row.review_score),
+                "review_comment": row.review_comment,
+                "quantitative": indicator.quantitative,
+                "suggested_score": score_str(indicator.suggested_score),
+                "counted_score": score_str(indicator.counted_score),
+            }
+            for row, indicator in zip(indicator_rows, result.indicators, strict=True)
+        ],
+        "findings": [finding.as_dict() for finding in result.findings],
+    }
+
+
+# --- reading -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetLineData:
+    kind: str
+    initial_budget: Decimal | None
+    annual_budget: Decimal | None
+    executed: Decimal | None
+
+
+@dataclass(frozen=True)
+class IndicatorData:
+    level1: str
+    level2: str
+    name: str
+    target: str = ""
+    actual: str = ""
+    weight: Decimal | None = None
+    score: Decimal | None = None
+    tier: str = ""
+    override_reason: str = ""
+    deviation_reason: str = ""
+    review_score: Decimal | None = None
+    review_comment: str = ""
+
+
+@dataclass(frozen=True)
+class FormData:
+    """One form read from an interchange file: validated plain values, nothing computed."""
+
+    year: int
+    project_name: str
+    department: str
+    implementing_unit: str
+    status: str
+    project_lead: str = ""
+    contact_phone: str = ""
+    goal_expected: str = ""
+    goal_actual: str = ""
+    legacy: bool = False
+    budget_weight: Decimal = Decimal("10")
+    recorded_budget_score: Decimal | None = None
+    recorded_execution_rate: str = ""
+    recorded_total_weight: Decimal | None = None
+    recorded_total_score: Decimal | None = None
+    amount_unit_converted: bool = False
+    amount_unit_note: str = ""
+    budget_lines: tuple[BudgetLineData, ...] = ()
+    indicators: tuple[IndicatorData, ...] = field(default_factory=tuple)
+
+
+def _text(data: dict[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    value = data.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InterchangeError(f"{where}：字段 {key} 应为文本")
+    value = value.strip()
+    if required and not value:
+        raise InterchangeError(f"{where}：缺少必填字段 {key}")
+    return value
+
+
+def _decimal(
+    data: dict[str, Any], key: str, where: str, *, maximum: Decimal, places: int
+) -> Decimal | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        # floats are refused on purpose: money and scores travel as strings.
+        raise InterchangeError(f"{where}：字段 {key} 应为数字字符串（如 \"10.00\"），而不是 {value!r}")
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」不是有效数字") from None
+    if not number.is_finite():
+        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」不是有效数字")
+    if number < 0:
+        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」不能为负数")
+    if number > maximum:
+        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」超出允许范围")
+    if number.as_tuple().exponent < -places:  # type: ignore[operator]
+        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」最多保留 {places} 位小数")
+    return number
+
+
+def _money(data: dict[str, Any], key: str, where: str) -> Decimal | None:
+    return _decimal(data, key, where, maximum=MAX_MONEY, places=6)
+
+
+def _score(data: dict[str, Any], key: str, where: str) -> Decimal | None:
+    return _decimal(data, key, where, maximum=MAX_SCORE, places=2)
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InterchangeError(f"{where}：应为对象")
+    return value
+
+
+def read_form_dict(raw: Any, where: str = "表单") -> FormData:
+    """Validate one form of an interchange file; raise InterchangeError naming the spot."""
+    data = _mapping(raw, where)
+    year = data.get("year")
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year.strip())
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        raise InterchangeError(f"{where}：年度「{data.get('year')}」无效，应为 2000–2100 之间的整数")
+    project_name = _text(data, "project_name", where, required=True)
+    where = f"{where}「{project_name}」"
+    status = _text(data, "status", where) or Evaluation.Status.DRAFT
+    if status not in Evaluation.Status.values:
+        raise InterchangeError(f"{where}：状态「{status}」无效，应为 {'/'.join(Evaluation.Status.values)}")
+
+    budget = _mapping(data.get("budget") or {}, f"{where}的 budget")
+    raw_lines = data.get("budget_lines") or []
+    if not isinstance(raw_lines, list):
+        raise InterchangeError(f"{where}：budget_lines 应为列表")
+    lines: dict[str, BudgetLineData] = {}
+    for number, raw_line in enumerate(raw_lines, start=1):
+        line_where = f"{where}项目资金第{number}行"
+        line = _mapping(raw_line, line_where)
+        kind = _text(line, "kind", line_where, required=True)
+        if kind not in {k.value for k in BudgetLineKind}:
+            raise InterchangeError(f"{line_where}：资金类别「{kind}」无效")
+        if kind in lines:
+            raise InterchangeError(f"{line_where}：资金类别「{kind}」重复")
+        lines[kind] = BudgetLineData(
+            kind=kind,
+            initial_budget=_money(line, "initial_budget", line_where),
+            annual_budget=_money(line, "annual_budget", line_where),
+            executed=_money(line, "executed", line_where),
+        )
+
+    raw_indicators = data.get("indicators") or []
+    if not isinstance(raw_indicators, list):
+        raise InterchangeError(f"{where}：indicators 应为列表")
+    indicators = []
+    for number, raw_row in enumerate(raw_indicators, start=1):
+        row_where = f"{where}绩效指标第{number}行"
+        row = _mapping(raw_row, row_where)
+        tier = _text(row, "tier", row_where)
+        if tier and tier not in [t.value for t in Tier]:
+            raise InterchangeError(f"{row_where}：定性档次「{tier}」无效")
+        review_score = _score(row, "review_score", row_where)
+        review_comment = _text(row, "review_comment", row_where)
+        if review_score is not None and not review_comment:
+            raise InterchangeError(f"{row_where}：有审核得分时必须填写审核意见")
+        indicators.append(
+            IndicatorData(
+                level1=_text(row, "level1", row_where, required=True),
+                level2=_text(row, "level2", row_where, required=True),
+                name=_text(row, "name", row_where),
+                target=_text(row, "target", row_where),
+                actual=_text(row, "actual", row_where),
+                weight=_score(row, "weight", row_where),
+                score=_score(row, "score", row_where),
+                tier=tier,
+                override_reason=_text(row, "override_reason", row_where),
+                deviation_reason=_text(row, "deviation_reason", row_where),
+                review_score=review_score,
+                review_comment=review_comment,
+            )
+        )
+
+    budget_weight = _score(budget, "weight", where)
+    return FormData(
+        year=year,
+        project_name=project_name,
+        department=_text(data, "department", where, required=True),
+        implementing_unit=_text(data, "implementing_unit", where),
+        status=status,
+        project_lead=_text(data, "project_lead", where),
+        contact_phone=_text(data, "contact_phone", where),
+        goal_expected=_text(data, "goal_expected", where),
+        goal_actual=_text(data, "goal_actual", where),
+        legacy=bool(data.get("legacy", False)),
+        budget_weight=Decimal("10") if budget_weight is None else budget_weight,
+        recorded_budget_score=_score(budget, "recorded_score", where),
+        recorded_execution_rate=_text(budget, "recorded_execution_rate", where),
+        recorded_total_weight=_score(data, "recorded_total_weight", where),
+        recorded_total_score=_score(data, "recorded_total_score", where),
+        amount_unit_converted=bool(data.get("amount_unit_converted", False)),
+        amount_unit_note=_text(data, "amount_unit_note", where),
+        budget_lines=tuple(lines.values()),
+        indicators=tuple(indicators),
+    )
+
+
+def read_document(raw: Any) -> list[FormData]:
+    """Read a whole interchange document ({"format": "selfeval/1", "forms": [...]})."""
+    document = _mapping(raw, "文件")
+    if document.get("format") != FORMAT:
+        raise InterchangeError(f"文件格式标识应为「{FORMAT}」，实际为「{document.get('format')}」")
+    forms = document.get("forms")
+    if not isinstance(forms, list):
+        raise InterchangeError("文件缺少 forms 列表")
+    return [read_form_dict(form, f"第{number}张表") for number, form in enumerate(forms, start=1)]

@@ -1,0 +1,282 @@
+"""Departments, projects and the yearly self-evaluation form with its rows.
+
+Only stored facts live here: what a person typed (or what a paper form said).
+Every computed number (执行率, 得分, 总分, 等级) comes from
+``indicators.scoring`` through ``projects.selectors.evaluation_result``.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from indicators.models import Level2
+from indicators.scoring import BUDGET_LINE_LABELS, TIER_LABELS, BudgetLineKind, Tier
+
+MONEY = {"max_digits": 15, "decimal_places": 6}  # 万元, up to 6 decimals (seed: 23.380701)
+SCORE = {"max_digits": 7, "decimal_places": 2}
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class Department(models.Model):
+    """A 主管部门 (no parent) or an 实施单位 under one."""
+
+    name = models.CharField("名称", max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name="主管部门",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "部门/单位"
+        verbose_name_plural = "部门/单位"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="department_unique_top_name"
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="department_unique_unit_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name if self.parent_id is None else f"{self.parent} / {self.name}"
+
+
+class Project(models.Model):
+    name = models.CharField("项目名称", max_length=200)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="projects", verbose_name="主管部门"
+    )
+    implementing_unit = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="implemented_projects",
+        verbose_name="实施单位",
+    )
+
+    class Meta:
+        ordering = ["department__name", "name"]
+        verbose_name = "项目"
+        verbose_name_plural = "项目"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "name"], name="project_unique_name_per_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Evaluation(models.Model):
+    """One 项目支出绩效自评表: a project in a year."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交"
+        RETURNED = "returned", "已退回"
+        APPROVED = "approved", "已通过"
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="evaluations", verbose_name="项目"
+    )
+    year = models.PositiveSmallIntegerField(
+        "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    status = models.CharField("状态", max_length=16, choices=Status, default=Status.DRAFT)
+    project_lead = models.CharField("项目负责人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=50, blank=True)
+    goal_expected = models.TextField("年度总体目标·预期目标", blank=True)
+    goal_actual = models.TextField("年度总体目标·实际完成情况", blank=True)
+    budget_weight = models.DecimalField(
+        "预算执行率分值", **SCORE, default=Decimal("10"), validators=NON_NEGATIVE
+    )
+
+    # What a paper form said (imported or demo forms), kept beside what we compute.
+    legacy = models.BooleanField("历史表单（导入/演示）", default=False)
+    recorded_budget_score = models.DecimalField(
+        "原表预算执行得分", **SCORE, null=True, blank=True
+    )
+    recorded_execution_rate = models.CharField("原表执行率", max_length=30, blank=True)
+    recorded_total_weight = models.DecimalField("原表总分值", **SCORE, null=True, blank=True)
+    recorded_total_score = models.DecimalField("原表总分", **SCORE, null=True, blank=True)
+    amount_unit_converted = models.BooleanField("金额已由元换算为万元", default=False)
+    amount_unit_note = models.TextField("金额换算说明", blank=True)
+
+    # Optimistic locking: a save names the version it was loaded at (PITFALLS: Django).
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
+
+    class Meta:
+        ordering = ["-year", "project__name"]
+        verbose_name = "绩效自评表"
+        verbose_name_plural = "绩效自评表"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="evaluation_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="evaluation_year_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_weight__gte=0), name="evaluation_budget_weight_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "returned", "approved"]),
+                name="evaluation_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "status"], name="evaluation_year_status")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度 {self.project}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluation_detail", args=[self.pk])
+
+
+class BudgetLine(models.Model):
+    """One row of the 项目资金（万元） block; amounts in 万元."""
+
+    Kind = models.TextChoices("Kind", [(k.value, BUDGET_LINE_LABELS[k]) for k in BudgetLineKind])
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="budget_lines", verbose_name="自评表"
+    )
+    kind = models.CharField("资金类别", max_length=16, choices=Kind)
+    initial_budget = models.DecimalField(
+        "年初预算数", **MONEY, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    annual_budget = models.DecimalField(
+        "全年预算数", **MONEY, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    executed = models.DecimalField(
+        "全年执行数", **MONEY, null=True, blank=True, validators=NON_NEGATIVE
+    )
+
+    class Meta:
+        verbose_name = "项目资金"
+        verbose_name_plural = "项目资金"
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "kind"], name="budget_line_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in BudgetLineKind]),
+                name="budget_line_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (Q(initial_budget__isnull=True) | Q(initial_budget__gte=0))
+                    & (Q(annual_budget__isnull=True) | Q(annual_budget__gte=0))
+                    & (Q(executed__isnull=True) | Q(executed__gte=0))
+                ),
+                name="budget_line_amounts_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} · {self.get_kind_display()}"
+
+
+class Indicator(models.Model):
+    """A 三级 indicator row of the 绩效指标 table."""
+
+    Tier = models.TextChoices("Tier", [(t.value, TIER_LABELS[t]) for t in Tier])
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="indicators", verbose_name="自评表"
+    )
+    level2 = models.ForeignKey(
+        Level2, on_delete=models.PROTECT, related_name="indicators", verbose_name="二级指标"
+    )
+    position = models.PositiveIntegerField("排序", default=0)
+    name = models.CharField("三级指标", max_length=500, blank=True)
+    target = models.CharField("年度指标值", max_length=1000, blank=True)
+    actual = models.CharField("实际完成值", max_length=1000, blank=True)
+    # The parsed form of 年度指标值/实际完成值, refreshed by the service on every save.
+    target_comparator = models.CharField("指标值比较符", max_length=4, blank=True)
+    target_number = models.DecimalField(
+        "指标值数值", max_digits=24, decimal_places=8, null=True, blank=True
+    )
+    target_unit = models.CharField("指标值单位", max_length=20, blank=True)
+    actual_number = models.DecimalField(
+        "完成值数值", max_digits=24, decimal_places=8, null=True, blank=True
+    )
+    actual_unit = models.CharField("完成值单位", max_length=20, blank=True)
+    weight = models.DecimalField("分值", **SCORE, null=True, blank=True, validators=NON_NEGATIVE)
+    score = models.DecimalField("得分", **SCORE, null=True, blank=True, validators=NON_NEGATIVE)
+    tier = models.CharField("定性档次", max_length=16, choices=Tier, blank=True)
+    override_reason = models.TextField("调整得分理由", blank=True)
+    deviation_reason = models.TextField("偏差原因分析及改进措施", blank=True)
+    review_score = models.DecimalField(
+        "审核得分", **SCORE, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    review_comment = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        ordering = ["evaluation", "position", "pk"]
+        verbose_name = "三级指标"
+        verbose_name_plural = "三级指标"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (Q(weight__isnull=True) | Q(weight__gte=0))
+                    & (Q(score__isnull=True) | Q(score__gte=0))
+                    & (Q(review_score__isnull=True) | Q(review_score__gte=0))
+                ),
+                name="indicator_scores_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(tier__in=["", *[t.value for t in Tier]]), name="indicator_tier_valid"
+            ),
+            # DESIGN.md §3: a 审核得分 is always accompanied by 审核意见.
+            models.CheckConstraint(
+                condition=Q(review_score__isnull=True) | ~Q(review_comment=""),
+                name="indicator_review_score_has_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"（未命名指标 #{self.pk}）"
+
+
+class DepartmentAssignment(models.Model):
+    """Which departments a filler works for, or a reviewer reviews.
+
+    An assignment to a 主管部门 covers the projects of all its 实施单位.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="department_assignments",
+        verbose_name="用户",
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="assignments", verbose_name="部门/单位"
+    )
+
+    class Meta:
+        verbose_name = "部门分配"
+        verbose_name_plural = "部门分配"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department"], name="assignment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.department}"

@@ -1,0 +1,9 @@
+"""The three roles of DESIGN.md §1, kept as Django groups."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    FILLER = "填报人"
+    REVIEWER = "审核人"
+    ADMIN = "管理员"
