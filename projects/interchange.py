@@ -179,7 +179,9 @@ def _decimal(
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
         # floats are refused on purpose: money and scores travel as strings.
-        raise InterchangeError(f"{where}：字段 {key} 应为数字字符串（如 \"10.00\"），而不是 {value!r}")
+        raise InterchangeError(
+            f'{where}：字段 {key} 应为数字字符串（如 "10.00"），而不是 {value!r}'
+        )
     try:
         number = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
@@ -216,12 +218,16 @@ def read_form_dict(raw: Any, where: str = "表单") -> FormData:
     if isinstance(year, str) and year.strip().isdigit():
         year = int(year.strip())
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        raise InterchangeError(f"{where}：年度「{data.get('year')}」无效，应为 2000–2100 之间的整数")
+        raise InterchangeError(
+            f"{where}：年度「{data.get('year')}」无效，应为 2000–2100 之间的整数"
+        )
     project_name = _text(data, "project_name", where, required=True)
     where = f"{where}「{project_name}」"
     status = _text(data, "status", where) or Evaluation.Status.DRAFT
     if status not in Evaluation.Status.values:
-        raise InterchangeError(f"{where}：状态「{status}」无效，应为 {'/'.join(Evaluation.Status.values)}")
+        raise InterchangeError(
+            f"{where}：状态「{status}」无效，应为 {'/'.join(Evaluation.Status.values)}"
+        )
 
     budget = _mapping(data.get("budget") or {}, f"{where}的 budget")
     raw_lines = data.get("budget_lines") or []

@@ -103,9 +103,7 @@ class Evaluation(models.Model):
 
     # What a paper form said (imported or demo forms), kept beside what we compute.
     legacy = models.BooleanField("历史表单（导入/演示）", default=False)
-    recorded_budget_score = models.DecimalField(
-        "原表预算执行得分", **SCORE, null=True, blank=True
-    )
+    recorded_budget_score = models.DecimalField("原表预算执行得分", **SCORE, null=True, blank=True)
     recorded_execution_rate = models.CharField("原表执行率", max_length=30, blank=True)
     recorded_total_weight = models.DecimalField("原表总分值", **SCORE, null=True, blank=True)
     recorded_total_score = models.DecimalField("原表总分", **SCORE, null=True, blank=True)
@@ -154,7 +152,9 @@ class Evaluation(models.Model):
 class BudgetLine(models.Model):
     """One row of the 项目资金（万元） block; amounts in 万元."""
 
-    Kind = models.TextChoices("Kind", [(k.value, BUDGET_LINE_LABELS[k]) for k in BudgetLineKind])
+    Kind = models.TextChoices(
+        "Kind", [(k.name, (k.value, BUDGET_LINE_LABELS[k])) for k in BudgetLineKind]
+    )
 
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="budget_lines", verbose_name="自评表"
@@ -196,7 +196,7 @@ class BudgetLine(models.Model):
 class Indicator(models.Model):
     """A 三级 indicator row of the 绩效指标 table."""
 
-    Tier = models.TextChoices("Tier", [(t.value, TIER_LABELS[t]) for t in Tier])
+    Tier = models.TextChoices("Tier", [(t.name, (t.value, TIER_LABELS[t])) for t in Tier])
 
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="indicators", verbose_name="自评表"

@@ -7,14 +7,16 @@ Every list, page, export and download loads forms through
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 
-from indicators.models import Level1
+from indicators.models import Level1, Level2
 from indicators.scoring import (
     DEFAULT_RULES,
     BudgetLineInput,
@@ -26,7 +28,7 @@ from indicators.scoring import (
     Tier,
     score_form,
 )
-from projects.models import Department, Evaluation, Indicator
+from projects.models import Department, Evaluation, Indicator, Project
 from projects.roles import Role
 
 
@@ -105,7 +107,9 @@ def scoring_rules() -> ScoringRules:
             "name", "default_weight"
         )
     )
-    rules = replace(DEFAULT_RULES, default_level1_weights=level1_weights or DEFAULT_RULES.default_level1_weights)
+    rules = replace(
+        DEFAULT_RULES, default_level1_weights=level1_weights or DEFAULT_RULES.default_level1_weights
+    )
     overrides = getattr(settings, "SELFEVAL_SCORING", None) or {}
     return replace(rules, **overrides) if overrides else rules
 
@@ -168,3 +172,140 @@ def evaluation_results(
     rules = rules or scoring_rules()
     return [(evaluation, evaluation_result(evaluation, rules)) for evaluation in evaluations]
 
+
+# --- the list of forms, projects, the indicator library -----------------------
+
+LIST_PAGE_SIZE = 20
+LIBRARY_LIMIT = 30
+
+
+def projects_for_user(user: User | AnonymousUser) -> QuerySet[Project]:
+    """The projects whose forms the user may see (the same rule as ``evaluations_for_user``)."""
+    base = Project.objects.select_related("department", "implementing_unit")
+    if not user.is_authenticated or not user_roles(user):
+        return base.none()
+    if is_admin(user):
+        return base
+    assigned = Department.objects.filter(assignments__user=user).values("pk")
+    return base.filter(
+        Q(department__in=assigned)
+        | Q(implementing_unit__in=assigned)
+        | Q(implementing_unit__parent__in=assigned)
+    )
+
+
+@dataclass(frozen=True)
+class EvaluationFilters:
+    """What the list of forms is narrowed to. Grade and errors are computed, not stored."""
+
+    year: int | None = None
+    department: int | None = None
+    status: str = ""
+    grade: str = ""
+    has_errors: bool | None = None  # True: only forms with errors; False: only without
+    query: str = ""  # part of the project name
+
+    @property
+    def needs_scoring(self) -> bool:
+        return bool(self.grade) or self.has_errors is not None
+
+
+def filter_evaluations(
+    queryset: QuerySet[Evaluation], filters: EvaluationFilters
+) -> QuerySet[Evaluation]:
+    """The filters the database can apply (everything but grade and errors)."""
+    if filters.year is not None:
+        queryset = queryset.filter(year=filters.year)
+    if filters.department is not None:
+        queryset = queryset.filter(
+            Q(project__department_id=filters.department)
+            | Q(project__implementing_unit_id=filters.department)
+        )
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.query:
+        queryset = queryset.filter(project__name__icontains=filters.query)
+    return queryset
+
+
+def _matches_result(result: FormResult, filters: EvaluationFilters) -> bool:
+    if filters.grade and result.grade != filters.grade:
+        return False
+    return filters.has_errors is None or bool(result.errors) == filters.has_errors
+
+
+def evaluation_list_page(
+    user: User | AnonymousUser,
+    filters: EvaluationFilters,
+    page_number: str | int | None = 1,
+    per_page: int = LIST_PAGE_SIZE,
+) -> Page:
+    """One page of the user's forms; ``object_list`` holds (evaluation, result) pairs.
+
+    Without a grade or error filter only the page's forms are scored. With one,
+    every form that passes the database filters is scored (the totals are not
+    stored: they follow the scoring rules in force). Either way the number of
+    queries does not depend on the number of forms.
+    """
+    queryset = with_rows(filter_evaluations(evaluations_for_user(user), filters))
+    rules = scoring_rules()
+    if filters.needs_scoring:
+        scored = [
+            (evaluation, result)
+            for evaluation, result in evaluation_results(queryset, rules)
+            if _matches_result(result, filters)
+        ]
+        return Paginator(scored, per_page).get_page(page_number)
+    page = Paginator(queryset, per_page).get_page(page_number)
+    page.object_list = evaluation_results(page.object_list, rules)
+    return page
+
+
+def evaluation_years(user: User | AnonymousUser) -> list[int]:
+    """The years the user has forms for, newest first (for the year filter)."""
+    return list(
+        evaluations_for_user(user).order_by("-year").values_list("year", flat=True).distinct()
+    )
+
+
+def indicator_library(query: str = "", level2_id: int | None = None) -> list[str]:
+    """三级 names already used anywhere in the system, most used first.
+
+    Names used under ``level2_id`` come before the others.
+    """
+    names = Indicator.objects.exclude(name="")
+    if query:
+        names = names.filter(name__icontains=query)
+    rows = names.values("name").annotate(
+        uses=Count("pk"),
+        same_level2=Count("pk", filter=Q(level2_id=level2_id)) if level2_id else Value(0),
+    )
+    return [row["name"] for row in rows.order_by("-same_level2", "-uses", "name")[:LIBRARY_LIMIT]]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The 一级/二级 tree in force, loaded once per request (one query)."""
+
+    level2s: tuple[Level2, ...]  # in display order, each with its level1 loaded
+
+    @cached_property
+    def by_id(self) -> dict[int, Level2]:
+        return {level2.pk: level2 for level2 in self.level2s}
+
+    @cached_property
+    def order(self) -> dict[int, int]:
+        return {level2.pk: index for index, level2 in enumerate(self.level2s)}
+
+    def choices(self) -> list[tuple[int, str]]:
+        return [(level2.pk, f"{level2.level1.name}/{level2.name}") for level2 in self.level2s]
+
+
+def load_taxonomy() -> Taxonomy:
+    return Taxonomy(
+        tuple(
+            Level2.objects.select_related("level1").order_by(
+                "level1__position", "level1__name", "position", "name"
+            )
+        )
+    )

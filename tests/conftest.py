@@ -47,3 +47,9 @@ def evaluation_a(dept_a):
 @pytest.fixture
 def evaluation_b(dept_b):
     return make_evaluation(make_project(dept_b, "档案整理及数字化服务"), indicators=3)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is slow on purpose; tests that log in many times don't need that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

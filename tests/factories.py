@@ -80,7 +80,9 @@ def make_evaluation(
     return evaluation
 
 
-def add_indicator(evaluation: Evaluation, *, level2_obj: Level2 | None = None, **fields) -> Indicator:
+def add_indicator(
+    evaluation: Evaluation, *, level2_obj: Level2 | None = None, **fields
+) -> Indicator:
     fields.setdefault("position", evaluation.indicators.count() + 1)
     indicator = Indicator(
         evaluation=evaluation,

@@ -71,7 +71,9 @@ def test_department_names_unique_where_they_must_be(dept_a):
 
 
 def test_parsed_values_are_stored_beside_what_was_typed(evaluation_a):
-    row = add_indicator(evaluation_a, name="为区政府节约的资金额", target="1亿元以上", actual="2.5亿元")
+    row = add_indicator(
+        evaluation_a, name="为区政府节约的资金额", target="1亿元以上", actual="2.5亿元"
+    )
     row.refresh_from_db()
     assert row.target == "1亿元以上"
     assert row.target_number == Decimal("100000000")
@@ -93,3 +95,10 @@ def test_taxonomy_2020_is_seeded(db):
         Decimal("30"),
         Decimal("10"),
     ]
+
+
+@pytest.mark.parametrize("target", ["99999999999999999万亿", "0.123456789%"])
+def test_absurd_parsed_values_still_save(evaluation_a, target):
+    row = add_indicator(evaluation_a, name="异常值", target=target, actual="1")
+    row.refresh_from_db()
+    assert row.target == target

@@ -1,0 +1,397 @@
+"""The checks of DESIGN.md §4: findings with a stable code, a severity and a Chinese message.
+
+``score_form`` computes the numbers and then calls ``attach_findings``; the checks only
+read the computed ``FormResult``, so what they report is exactly what pages and exports
+show. Errors block submission; warnings are shown and exported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from decimal import Decimal
+from enum import StrEnum
+
+from indicators.parsing import looks_numeric
+from indicators.scoring import (
+    BUDGET_LINE_LABELS,
+    CENT,
+    HUNDRED,
+    TIER_LABELS,
+    ZERO,
+    BudgetLineInput,
+    BudgetLineKind,
+    Finding,
+    FormInput,
+    FormResult,
+    IndicatorResult,
+    ScoreSource,
+    ScoringRules,
+    Severity,
+    budget_total_line,
+    level1_key,
+)
+
+
+class Code(StrEnum):
+    WEIGHTS_NOT_100 = "weights_not_100"
+    SCORE_EXCEEDS_WEIGHT = "score_exceeds_weight"
+    MISSING_DEVIATION_REASON = "missing_deviation_reason"
+    QUALITATIVE_SCORE_OUT_OF_BAND = "qualitative_score_out_of_band"
+    SCORE_DIFFERS_FROM_RULE = "score_differs_from_rule"
+    BUDGET_MISSING = "budget_missing"
+    BUDGET_ROWS_INCONSISTENT = "budget_rows_inconsistent"
+    EXECUTED_EXCEEDS_BUDGET = "executed_exceeds_budget"
+    OVERACHIEVEMENT_UNEXPLAINED = "overachievement_unexplained"
+    NONSTANDARD_L1_WEIGHTS = "nonstandard_l1_weights"
+    VALUE_UNPARSED = "value_unparsed"
+    AMOUNT_UNIT_CONVERTED = "amount_unit_converted"
+    RECORDED_BUDGET_SCORE_MISMATCH = "recorded_budget_score_mismatch"
+    RECORDED_TOTAL_MISMATCH = "recorded_total_mismatch"
+
+
+# The severity of each code, as in the table of DESIGN.md §4.
+SEVERITIES: dict[Code, Severity] = {
+    Code.WEIGHTS_NOT_100: Severity.ERROR,
+    Code.SCORE_EXCEEDS_WEIGHT: Severity.ERROR,
+    Code.MISSING_DEVIATION_REASON: Severity.ERROR,
+    Code.QUALITATIVE_SCORE_OUT_OF_BAND: Severity.ERROR,
+    Code.SCORE_DIFFERS_FROM_RULE: Severity.ERROR,
+    Code.BUDGET_MISSING: Severity.ERROR,
+    Code.BUDGET_ROWS_INCONSISTENT: Severity.WARNING,
+    Code.EXECUTED_EXCEEDS_BUDGET: Severity.WARNING,
+    Code.OVERACHIEVEMENT_UNEXPLAINED: Severity.WARNING,
+    Code.NONSTANDARD_L1_WEIGHTS: Severity.WARNING,
+    Code.VALUE_UNPARSED: Severity.WARNING,
+    Code.AMOUNT_UNIT_CONVERTED: Severity.WARNING,
+    Code.RECORDED_BUDGET_SCORE_MISMATCH: Severity.WARNING,
+    Code.RECORDED_TOTAL_MISMATCH: Severity.WARNING,
+}
+
+BUDGET_KEY = "budget"
+FORM_KEY = ""
+
+# Texts that people type into 偏差原因 / 调整理由 to fill the cell without saying anything.
+# Compared after removing whitespace and trailing punctuation, case-insensitively.
+_PLACEHOLDER_REASONS = frozenset(
+    {"无", "暂无", "没有", "无偏差", "无偏差原因", "不适用", "n/a", "na", "none", "null"}
+)
+_TRAILING_PUNCTUATION = "。.，,；;：:！!"
+# Cells made only of dashes, slashes and dots ("/", "-", "—", "——", "……") are empty too.
+_ONLY_MARKS_RE = re.compile(r"[\-‐-―－/／\\、.。…·]*")
+
+_LABEL_PART_LIMIT = 40  # long 三级 names are cut in messages; the row number stays exact
+
+
+def fmt(value: Decimal | None) -> str:
+    """A Decimal for a message, without trailing zeros or exponent: 10.00 → "10", 2.70 → "2.7".
+
+    1E+5 becomes "100000" (never scientific notation); None becomes "未填".
+    """
+    if value is None:
+        return "未填"
+    if not value.is_finite():
+        return str(value)
+    text = format(value.normalize(), "f")
+    return "0" if text in {"-0", "0"} else text
+
+
+def fmt2(value: Decimal) -> str:
+    """A Decimal with exactly two decimals ("8.00"), for score bands."""
+    return format(value.quantize(CENT), "f")
+
+
+def is_blank_reason(text: str) -> bool:
+    """Whether a 偏差原因 / override reason says nothing.
+
+    Empty, whitespace, "无", "无。", "暂无", "无偏差", "/", "-", "—", "——", "……" and the
+    like count as empty: the paper forms used them to fill a cell, not to explain.
+    """
+    compact = "".join((text or "").split()).rstrip(_TRAILING_PUNCTUATION).casefold()
+    return compact in _PLACEHOLDER_REASONS or _ONLY_MARKS_RE.fullmatch(compact) is not None
+
+
+def row_label(row: IndicatorResult) -> str:
+    """How messages name a 三级 row: "第3行「产出指标/数量指标/合同审核」"."""
+    parts = (row.input.level1, row.input.level2, row.input.name)
+    cleaned = [_compact_label(part) for part in parts]
+    path = "/".join(part for part in cleaned if part) or "未命名指标"
+    return f"第{row.row_number}行「{path}」"
+
+
+def attach_findings(form: FormInput, result: FormResult, rules: ScoringRules) -> FormResult:
+    """Return ``result`` with every finding: whole-form first, then budget, then rows in order."""
+    rows = tuple(
+        replace(row, findings=tuple(indicator_findings(row, rules))) for row in result.indicators
+    )
+    findings = (
+        *form_findings(form, result, rules),
+        *budget_findings(form, result),
+        *(finding for row in rows for finding in row.findings),
+    )
+    return replace(result, indicators=rows, findings=findings)
+
+
+def form_findings(form: FormInput, result: FormResult, rules: ScoringRules) -> list[Finding]:
+    """Findings about the whole form: weights, the 一级 split, import notes, the written total."""
+    findings: list[Finding] = []
+    if result.total_weight != rules.total_weight:
+        findings.append(
+            _finding(
+                Code.WEIGHTS_NOT_100,
+                f"各项分值合计为 {fmt(result.total_weight)}，应为 {fmt(rules.total_weight)}",
+            )
+        )
+    if not _is_default_split(result, rules):
+        actual = "、".join(
+            [f"预算执行率 {fmt(result.budget_weight)}"]
+            + [
+                f"{_compact_label(total.level1) or '未填一级指标'} {fmt(total.weight)}"
+                for total in result.level1_totals
+            ]
+        )
+        default = "、".join(
+            [f"预算执行率 {fmt(rules.budget_weight)}"]
+            + [f"{name} {fmt(weight)}" for name, weight in rules.default_level1_weights]
+        )
+        findings.append(
+            _finding(
+                Code.NONSTANDARD_L1_WEIGHTS,
+                f"分值结构与默认不同：{actual}（默认：{default}）",
+            )
+        )
+    if form.amount_unit_converted:
+        findings.append(
+            _finding(
+                Code.AMOUNT_UNIT_CONVERTED,
+                "项目资金原以元填写，导入时已换算为万元，请核对金额",
+            )
+        )
+    if (
+        form.legacy
+        and form.recorded_total_score is not None
+        and form.recorded_total_score != result.total_score
+    ):
+        findings.append(
+            _finding(
+                Code.RECORDED_TOTAL_MISMATCH,
+                f"表上填写的总分 {fmt(form.recorded_total_score)} "
+                f"与计算得出的总分 {fmt(result.total_score)} 不一致",
+            )
+        )
+    return findings
+
+
+def budget_findings(form: FormInput, result: FormResult) -> list[Finding]:
+    """Findings about 项目资金: missing budget, sub-lines, over-execution, the written score."""
+    findings: list[Finding] = []
+    total = budget_total_line(form.budget_lines)
+    total_label = BUDGET_LINE_LABELS[BudgetLineKind.TOTAL]
+    if total is None or not total.annual_budget:
+        findings.append(
+            _finding(
+                Code.BUDGET_MISSING,
+                f"项目资金「{total_label}」未填写全年预算数，无法计算预算执行率",
+                key=BUDGET_KEY,
+            )
+        )
+    findings.extend(_budget_rows_inconsistent(form.budget_lines, total))
+    if (
+        total is not None
+        and total.annual_budget is not None
+        and total.executed is not None
+        and total.executed > total.annual_budget
+    ):
+        findings.append(
+            _finding(
+                Code.EXECUTED_EXCEEDS_BUDGET,
+                f"项目资金「{total_label}」：全年执行数 {fmt(total.executed)} "
+                f"超过全年预算数 {fmt(total.annual_budget)}",
+                key=BUDGET_KEY,
+            )
+        )
+    if (
+        form.legacy
+        and form.recorded_budget_score is not None
+        and form.recorded_budget_score != result.budget_score
+    ):
+        findings.append(
+            _finding(
+                Code.RECORDED_BUDGET_SCORE_MISMATCH,
+                f"表上填写的预算执行得分 {fmt(form.recorded_budget_score)} "
+                f"与计算得出的得分 {fmt(result.budget_score)} 不一致",
+                key=BUDGET_KEY,
+            )
+        )
+    return findings
+
+
+def indicator_findings(row: IndicatorResult, rules: ScoringRules) -> list[Finding]:
+    """Findings about one 三级 row, each message starting with the row's label."""
+    ind = row.input
+    label = row_label(row)
+    key = ind.key
+    weight = ind.weight if ind.weight is not None else ZERO
+    findings: list[Finding] = []
+
+    unparsed = _value_unparsed_message(row)
+    if unparsed:
+        findings.append(_finding(Code.VALUE_UNPARSED, f"{label}：{unparsed}", key=key))
+
+    for score_name, score in (("得分", ind.score), ("审核得分", ind.review_score)):
+        if score is not None and score > weight:
+            findings.append(
+                _finding(
+                    Code.SCORE_EXCEEDS_WEIGHT,
+                    f"{label}：{score_name} {fmt(score)} 超过分值 {fmt(ind.weight)}",
+                    key=key,
+                )
+            )
+
+    # The tier is the filler's choice, so the band binds the filler's 得分; a reviewer
+    # who disagrees sets 审核得分 with a comment instead.
+    if row.score_band is not None and ind.score is not None and ind.tier is not None:
+        low, high = row.score_band
+        if not low <= ind.score <= high:
+            findings.append(
+                _finding(
+                    Code.QUALITATIVE_SCORE_OUT_OF_BAND,
+                    f"{label}：得分 {fmt(ind.score)} 不在所选档次「{TIER_LABELS[ind.tier]}」"
+                    f"的范围内，应在 {fmt2(low)}–{fmt2(high)} 之间",
+                    key=key,
+                )
+            )
+
+    if (
+        row.quantitative
+        and ind.score is not None
+        and row.suggested_score is not None
+        and ind.score != row.suggested_score
+        and is_blank_reason(ind.override_reason)
+    ):
+        findings.append(
+            _finding(
+                Code.SCORE_DIFFERS_FROM_RULE,
+                f"{label}：得分 {fmt(ind.score)} 与按规则计算的得分 {fmt(row.suggested_score)} "
+                "不一致，且未说明调整理由",
+                key=key,
+            )
+        )
+
+    if row.counted_score < weight and is_blank_reason(ind.deviation_reason):
+        findings.append(
+            _finding(
+                Code.MISSING_DEVIATION_REASON,
+                f"{label}：{_counted_description(row)}低于分值 {fmt(ind.weight)}，"
+                "请填写偏差原因分析及改进措施",
+                key=key,
+            )
+        )
+
+    if row.overachieved and is_blank_reason(ind.deviation_reason):
+        assert row.completion_ratio is not None  # set whenever overachieved
+        findings.append(
+            _finding(
+                Code.OVERACHIEVEMENT_UNEXPLAINED,
+                f"{label}：实际完成值「{ind.actual.strip()}」"
+                f"为年度指标值「{ind.target.strip()}」的 "
+                f"{fmt(row.completion_ratio * HUNDRED)}%，"
+                f"达到 {fmt(rules.overachievement_ratio * HUNDRED)}% 及以上，"
+                "请在偏差原因中说明超额完成的原因",
+                key=key,
+            )
+        )
+    return findings
+
+
+def _finding(code: Code, message: str, *, key: str = FORM_KEY) -> Finding:
+    return Finding(code=code.value, severity=SEVERITIES[code], message=message, key=key)
+
+
+def _compact_label(text: str) -> str:
+    # Word cells break names over lines ("经济效益\n指标"); a line break inside a Chinese
+    # name is layout, not a space.
+    joined = re.sub(r"\s*\n\s*", "", text.strip())
+    joined = " ".join(joined.split())
+    if len(joined) > _LABEL_PART_LIMIT:
+        return joined[: _LABEL_PART_LIMIT - 1] + "…"
+    return joined
+
+
+def _is_default_split(result: FormResult, rules: ScoringRules) -> bool:
+    if result.budget_weight != rules.budget_weight:
+        return False
+    actual: dict[str, Decimal] = {}
+    for total in result.level1_totals:
+        key = level1_key(total.level1)
+        actual[key] = actual.get(key, ZERO) + total.weight
+    default = {level1_key(name): weight for name, weight in rules.default_level1_weights}
+    # A 一级 that is absent and one present with 分值 0 are the same split.
+    return all(actual.get(k, ZERO) == default.get(k, ZERO) for k in actual.keys() | default)
+
+
+def _budget_rows_inconsistent(
+    lines: tuple[BudgetLineInput, ...], total: BudgetLineInput | None
+) -> list[Finding]:
+    findings: list[Finding] = []
+    sub_lines = [line for line in lines if line.kind != BudgetLineKind.TOTAL]
+    columns = (
+        ("年初预算数", "initial_budget"),
+        ("全年预算数", "annual_budget"),
+        ("全年执行数", "executed"),
+    )
+    for column_label, attribute in columns:
+        filled = [
+            (line, getattr(line, attribute))
+            for line in sub_lines
+            if getattr(line, attribute) is not None
+        ]
+        if not filled:
+            continue  # sub-lines left blank in this column: nothing to reconcile
+        sub_sum = sum((value for _, value in filled), ZERO)
+        total_value = getattr(total, attribute) if total is not None else None
+        if (total_value if total_value is not None else ZERO) == sub_sum:
+            continue
+        parts = "、".join(f"{BUDGET_LINE_LABELS[line.kind]} {fmt(value)}" for line, value in filled)
+        findings.append(
+            _finding(
+                Code.BUDGET_ROWS_INCONSISTENT,
+                f"项目资金「{column_label}」：{BUDGET_LINE_LABELS[BudgetLineKind.TOTAL]} "
+                f"{fmt(total_value)} 与分项合计 {fmt(sub_sum)} 不一致（{parts}）",
+                key=BUDGET_KEY,
+            )
+        )
+    return findings
+
+
+def _value_unparsed_message(row: IndicatorResult) -> str:
+    """Why a row that reads as numeric is scored as qualitative, or "" when it is not."""
+    ind = row.input
+    target, actual = ind.target.strip(), ind.actual.strip()
+    if row.quantitative:
+        return ""
+    if row.target_value is None:
+        if looks_numeric(target):
+            return f"年度指标值「{target}」看似数值但无法解析，按定性指标处理"
+        return ""
+    # The target is a value, so the rule would apply; say why it could not.
+    if not actual:
+        return f"年度指标值「{target}」可按规则计分，但实际完成值未填写，按定性指标处理"
+    if row.actual_value is None:
+        return (
+            f"年度指标值「{target}」可按规则计分，但实际完成值「{actual}」无法解析为数值，"
+            "按定性指标处理"
+        )
+    return f"年度指标值「{target}」与实际完成值「{actual}」的单位不一致，无法比较，按定性指标处理"
+
+
+def _counted_description(row: IndicatorResult) -> str:
+    # Names the score that counts, so the filler knows which number is "too low".
+    score = fmt(row.counted_score)
+    if row.score_source == ScoreSource.REVIEW:
+        return f"审核得分 {score} "
+    if row.score_source == ScoreSource.RULE:
+        return f"按规则计算的得分 {score} "
+    if row.score_source == ScoreSource.NONE:
+        return "得分未填（按 0 计），"
+    return f"得分 {score} "

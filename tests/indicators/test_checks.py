@@ -1,0 +1,563 @@
+"""indicators.checks: every code of DESIGN.md §4, its severity, key and Chinese message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import pytest
+
+from indicators.checks import SEVERITIES, Code, fmt, fmt2, is_blank_reason, row_label
+from indicators.scoring import (
+    BudgetLineKind,
+    FormInput,
+    IndicatorInput,
+    Severity,
+    Tier,
+    score_form,
+    score_indicator,
+)
+from tests.indicators.factories import budget_line, clean_form, clean_rows, row
+
+# DESIGN.md §4, copied by hand: a code added to checks.py without a row here fails below.
+DESIGN_CODES = {
+    "weights_not_100": "error",
+    "score_exceeds_weight": "error",
+    "missing_deviation_reason": "error",
+    "qualitative_score_out_of_band": "error",
+    "score_differs_from_rule": "error",
+    "budget_missing": "error",
+    "budget_rows_inconsistent": "warning",
+    "executed_exceeds_budget": "warning",
+    "overachievement_unexplained": "warning",
+    "nonstandard_l1_weights": "warning",
+    "value_unparsed": "warning",
+    "amount_unit_converted": "warning",
+    "recorded_budget_score_mismatch": "warning",
+    "recorded_total_mismatch": "warning",
+}
+
+DEFAULT_SPLIT = "（默认：预算执行率 10、产出指标 50、效益指标 30、满意度指标 10）"
+
+
+def with_row(index: int, **changes: object) -> tuple[IndicatorInput, ...]:
+    """clean_rows() with one row changed (index is 1-based, like the messages)."""
+    rows = list(clean_rows())
+    rows[index - 1] = replace(rows[index - 1], **changes)
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class Case:
+    code: str
+    form: FormInput
+    key: str
+    message: str
+    also: frozenset[str] = frozenset()  # other codes the same form raises, by design
+
+
+CASES = [
+    Case(
+        "weights_not_100",
+        clean_form(indicators=(*clean_rows(), row("r5", weight="10", score="10"))),
+        "",
+        "各项分值合计为 110，应为 100",
+        also=frozenset({"nonstandard_l1_weights"}),
+    ),
+    Case(
+        "weights_not_100",
+        clean_form(indicators=clean_rows()[:3]),
+        "",
+        "各项分值合计为 90，应为 100",
+        also=frozenset({"nonstandard_l1_weights"}),
+    ),
+    Case(
+        "score_exceeds_weight",
+        clean_form(indicators=with_row(2, tier=None, score=Decimal("26"))),
+        "r2",
+        "第2行「产出指标/质量指标/指标」：得分 26 超过分值 25",
+    ),
+    Case(
+        "score_exceeds_weight",
+        clean_form(indicators=with_row(3, review_score=Decimal("31"))),
+        "r3",
+        "第3行「效益指标/社会效益指标/指标」：审核得分 31 超过分值 30",
+    ),
+    Case(
+        "missing_deviation_reason",
+        clean_form(indicators=with_row(3, deviation_reason="")),
+        "r3",
+        "第3行「效益指标/社会效益指标/指标」：得分 27 低于分值 30，请填写偏差原因分析及改进措施",
+    ),
+    Case(
+        "missing_deviation_reason",
+        clean_form(indicators=with_row(3, deviation_reason=" 无。")),
+        "r3",
+        "第3行「效益指标/社会效益指标/指标」：得分 27 低于分值 30，请填写偏差原因分析及改进措施",
+    ),
+    Case(
+        "missing_deviation_reason",
+        clean_form(indicators=with_row(1, actual="8个")),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：按规则计算的得分 20 低于分值 25，"
+        "请填写偏差原因分析及改进措施",
+    ),
+    Case(
+        "missing_deviation_reason",
+        clean_form(indicators=with_row(2, score=None)),
+        "r2",
+        "第2行「产出指标/质量指标/指标」：得分未填（按 0 计），低于分值 25，"
+        "请填写偏差原因分析及改进措施",
+    ),
+    Case(
+        "missing_deviation_reason",
+        clean_form(indicators=with_row(4, review_score=Decimal("8"))),
+        "r4",
+        "第4行「满意度指标/服务对象满意度指标/指标」：审核得分 8 低于分值 10，"
+        "请填写偏差原因分析及改进措施",
+    ),
+    Case(
+        "qualitative_score_out_of_band",
+        clean_form(indicators=with_row(2, score=Decimal("19"), deviation_reason="部分未完成")),
+        "r2",
+        "第2行「产出指标/质量指标/指标」：得分 19 不在所选档次「达成年度指标」的范围内，"
+        "应在 20.00–25.00 之间",
+    ),
+    Case(
+        "qualitative_score_out_of_band",
+        clean_form(
+            indicators=with_row(3, tier=Tier.PARTIAL, score=Decimal("25"), deviation_reason="略")
+        ),
+        "r3",
+        "第3行「效益指标/社会效益指标/指标」：得分 25 不在所选档次「部分达成并具有一定效果」"
+        "的范围内，应在 18.00–24.00 之间",
+    ),
+    Case(
+        "score_differs_from_rule",
+        clean_form(indicators=with_row(1, score=Decimal("24"), deviation_reason="略")),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：得分 24 与按规则计算的得分 25 不一致，且未说明调整理由",
+    ),
+    Case(
+        "score_differs_from_rule",  # legacy forms keep the written score and get the finding
+        clean_form(
+            indicators=with_row(1, score=Decimal("24.5"), deviation_reason="略"), legacy=True
+        ),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：得分 24.5 与按规则计算的得分 25 不一致，且未说明调整理由",
+    ),
+    Case(
+        "budget_missing",
+        clean_form(budget_lines=()),
+        "budget",
+        "项目资金「年度资金总额」未填写全年预算数，无法计算预算执行率",
+    ),
+    Case(
+        "budget_missing",
+        clean_form(budget_lines=(budget_line(initial="10", annual="0", executed="0"),)),
+        "budget",
+        "项目资金「年度资金总额」未填写全年预算数，无法计算预算执行率",
+    ),
+    Case(
+        "budget_rows_inconsistent",
+        clean_form(
+            budget_lines=(
+                budget_line(initial="100", annual="100", executed="100"),
+                budget_line(BudgetLineKind.CURRENT, initial="60", annual="100", executed="100"),
+                budget_line(BudgetLineKind.CARRYOVER, initial="30"),
+            )
+        ),
+        "budget",
+        "项目资金「年初预算数」：年度资金总额 100 与分项合计 90 不一致"
+        "（当年财政拨款 60、上年结转资金 30）",
+    ),
+    Case(
+        "budget_rows_inconsistent",
+        clean_form(
+            budget_lines=(
+                budget_line(annual="100", executed="100"),
+                budget_line(BudgetLineKind.OTHER, initial="5"),
+            )
+        ),
+        "budget",
+        "项目资金「年初预算数」：年度资金总额 未填 与分项合计 5 不一致（其他资金 5）",
+    ),
+    Case(
+        "executed_exceeds_budget",
+        clean_form(budget_lines=(budget_line(annual="100", executed="100.5"),)),
+        "budget",
+        "项目资金「年度资金总额」：全年执行数 100.5 超过全年预算数 100",
+    ),
+    Case(
+        "overachievement_unexplained",
+        clean_form(indicators=with_row(1, actual="13个")),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：实际完成值「13个」为年度指标值「≥10个」的 130%，"
+        "达到 130% 及以上，请在偏差原因中说明超额完成的原因",
+    ),
+    Case(
+        "nonstandard_l1_weights",
+        clean_form(
+            indicators=(
+                *with_row(1, weight=Decimal("30"))[:2],
+                replace(clean_rows()[2], weight=Decimal("25"), score=Decimal("22")),
+                clean_rows()[3],
+            )
+        ),
+        "",
+        "分值结构与默认不同：预算执行率 10、产出指标 55、效益指标 25、满意度指标 10"
+        + DEFAULT_SPLIT,
+    ),
+    Case(
+        "nonstandard_l1_weights",
+        clean_form(
+            budget_weight=Decimal("20"),
+            indicators=with_row(3, weight=Decimal("20"), score=Decimal("18")),
+        ),
+        "",
+        "分值结构与默认不同：预算执行率 20、产出指标 50、效益指标 20、满意度指标 10"
+        + DEFAULT_SPLIT,
+    ),
+    Case(
+        "nonstandard_l1_weights",  # the 2021 variant: 成本指标 as a 一级 of its own
+        clean_form(
+            indicators=(
+                *with_row(1, weight=Decimal("15"))[:2],
+                row(
+                    "c",
+                    level1="成本指标",
+                    level2="经济成本指标",
+                    weight="10",
+                    score="10",
+                    target="达标",
+                    actual="达标",
+                ),
+                *clean_rows()[2:],
+            )
+        ),
+        "",
+        "分值结构与默认不同：预算执行率 10、产出指标 40、成本指标 10、效益指标 30、满意度指标 10"
+        + DEFAULT_SPLIT,
+    ),
+    Case(
+        "value_unparsed",
+        clean_form(indicators=with_row(2, target="5个工作日内完成", actual="按期完成")),
+        "r2",
+        "第2行「产出指标/质量指标/指标」：年度指标值「5个工作日内完成」看似数值但无法解析，"
+        "按定性指标处理",
+    ),
+    Case(
+        "value_unparsed",
+        clean_form(indicators=with_row(2, target="≥30", actual="100%")),
+        "r2",
+        "第2行「产出指标/质量指标/指标」：年度指标值「≥30」与实际完成值「100%」的单位不一致，"
+        "无法比较，按定性指标处理",
+    ),
+    Case(
+        "value_unparsed",
+        clean_form(indicators=with_row(2, target="5个工作日", actual="完成")),
+        "r2",
+        "第2行「产出指标/质量指标/指标」：年度指标值「5个工作日」可按规则计分，"
+        "但实际完成值「完成」无法解析为数值，按定性指标处理",
+    ),
+    Case(
+        "value_unparsed",
+        clean_form(indicators=with_row(2, target="≥30", actual=" ")),
+        "r2",
+        "第2行「产出指标/质量指标/指标」：年度指标值「≥30」可按规则计分，"
+        "但实际完成值未填写，按定性指标处理",
+    ),
+    Case(
+        "amount_unit_converted",
+        clean_form(amount_unit_converted=True),
+        "",
+        "项目资金原以元填写，导入时已换算为万元，请核对金额",
+    ),
+    Case(
+        "recorded_budget_score_mismatch",
+        clean_form(
+            legacy=True,
+            budget_lines=(budget_line(annual="200", executed="199.9"),),
+            recorded_budget_score=Decimal("10"),
+        ),
+        "budget",
+        "表上填写的预算执行得分 10 与计算得出的得分 9.99 不一致",
+    ),
+    Case(
+        "recorded_total_mismatch",
+        clean_form(legacy=True, recorded_total_score=Decimal("100")),
+        "",
+        "表上填写的总分 100 与计算得出的总分 97 不一致",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.code)
+def test_check(case: Case) -> None:
+    findings = score_form(case.form).findings
+    matching = [f for f in findings if f.code == case.code]
+    assert [(f.key, f.message) for f in matching] == [(case.key, case.message)]
+    assert matching[0].severity == DESIGN_CODES[case.code]
+    assert {f.code for f in findings} == {case.code} | case.also
+
+
+def test_every_code_has_a_case() -> None:
+    assert {case.code for case in CASES} == set(DESIGN_CODES) == {str(code) for code in Code}
+
+
+def test_severities_match_design() -> None:
+    assert {str(code): str(severity) for code, severity in SEVERITIES.items()} == DESIGN_CODES
+
+
+def test_clean_form_has_no_finding() -> None:
+    assert score_form(clean_form()).findings == ()
+
+
+# ---------------------------------------------------------------- the quiet side of each check
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        # a reason, any real one, explains a score below the weight
+        pytest.param(clean_form(indicators=with_row(3, deviation_reason="疫情影响")), id="reason"),
+        # band edges are inclusive
+        pytest.param(clean_form(indicators=with_row(2, score=Decimal("25"))), id="band-high"),
+        pytest.param(
+            clean_form(indicators=with_row(2, score=Decimal("20"), deviation_reason="略")),
+            id="band-low",
+        ),
+        # an override reason lets the filler's score differ from the rule
+        pytest.param(
+            clean_form(
+                indicators=with_row(
+                    1, score=Decimal("24"), override_reason="含未验收部分", deviation_reason="略"
+                )
+            ),
+            id="override",
+        ),
+        # equal in value, written differently
+        pytest.param(clean_form(indicators=with_row(1, score=Decimal("25.00"))), id="25.00"),
+        # an explained over-achievement
+        pytest.param(
+            clean_form(indicators=with_row(1, actual="20个", deviation_reason="需求增加")),
+            id="overachievement-explained",
+        ),
+        # not legacy: written scores are not compared
+        pytest.param(
+            clean_form(recorded_total_score=Decimal("1"), recorded_budget_score=Decimal("1")),
+            id="not-legacy",
+        ),
+        # legacy and right
+        pytest.param(
+            clean_form(
+                legacy=True,
+                recorded_total_score=Decimal("97.00"),
+                recorded_budget_score=Decimal("10"),
+            ),
+            id="legacy-right",
+        ),
+        # sub-lines blank, or adding up, or zero under a blank total (seed: "-")
+        pytest.param(
+            clean_form(
+                budget_lines=(
+                    budget_line(initial="100", annual="100", executed="100"),
+                    budget_line(BudgetLineKind.CURRENT),
+                )
+            ),
+            id="sub-lines-blank",
+        ),
+        pytest.param(
+            clean_form(
+                budget_lines=(
+                    budget_line(initial=None, annual="100", executed="100"),
+                    budget_line(BudgetLineKind.CURRENT, annual="70", executed="70"),
+                    budget_line(BudgetLineKind.CARRYOVER, initial="0", annual="30", executed="30"),
+                    budget_line(BudgetLineKind.OTHER, initial="0"),
+                )
+            ),
+            id="sub-lines-add-up",
+        ),
+        # executed exactly the budget
+        pytest.param(clean_form(budget_lines=(budget_line(annual="1", executed="1"),)), id="1-1"),
+        # a numeric-looking prose target and dates do not warn
+        pytest.param(
+            clean_form(indicators=with_row(2, target="2023年12月底前完成", actual="完成")),
+            id="date",
+        ),
+        # an empty placeholder row ("指标2：") raises nothing
+        pytest.param(
+            clean_form(indicators=(*clean_rows(), row("p", name="指标2：", weight=None))),
+            id="placeholder-row",
+        ),
+        # level 1 names broken over lines in Word still match the default split
+        pytest.param(clean_form(indicators=with_row(4, level1="满意度\n指标")), id="line-break"),
+    ],
+)
+def test_no_finding(form: FormInput) -> None:
+    assert score_form(form).findings == ()
+
+
+def test_reverse_target_is_never_overachieved() -> None:
+    form = clean_form(indicators=with_row(1, target="≤10个", actual="1个"))
+    assert score_form(form).findings == ()
+
+
+def test_review_score_does_not_bypass_the_filler_checks() -> None:
+    # The tier and the rule bind the filler's 得分 even when a reviewer has set 审核得分.
+    form = clean_form(
+        indicators=with_row(
+            1, score=Decimal("24"), review_score=Decimal("25"), deviation_reason="略"
+        )
+    )
+    assert [f.code for f in score_form(form).findings] == ["score_differs_from_rule"]
+
+
+def test_both_scores_above_weight_give_two_findings() -> None:
+    form = clean_form(
+        indicators=with_row(2, tier=None, score=Decimal("26"), review_score=Decimal("27"))
+    )
+    messages = [f.message for f in score_form(form).findings]
+    assert messages == [
+        "第2行「产出指标/质量指标/指标」：得分 26 超过分值 25",
+        "第2行「产出指标/质量指标/指标」：审核得分 27 超过分值 25",
+    ]
+
+
+def test_score_on_a_row_without_weight_exceeds_it() -> None:
+    placeholder = row("p", target="好", actual="好", weight=None, score="1")
+    findings = score_form(clean_form(indicators=(*clean_rows(), placeholder))).findings
+    assert [(f.code, f.message) for f in findings] == [
+        ("score_exceeds_weight", "第5行「产出指标/数量指标/指标」：得分 1 超过分值 未填")
+    ]
+
+
+def test_findings_in_form_order_and_on_their_rows() -> None:
+    rows = (
+        row("a", target="≥10", actual="5", weight="60"),  # missing reason
+        row("b", level1="效益指标", target="好", actual="好", weight="30", score="31"),
+        row("c", level1="满意度指标", target="好", actual="好", weight="10", score="10"),
+    )
+    form = FormInput(
+        budget_lines=(budget_line(annual="10", executed="11"),),
+        indicators=rows,
+        amount_unit_converted=True,
+        legacy=True,
+        recorded_total_score=Decimal("1"),
+        recorded_budget_score=Decimal("9"),
+    )
+    result = score_form(form)
+    assert [(f.code, f.key) for f in result.findings] == [
+        ("weights_not_100", ""),
+        ("nonstandard_l1_weights", ""),
+        ("amount_unit_converted", ""),
+        ("recorded_total_mismatch", ""),
+        ("executed_exceeds_budget", "budget"),
+        ("recorded_budget_score_mismatch", "budget"),
+        ("missing_deviation_reason", "a"),
+        ("score_exceeds_weight", "b"),
+    ]
+    assert [[f.code for f in r.findings] for r in result.indicators] == [
+        ["missing_deviation_reason"],
+        ["score_exceeds_weight"],
+        [],
+    ]
+    assert {f.code for f in result.errors} == {
+        "weights_not_100",
+        "missing_deviation_reason",
+        "score_exceeds_weight",
+    }
+    assert all(f.severity == Severity.WARNING for f in result.warnings)
+    assert result.findings[0].as_dict() == {
+        "code": "weights_not_100",
+        "severity": "error",
+        "message": "各项分值合计为 110，应为 100",
+    }
+
+
+def test_finding_codes_are_plain_strings() -> None:
+    finding = score_form(clean_form(budget_lines=())).findings[0]
+    assert type(finding.code) is str
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("10.00"), "10"),
+        (Decimal("10"), "10"),
+        (Decimal("2.70"), "2.7"),
+        (Decimal("9.99"), "9.99"),
+        (Decimal("100000"), "100000"),
+        (Decimal("1E+5"), "100000"),
+        (Decimal("1E+8"), "100000000"),
+        (Decimal("0.00"), "0"),
+        (Decimal("-0"), "0"),
+        (Decimal("0.0000001"), "0.0000001"),
+        (Decimal("23.380701"), "23.380701"),
+        (Decimal("-1.50"), "-1.5"),
+        (None, "未填"),
+    ],
+)
+def test_fmt(value: Decimal | None, text: str) -> None:
+    assert fmt(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(Decimal("8"), "8.00"), (Decimal("5.6"), "5.60"), (Decimal("1E+1"), "10.00")],
+)
+def test_fmt2(value: Decimal, text: str) -> None:
+    assert fmt2(value) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "blank"),
+    [
+        ("", True),
+        ("  \n ", True),
+        ("无", True),
+        ("无。", True),
+        (" 无 ", True),
+        ("暂无", True),
+        ("无偏差", True),
+        ("/", True),
+        ("／", True),
+        ("\\", True),
+        ("-", True),
+        ("--", True),
+        ("—", True),
+        ("——", True),
+        ("－", True),
+        ("……", True),
+        ("N/A", True),
+        ("none", True),
+        ("无明显偏差，但预算批复资金减少", False),
+        ("预算批复资金减少", False),
+        ("削减了调研人员数量", False),
+        ("无返贫现象", False),
+    ],
+)
+def test_is_blank_reason(text: str, blank: bool) -> None:
+    assert is_blank_reason(text) is blank
+
+
+def test_row_label_joins_tiers_and_cuts_long_names() -> None:
+    long_name = (
+        "指标1：城市副中心拓展区751平方公里范围的基础设施、城市更新、公共服务、产业、"
+        "与北三县协同发展"
+    )
+    result = score_indicator(
+        row(level1="满意度\n\n指标", level2="", name=long_name, position=12), row_number=12
+    )
+    label = row_label(result)
+    assert label.startswith("第12行「满意度指标/指标1：城市副中心拓展区751")
+    assert label.endswith("…」")
+    assert len(label) < 60
+
+
+def test_row_label_of_a_nameless_row() -> None:
+    result = score_indicator(row(level1="", level2="", name=""), row_number=3)
+    assert row_label(result) == "第3行「未命名指标」"

@@ -1,0 +1,115 @@
+"""The interchange JSON reads back without loss and refuses bad input in Chinese."""
+
+import copy
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from projects.demo import DEMO_FILE, load_demo
+from projects.interchange import FORMAT, InterchangeError, read_document, read_form_dict
+from projects.models import Evaluation
+
+pytestmark = pytest.mark.django_db
+
+
+def _export(tmp_path, name="out.json"):
+    path = tmp_path / name
+    call_command("export_forms", "--year", "2023", "--format", "json", "--out", str(path))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _key(form):
+    return (form["department"], form["project_name"])
+
+
+def test_export_import_round_trip_is_lossless(tmp_path):
+    load_demo()
+    first = _export(tmp_path, "first.json")
+    assert first["format"] == FORMAT
+    assert len(first["forms"]) == 14
+    Evaluation.objects.all().delete()
+    call_command("import_forms", str(tmp_path / "first.json"))
+    second = _export(tmp_path, "second.json")
+    assert sorted(first["forms"], key=_key) == sorted(second["forms"], key=_key)
+
+
+def test_import_updates_the_same_project_and_year(tmp_path):
+    load_demo()
+    document = _export(tmp_path)
+    document["forms"] = [f for f in document["forms"] if f["project_name"] == "法律顾问"]
+    document["forms"][0]["goal_actual"] = "已完成全部法律服务"
+    path = tmp_path / "edit.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    call_command("import_forms", str(path))
+    assert Evaluation.objects.count() == 14
+    assert Evaluation.objects.get(project__name="法律顾问").goal_actual == "已完成全部法律服务"
+
+
+def test_approved_form_is_never_overwritten(tmp_path):
+    load_demo()
+    Evaluation.objects.filter(project__name="法律顾问").update(status="approved")
+    document = _export(tmp_path)
+    path = tmp_path / "again.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_forms", str(path))
+    # All or nothing per file: the other 13 forms were not touched either.
+    assert Evaluation.objects.filter(version=1).count() == 14
+
+
+def _demo_form():
+    return json.loads(DEMO_FILE.read_text(encoding="utf-8"))["forms"][1]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda f: f.update(year="二〇二三"), "年度"),
+        (lambda f: f.update(year=1999), "年度"),
+        (lambda f: f.update(project_name=""), "project_name"),
+        (lambda f: f.update(status="lost"), "状态"),
+        (lambda f: f["budget_lines"][0].update(annual_budget=10.5), "数字字符串"),
+        (lambda f: f["budget_lines"][0].update(annual_budget="12,3a"), "不是有效数字"),
+        (lambda f: f["budget_lines"][0].update(annual_budget="-1"), "不能为负数"),
+        (lambda f: f["budget_lines"][0].update(annual_budget="NaN"), "不是有效数字"),
+        (lambda f: f["budget_lines"][0].update(executed="1.1234567"), "6 位小数"),
+        (lambda f: f["budget_lines"][0].update(kind="bonus"), "资金类别"),
+        (lambda f: f["indicators"][0].update(weight="1e9"), "超出允许范围"),
+        (lambda f: f["indicators"][0].update(tier="great"), "定性档次"),
+        (lambda f: f["indicators"][0].update(review_score="5"), "审核意见"),
+        (lambda f: f["indicators"].append("row"), "应为对象"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_spot(mutate, message):
+    form = copy.deepcopy(_demo_form())
+    mutate(form)
+    with pytest.raises(InterchangeError, match=message):
+        read_form_dict(form)
+
+
+def test_unknown_taxonomy_rolls_the_file_back(tmp_path):
+    document = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    document["forms"][3]["indicators"][0]["level2"] = "不存在的指标"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_forms", str(path))
+    assert not Evaluation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [[], {"format": "other/1", "forms": []}, {"format": FORMAT}, {"format": FORMAT, "forms": {}}],
+)
+def test_document_shape_is_checked(document):
+    with pytest.raises(InterchangeError):
+        read_document(document)
+
+
+def test_import_reports_a_broken_file(tmp_path, capsys):
+    path = tmp_path / "broken.json"
+    path.write_bytes(b"\xff\xfe not json")
+    with pytest.raises(CommandError):
+        call_command("import_forms", str(path))
+    assert "不是有效的 UTF-8 JSON 文件" in capsys.readouterr().err
