@@ -280,3 +280,47 @@ class DepartmentAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.department}"
+
+
+class EvaluationSummary(models.Model):
+    """What a form's scoring result says, stored so that the dashboard can aggregate in SQL.
+
+    A cache, never typed: ``projects.summaries.evaluation_summary_refresh`` writes it
+    from ``selectors.evaluation_result`` whenever a form's rows change, and the
+    ``refresh_summaries`` command rewrites all of them (after a change of the scoring
+    rules, for instance: ``rules_digest`` tells which rules a row was computed with).
+    """
+
+    evaluation = models.OneToOneField(
+        Evaluation,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="summary",
+        verbose_name="自评表",
+    )
+    annual_budget = models.DecimalField("全年预算数", **MONEY, null=True, blank=True)
+    executed = models.DecimalField("全年执行数", **MONEY, null=True, blank=True)
+    # Percent with 2 decimals; amounts typed in 元 instead of 万元 can make it huge.
+    execution_rate = models.DecimalField(
+        "预算执行率（%）", max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    budget_weight = models.DecimalField("预算执行率分值", max_digits=12, decimal_places=2)
+    budget_score = models.DecimalField("预算执行得分", max_digits=12, decimal_places=2)
+    total_weight = models.DecimalField("总分值", max_digits=12, decimal_places=2)
+    total_score = models.DecimalField("总分", max_digits=12, decimal_places=2)
+    grade = models.CharField("等级", max_length=8)
+    # [{"level1": "产出指标", "weight": "50.00", "score": "48.00"}, ...] in form order:
+    # the 一级 names are data (DESIGN.md §2), so they are not columns.
+    level1_totals = models.JSONField("一级指标得分", default=list, blank=True)
+    error_count = models.PositiveIntegerField("错误数", default=0)
+    warning_count = models.PositiveIntegerField("提示数", default=0)
+    recorded_total_mismatch = models.BooleanField("原表总分有误", default=False)
+    rules_digest = models.CharField("评分规则摘要", max_length=16)
+    refreshed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "自评表得分汇总"
+        verbose_name_plural = "自评表得分汇总"
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}: {self.total_score} {self.grade}"

@@ -17,6 +17,7 @@ from indicators.scoring import BudgetLineKind
 from projects.interchange import FormData, InterchangeError
 from projects.models import BudgetLine, Department, Evaluation, Indicator, Project
 from projects.permissions import can_edit
+from projects.summaries import evaluation_summary_refresh
 
 PARSED_PLACES = Decimal("0.00000001")  # Indicator.target_number/actual_number: 8 places
 PARSED_LIMIT = Decimal("1e16")  # and 24 digits in all
@@ -171,6 +172,7 @@ def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation
         _clean_for_import(indicator, f"{where}绩效指标第{position}行", ["evaluation", "level2"])
         indicators.append(indicator)
     Indicator.objects.bulk_create(indicators)
+    evaluation_summary_refresh(evaluation)
     return evaluation
 
 
@@ -282,6 +284,7 @@ def evaluation_create(*, project: Project, year: int, user: User | None) -> Eval
     BudgetLine.objects.bulk_create(
         BudgetLine(evaluation=evaluation, kind=kind.value) for kind in BudgetLineKind
     )
+    evaluation_summary_refresh(evaluation)
     return evaluation
 
 
@@ -320,6 +323,7 @@ def evaluation_create_from_previous(
         _clean(row, ["evaluation", "level2"])
         rows.append(row)
     Indicator.objects.bulk_create(rows)
+    evaluation_summary_refresh(evaluation)
     return evaluation
 
 
@@ -415,4 +419,5 @@ def evaluation_save_draft(
         Indicator.objects.bulk_update(changed_rows, list(_INDICATOR_FIELDS))
     if new_rows:
         Indicator.objects.bulk_create(new_rows)
+    evaluation_summary_refresh(evaluation)
     return evaluation

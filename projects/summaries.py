@@ -1,0 +1,154 @@
+"""The stored score summary of each form (``EvaluationSummary``), kept equal to its result.
+
+The dashboard aggregates 50,000 forms in SQL; the scoring service works on one form
+in Python. So every write path that changes what a form scores calls
+``evaluation_summary_refresh`` after it has saved the rows, and the summary is
+rebuilt from the rows as they are in the database, through the same
+``selectors.evaluation_result`` that pages and exports read. ``summaries_refresh_all``
+(the ``refresh_summaries`` command) rebuilds every summary, e.g. after the scoring
+rules changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from indicators.scoring import BudgetLineKind, FormResult, ScoringRules
+from projects.interchange import score_str
+from projects.models import Evaluation, EvaluationSummary
+from projects.selectors import evaluation_result, scoring_rules, with_rows
+
+RECORDED_TOTAL_MISMATCH = "recorded_total_mismatch"
+CHUNK_SIZE = 500
+
+_FIELDS = (
+    "annual_budget",
+    "executed",
+    "execution_rate",
+    "budget_weight",
+    "budget_score",
+    "total_weight",
+    "total_score",
+    "grade",
+    "level1_totals",
+    "error_count",
+    "warning_count",
+    "recorded_total_mismatch",
+    "rules_digest",
+    "refreshed_at",
+)
+
+
+def rules_digest(rules: ScoringRules) -> str:
+    """A short fingerprint of the rules a summary was computed with."""
+    return hashlib.sha256(repr(rules).encode()).hexdigest()[:16]
+
+
+def summary_from_result(
+    evaluation: Evaluation, result: FormResult, *, digest: str
+) -> EvaluationSummary:
+    """The summary of a form (its budget lines prefetched or cached) and its result."""
+    total = next(
+        (line for line in evaluation.budget_lines.all() if line.kind == BudgetLineKind.TOTAL),
+        None,
+    )
+    return EvaluationSummary(
+        evaluation=evaluation,
+        annual_budget=total.annual_budget if total else None,
+        executed=total.executed if total else None,
+        execution_rate=result.execution_rate,
+        budget_weight=result.budget_weight,
+        budget_score=result.budget_score,
+        total_weight=result.total_weight,
+        total_score=result.total_score,
+        grade=result.grade,
+        level1_totals=[
+            {"level1": t.level1, "weight": score_str(t.weight), "score": score_str(t.score)}
+            for t in result.level1_totals
+        ],
+        error_count=len(result.errors),
+        warning_count=len(result.warnings),
+        recorded_total_mismatch=any(f.code == RECORDED_TOTAL_MISMATCH for f in result.findings),
+        rules_digest=digest,
+        refreshed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def evaluation_summary_refresh(
+    evaluation: Evaluation | int, *, rules: ScoringRules | None = None
+) -> EvaluationSummary:
+    """Recompute and store the summary of one form from its rows as saved.
+
+    Call it at the end of every service that changes a form's rows, amounts,
+    weights or scores. It reloads the rows (a caller's prefetched rows may be
+    stale after a bulk update), so its cost does not depend on the caller.
+    """
+    pk = evaluation if isinstance(evaluation, int) else evaluation.pk
+    rules = rules or scoring_rules()
+    fresh = with_rows(Evaluation.objects.filter(pk=pk)).get()
+    summary = summary_from_result(
+        fresh, evaluation_result(fresh, rules), digest=rules_digest(rules)
+    )
+    values = {name: getattr(summary, name) for name in _FIELDS}
+    summary, _ = EvaluationSummary.objects.update_or_create(evaluation_id=pk, defaults=values)
+    return summary
+
+
+def _chunks(pks: Iterable[int], size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for pk in pks:
+        chunk.append(pk)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def summaries_refresh_all(
+    queryset: QuerySet[Evaluation] | None = None,
+    *,
+    rules: ScoringRules | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> int:
+    """Rebuild the summaries of ``queryset`` (default: every form); returns how many.
+
+    Works in chunks, each in its own transaction, with one upsert per chunk.
+    """
+    rules = rules or scoring_rules()
+    digest = rules_digest(rules)
+    queryset = Evaluation.objects.all() if queryset is None else queryset
+    pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for chunk in _chunks(pks, chunk_size):
+        with transaction.atomic():
+            forms = with_rows(Evaluation.objects.filter(pk__in=chunk).order_by("pk"))
+            summaries = [
+                summary_from_result(form, evaluation_result(form, rules), digest=digest)
+                for form in forms
+            ]
+            EvaluationSummary.objects.bulk_create(
+                summaries,
+                update_conflicts=True,
+                unique_fields=["evaluation"],
+                update_fields=list(_FIELDS),
+            )
+    return len(pks)
+
+
+def summary_matches_result(summary: EvaluationSummary, result: FormResult) -> bool:
+    """Whether a stored summary still says what the live result says (tests, checks)."""
+    return (
+        summary.execution_rate == result.execution_rate
+        and summary.budget_score == result.budget_score
+        and summary.total_weight == result.total_weight
+        and summary.total_score == result.total_score
+        and summary.grade == result.grade
+        and summary.error_count == len(result.errors)
+        and summary.warning_count == len(result.warnings)
+    )
