@@ -2,6 +2,7 @@
 #
 #   make setup   venv + runtime packages (requirements/base.txt) + system packages + migrate
 #   make run     setup, load the demo data (prints the demo accounts), runserver
+#   make serve   production: gunicorn + whitenoise against PostgreSQL (env: docs/deploy.md)
 #   make test    venv + requirements/dev.txt + test system packages, then pytest
 #                (SQLite by default; PostgreSQL when DATABASE_URL is set in the environment)
 #                extra pytest arguments: make test PYTEST_ARGS="-k scoring -x"
@@ -22,7 +23,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 LOCK_ARGS ?=
 
-.PHONY: help setup run test lint fmt lock clean
+.PHONY: help setup run serve test lint fmt lock clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -34,6 +35,11 @@ setup:
 run: setup
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Needs DATABASE_URL (postgres://), SECRET_KEY and ALLOWED_HOSTS; see docs/deploy.md.
+serve:
+	@bash scripts/setup.sh base
+	@HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
 test:
 	@bash scripts/setup.sh test
