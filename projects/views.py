@@ -1,0 +1,316 @@
+"""Pages of the forms: the list, starting a form, and the form page itself.
+
+Thin views (STYLE.md §4): load through ``get_evaluation_for_user`` (404 outside
+the user's scope), bind, call a service, redirect after a successful POST. The
+form page, its live recalculation and its row actions all bind the same
+``EvaluationEditor`` and score it with the one scoring service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from indicators.scoring import FormResult, ScoringRules, score_form
+from projects.form_table import edit_table, read_table
+from projects.forms import (
+    ERROR_NO_PREVIOUS,
+    EvaluationCreateForm,
+    EvaluationEditor,
+    EvaluationFilterForm,
+    apply_row_action,
+    indicator_library_query,
+)
+from projects.models import Evaluation
+from projects.permissions import can_create, can_edit, project_in_scope
+from projects.selectors import (
+    Taxonomy,
+    departments_for_user,
+    evaluation_list_page,
+    evaluation_result,
+    evaluation_years,
+    evaluations_for_user,
+    get_evaluation_for_user,
+    indicator_library,
+    load_taxonomy,
+    projects_for_user,
+    scoring_rules,
+    with_rows,
+)
+from projects.services import (
+    StaleEvaluationError,
+    evaluation_create,
+    evaluation_create_from_previous,
+    evaluation_save_draft,
+    project_create,
+)
+
+SAVED = "已保存。"
+SAVE_REFUSED = "未保存：有输入需要改正（见下方标红处）。您填写的内容都还在。"
+CREATED = "已新建{year}年度「{project}」的自评表。"
+CREATED_FROM_PREVIOUS = "已从{previous}年度的自评表复制，新建{year}年度「{project}」的自评表。"
+READ_ONLY_STATUS = "此表{status}，不能修改"
+READ_ONLY_ROLE = "您没有填报权限"
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's forms, filtered and paginated, with 总分/等级/状态 per row."""
+    rules = scoring_rules()
+    filter_form = EvaluationFilterForm(
+        request.GET,
+        years=evaluation_years(request.user),
+        departments=departments_for_user(request.user).select_related("parent"),
+        grades=[grade for grade, _ in rules.grade_bands],
+    )
+    page = evaluation_list_page(request.user, filter_form.filters(), request.GET.get("page"))
+    return render(
+        request,
+        "projects/home.html",
+        {"filter_form": filter_form, "page": page, "can_create": can_create(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_create_view(request: HttpRequest) -> HttpResponse:
+    """Start a form for a project (or a new project) and a year, blank or from last year's."""
+    if not can_create(request.user):
+        raise PermissionDenied(READ_ONLY_ROLE)
+    form = EvaluationCreateForm(
+        request.POST or None,
+        projects=projects_for_user(request.user),
+        units=departments_for_user(request.user).select_related("parent"),
+        initial={"year": date.today().year - 1, "from_previous": True},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation = _start_evaluation(request, form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(evaluation)
+    return render(request, "projects/evaluation_create.html", {"form": form})
+
+
+def _start_evaluation(request: HttpRequest, data: dict) -> Evaluation:
+    project, year = data["project"], data["year"]
+    if project is None:
+        unit = data["unit"]
+        project = project_create(
+            name=data["new_project_name"],
+            department=unit.parent or unit,
+            implementing_unit=unit if unit.parent else None,
+        )
+    if not data["from_previous"]:
+        evaluation = evaluation_create(project=project, year=year, user=request.user)
+        messages.success(request, CREATED.format(year=year, project=project.name))
+        return evaluation
+    previous = (
+        with_rows(evaluations_for_user(request.user)).filter(project=project, year=year - 1).first()
+    )
+    if previous is None:
+        raise ValidationError(ERROR_NO_PREVIOUS.format(project=project.name, year=year - 1))
+    evaluation = evaluation_create_from_previous(previous=previous, user=request.user, year=year)
+    messages.success(
+        request,
+        CREATED_FROM_PREVIOUS.format(previous=year - 1, year=year, project=project.name),
+    )
+    return evaluation
+
+
+@login_required
+@require_POST
+def evaluation_create_from_previous_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Next year's form, started from this one."""
+    previous = get_evaluation_for_user(request.user, pk)
+    if not (can_create(request.user) and project_in_scope(request.user, previous.project)):
+        raise PermissionDenied(READ_ONLY_ROLE)
+    try:
+        evaluation = evaluation_create_from_previous(previous=previous, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect(previous)
+    messages.success(
+        request,
+        CREATED_FROM_PREVIOUS.format(
+            previous=previous.year, year=evaluation.year, project=previous.project.name
+        ),
+    )
+    return redirect(evaluation)
+
+
+@login_required
+@require_safe
+def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form page: editable in place for its filler, read-only for everyone else."""
+    evaluation = get_evaluation_for_user(request.user, pk)
+    if not can_edit(request.user, evaluation):
+        return _render_read_only(request, evaluation)
+    taxonomy, rules = load_taxonomy(), scoring_rules()
+    editor = EvaluationEditor.for_evaluation(evaluation, taxonomy=taxonomy, rules=rules)
+    return _render_editor(request, evaluation, editor, taxonomy, rules)
+
+
+@login_required
+@require_safe
+def evaluation_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored form as a read-only table, for the browser's print (A4)."""
+    evaluation = get_evaluation_for_user(request.user, pk)
+    return _render_read_only(request, evaluation, print_view=True)
+
+
+@login_required
+@require_POST
+def evaluation_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the draft as typed; on any refusal the page comes back with the input kept."""
+    evaluation, taxonomy, rules = _load_editable(request, pk)
+    editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
+    result = score_form(editor.scoring_input(), rules)
+    valid = editor.is_valid()
+    if editor.refuse_out_of_band(result) or not valid:
+        return _render_editor(
+            request, evaluation, editor, taxonomy, rules, save_error=SAVE_REFUSED, result=result
+        )
+    try:
+        evaluation_save_draft(
+            evaluation=evaluation,
+            draft=editor.draft(result),
+            version=editor.version,
+            user=request.user,
+        )
+    except StaleEvaluationError as exc:
+        return _render_editor(
+            request, evaluation, editor, taxonomy, rules, save_error=exc.message, status=409
+        )
+    except ValidationError as exc:
+        return _render_editor(
+            request, evaluation, editor, taxonomy, rules, save_error="；".join(exc.messages)
+        )
+    messages.success(request, SAVED)
+    return redirect(evaluation)
+
+
+@login_required
+@require_POST
+def evaluation_recalculate(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: score the unsaved input and return the computed cells and findings."""
+    evaluation, taxonomy, rules = _load_editable(request, pk)
+    editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
+    result = score_form(editor.scoring_input(), rules)
+    editor.refuse_out_of_band(result)
+    table = edit_table(editor, result, taxonomy)
+    return render(request, "projects/partials/recalculated.html", {"table": table})
+
+
+@login_required
+@require_POST
+def evaluation_rows(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: add, move or remove a 三级 row; the table comes back with everything as typed."""
+    evaluation, taxonomy, rules = _load_editable(request, pk)
+    action = apply_row_action(
+        request.POST,
+        request.POST.get("row_action", ""),
+        taxonomy,
+        add_level2=request.POST.get("add_level2", ""),
+    )
+    editor = EvaluationEditor(action.data, taxonomy=taxonomy, evaluation=evaluation)
+    result = score_form(editor.scoring_input(), rules)
+    editor.refuse_out_of_band(result)
+    context = _editor_context(evaluation, editor, taxonomy, result)
+    context["focus_index"] = action.focus_index
+    return render(request, "projects/partials/form_body.html", context)
+
+
+@login_required
+@require_safe
+def indicator_library_view(request: HttpRequest) -> HttpResponse:
+    """htmx/fetch: 三级 names already used in the system, for the name cell's list."""
+    if not can_create(request.user):
+        raise PermissionDenied(READ_ONLY_ROLE)
+    query, level2_id = indicator_library_query(request.GET)
+    return render(
+        request,
+        "projects/partials/library_options.html",
+        {"names": indicator_library(query, level2_id)},
+    )
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def _load_editable(request: HttpRequest, pk: int) -> tuple[Evaluation, Taxonomy, ScoringRules]:
+    evaluation = get_evaluation_for_user(request.user, pk)
+    if not can_edit(request.user, evaluation):
+        raise PermissionDenied(_read_only_reason(request, evaluation))
+    return evaluation, load_taxonomy(), scoring_rules()
+
+
+def _read_only_reason(request: HttpRequest, evaluation: Evaluation) -> str:
+    if can_create(request.user) and evaluation.status not in {
+        Evaluation.Status.DRAFT,
+        Evaluation.Status.RETURNED,
+    }:
+        return READ_ONLY_STATUS.format(status=evaluation.get_status_display())
+    return READ_ONLY_ROLE
+
+
+def _editor_context(evaluation, editor, taxonomy, result) -> dict:
+    return {
+        "evaluation": evaluation,
+        "editor": editor,
+        "taxonomy": taxonomy,
+        "table": edit_table(editor, result, taxonomy),
+    }
+
+
+def _render_editor(
+    request: HttpRequest,
+    evaluation: Evaluation,
+    editor: EvaluationEditor,
+    taxonomy: Taxonomy,
+    rules: ScoringRules,
+    *,
+    save_error: str = "",
+    status: int = 200,
+    result: FormResult | None = None,
+) -> HttpResponse:
+    if result is None:
+        result = score_form(editor.scoring_input(), rules)
+    context = _editor_context(evaluation, editor, taxonomy, result)
+    context["save_error"] = save_error
+    return render(request, "projects/evaluation_form.html", context, status=status)
+
+
+def _render_read_only(
+    request: HttpRequest, evaluation: Evaluation, *, print_view: bool = False
+) -> HttpResponse:
+    result = evaluation_result(evaluation)
+    can_start_next_year = (
+        not print_view
+        and can_create(request.user)
+        and project_in_scope(request.user, evaluation.project)
+    )
+    next_year = None
+    if can_start_next_year:
+        next_year = (
+            evaluations_for_user(request.user)
+            .filter(project_id=evaluation.project_id, year=evaluation.year + 1)
+            .first()
+        )
+    context = {
+        "evaluation": evaluation,
+        "table": read_table(evaluation, result),
+        "editable_elsewhere": can_edit(request.user, evaluation),
+        "read_only_reason": _read_only_reason(request, evaluation),
+        "can_start_next_year": can_start_next_year,
+        "next_year": next_year,
+    }
+    return render(request, "projects/evaluation_read.html", context)

@@ -1,0 +1,601 @@
+"""Forms: turn what was typed into domain values (Decimal, tiers, 二级), without side effects.
+
+The form page posts one HTML form made of three parts, bound together by
+``EvaluationEditor``: the header (``EvaluationForm``), the four 项目资金 rows
+(``BudgetLineForm``, prefixes ``budget-<kind>``) and the 三级 rows (a formset,
+prefix ``indicator``). The same editor serves the page, the live recalculation,
+the row actions (add / move / remove) and the save, so a form that fails
+validation comes back exactly as typed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.http import QueryDict
+
+from indicators.scoring import (
+    BUDGET_LINE_LABELS,
+    TIER_LABELS,
+    BudgetLineInput,
+    BudgetLineKind,
+    FormInput,
+    FormResult,
+    IndicatorInput,
+    ScoringRules,
+    Tier,
+    suggest_indicator_score,
+)
+from projects.models import Department, Evaluation, Project
+from projects.selectors import EvaluationFilters, Taxonomy
+from projects.services import BudgetLineDraft, EvaluationDraft, IndicatorDraft
+
+ERROR_NOT_A_NUMBER = "请输入数字，例如 12.5"
+ERROR_NEGATIVE = "不能为负数"
+ERROR_MONEY_PLACES = "金额以万元为单位，最多保留 6 位小数"
+ERROR_SCORE_PLACES = "分值和得分最多保留 2 位小数"
+ERROR_TOO_LARGE = "数值过大，请检查"
+ERROR_LEVEL2 = "请从指标体系中选择二级指标"
+ERROR_SCORE_OUT_OF_BAND = "定性指标选择「{tier}」时，得分应在 {low} 至 {high} 之间"
+ERROR_VERSION_MISSING = "页面已过期，请重新打开此表"
+ERROR_TOO_MANY_ROWS = "三级指标最多 {max} 行"
+ERROR_PROJECT_REQUIRED = "请选择项目，或填写新项目名称并选择单位"
+ERROR_PROJECT_AND_NEW = "请选择已有项目或填写新项目名称，二者只选其一"
+ERROR_UNIT_REQUIRED = "新项目需要选择所属单位"
+ERROR_NO_PREVIOUS = "「{project}」没有 {year} 年度的自评表，无法从上年复制；请取消勾选后新建空白表"
+ERROR_YEAR = "年度应在 2000 至 2100 之间"
+
+MONEY_MAX = Decimal("999999999.999999")  # Money fields: 15 digits, 6 decimals
+SCORE_MAX = Decimal("99999.99")  # Score fields: 7 digits, 2 decimals
+MAX_ROWS = 300
+INDICATOR_PREFIX = "indicator"
+ROW_FIELDS = (
+    "id",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "weight",
+    "score",
+    "score_auto",
+    "tier",
+    "override_reason",
+    "deviation_reason",
+)
+
+
+def decimal_text(value: Decimal | None) -> str:
+    """A stored Decimal as a person would type it: "20", "23.380701", "" for none."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if text in {"-0", ""} else text
+
+
+class DecimalTextField(forms.CharField):
+    """A number typed as text: full-width digits and thousands separators are accepted."""
+
+    def __init__(self, *, decimal_places: int, max_value: Decimal, places_message: str, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.decimal_places = decimal_places
+        self.max_value = max_value
+        self.places_message = places_message
+
+    def to_python(self, value: object) -> Decimal | None:  # type: ignore[override]
+        text = unicodedata.normalize("NFKC", super().to_python(value) or "")
+        text = text.replace(",", "").replace(" ", "").strip()
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError(ERROR_NOT_A_NUMBER, code="invalid") from None
+        if not number.is_finite():
+            raise forms.ValidationError(ERROR_NOT_A_NUMBER, code="invalid")
+        if number < 0:
+            raise forms.ValidationError(ERROR_NEGATIVE, code="negative")
+        if number > self.max_value:
+            raise forms.ValidationError(ERROR_TOO_LARGE, code="too_large")
+        if number.as_tuple().exponent < -self.decimal_places:  # type: ignore[operator]
+            raise forms.ValidationError(self.places_message, code="places")
+        return number
+
+
+def money_field(**kwargs) -> DecimalTextField:
+    return DecimalTextField(
+        decimal_places=6, max_value=MONEY_MAX, places_message=ERROR_MONEY_PLACES, **kwargs
+    )
+
+
+def score_field(**kwargs) -> DecimalTextField:
+    return DecimalTextField(
+        decimal_places=2, max_value=SCORE_MAX, places_message=ERROR_SCORE_PLACES, **kwargs
+    )
+
+
+class EvaluationForm(forms.Form):
+    """The header of the form page and the 预算执行率 分值."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": ERROR_VERSION_MISSING, "invalid": ERROR_VERSION_MISSING},
+    )
+    project_lead = forms.CharField(label="项目负责人", max_length=50, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=50, required=False)
+    goal_expected = forms.CharField(label="预期目标", required=False, widget=forms.Textarea)
+    goal_actual = forms.CharField(label="实际完成情况", required=False, widget=forms.Textarea)
+    budget_weight = score_field(label="预算执行率分值")
+
+
+class BudgetLineForm(forms.Form):
+    """One row of the 项目资金（万元） block."""
+
+    initial_budget = money_field()
+    annual_budget = money_field()
+    executed = money_field()
+
+
+class IndicatorRowForm(forms.Form):
+    """One 三级 row. ``score_auto``: the 得分 follows the rule's suggestion (DESIGN.md §3)."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    level2 = forms.TypedChoiceField(
+        coerce=int,
+        widget=forms.HiddenInput,
+        error_messages={"required": ERROR_LEVEL2, "invalid_choice": ERROR_LEVEL2},
+    )
+    name = forms.CharField(max_length=500, required=False)
+    target = forms.CharField(max_length=1000, required=False)
+    actual = forms.CharField(max_length=1000, required=False)
+    weight = score_field()
+    score = score_field()
+    score_auto = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    tier = forms.ChoiceField(
+        choices=[("", "请选择档次"), *((tier.value, TIER_LABELS[tier]) for tier in Tier)],
+        required=False,
+    )
+    override_reason = forms.CharField(required=False, widget=forms.Textarea)
+    deviation_reason = forms.CharField(required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, level2_choices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level2"].choices = level2_choices
+
+
+class BaseIndicatorFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        return dict(self.form_kwargs)
+
+
+IndicatorFormSet = forms.formset_factory(
+    IndicatorRowForm,
+    formset=BaseIndicatorFormSet,
+    extra=0,
+    max_num=MAX_ROWS,
+    absolute_max=MAX_ROWS,
+    validate_max=True,
+)
+
+
+def _cleaned(form: forms.Form, name: str, default: object = None) -> object:
+    """A field's clean value, or ``default`` while the field is invalid (live recalculation)."""
+    data = getattr(form, "cleaned_data", {})
+    return data.get(name, default)
+
+
+class EvaluationEditor:
+    """What the form page posts: header, 项目资金 rows and 三级 rows, bound together."""
+
+    def __init__(self, data: Mapping[str, str], *, taxonomy: Taxonomy, evaluation: Evaluation):
+        self.data = data
+        self.taxonomy = taxonomy
+        self.evaluation = evaluation
+        self.header = EvaluationForm(data)
+        self.budget = {
+            kind: BudgetLineForm(data, prefix=f"budget-{kind.value}") for kind in BudgetLineKind
+        }
+        self.rows = IndicatorFormSet(
+            data,
+            prefix=INDICATOR_PREFIX,
+            form_kwargs={"level2_choices": taxonomy.choices()},
+            error_messages={
+                "too_many_forms": ERROR_TOO_MANY_ROWS.format(max=MAX_ROWS),
+                "missing_management_form": ERROR_VERSION_MISSING,
+            },
+        )
+        self._valid: bool | None = None
+
+    @classmethod
+    def for_evaluation(
+        cls, evaluation: Evaluation, *, taxonomy: Taxonomy, rules: ScoringRules
+    ) -> EvaluationEditor:
+        """The editor bound to the stored form, its rows in the taxonomy's order."""
+        data: dict[str, str] = {
+            "version": str(evaluation.version),
+            "project_lead": evaluation.project_lead,
+            "contact_phone": evaluation.contact_phone,
+            "goal_expected": evaluation.goal_expected,
+            "goal_actual": evaluation.goal_actual,
+            "budget_weight": decimal_text(evaluation.budget_weight),
+        }
+        lines = {line.kind: line for line in evaluation.budget_lines.all()}
+        for kind in BudgetLineKind:
+            line = lines.get(kind.value)
+            for name in ("initial_budget", "annual_budget", "executed"):
+                data[f"budget-{kind.value}-{name}"] = decimal_text(getattr(line, name, None))
+        rows = []
+        for row in evaluation.indicators.all():
+            suggested = suggest_indicator_score(
+                target=row.target, actual=row.actual, weight=row.weight, rules=rules
+            )
+            auto = row.score is None or (suggested is not None and row.score == suggested)
+            rows.append(
+                {
+                    "id": str(row.pk),
+                    "level2": str(row.level2_id),
+                    "name": row.name,
+                    "target": row.target,
+                    "actual": row.actual,
+                    "weight": decimal_text(row.weight),
+                    "score": decimal_text(row.score),
+                    "score_auto": "1" if auto else "0",
+                    "tier": row.tier,
+                    "override_reason": row.override_reason,
+                    "deviation_reason": row.deviation_reason,
+                }
+            )
+        data.update(_row_data(sort_rows(rows, taxonomy)))
+        return cls(data, taxonomy=taxonomy, evaluation=evaluation)
+
+    # --- validation ------------------------------------------------------------
+
+    def is_valid(self) -> bool:
+        if self._valid is None:
+            self._valid = all(
+                [
+                    self.header.is_valid(),
+                    *(form.is_valid() for form in self.budget.values()),
+                    self.rows.is_valid(),
+                ]
+            )
+        return self._valid
+
+    @property
+    def row_forms(self) -> list[IndicatorRowForm]:
+        return list(self.rows.forms)
+
+    def input_errors(self) -> list[tuple[str, str]]:
+        """(anchor, message) for every field that did not validate, in page order."""
+        self.is_valid()
+        errors = []
+        for name, messages in self.header.errors.items():
+            label = self.header.fields[name].label if name in self.header.fields else None
+            anchor = "budget-total" if name == "budget_weight" else "form-header"
+            errors += [(anchor, f"{label}：{m}" if label else str(m)) for m in messages]
+        for kind, form in self.budget.items():
+            for name, messages in form.errors.items():
+                where = f"项目资金·{BUDGET_LINE_LABELS[kind]}·{_BUDGET_COLUMNS.get(name, name)}"
+                errors += [(f"budget-{kind.value}", f"{where}：{m}") for m in messages]
+        errors += [("indicators", str(m)) for m in self.rows.non_form_errors()]
+        for index, form in enumerate(self.rows.forms):
+            for name, messages in form.errors.items():
+                column = _ROW_COLUMNS.get(name, name)
+                errors += [(row_anchor(index), f"第{index + 1}行·{column}：{m}") for m in messages]
+        return errors
+
+    # --- what scoring and the save service need ------------------------------------
+
+    def scoring_input(self) -> FormInput:
+        """The input as typed, for the scoring service; invalid fields count as empty."""
+        self.is_valid()
+        budget_lines = tuple(
+            BudgetLineInput(
+                kind=kind,
+                initial_budget=_cleaned(form, "initial_budget"),  # type: ignore[arg-type]
+                annual_budget=_cleaned(form, "annual_budget"),  # type: ignore[arg-type]
+                executed=_cleaned(form, "executed"),  # type: ignore[arg-type]
+            )
+            for kind, form in self.budget.items()
+        )
+        indicators = tuple(
+            self._indicator_input(index, form) for index, form in enumerate(self.rows.forms)
+        )
+        budget_weight = _cleaned(self.header, "budget_weight")
+        evaluation = self.evaluation
+        return FormInput(
+            budget_lines=budget_lines,
+            indicators=indicators,
+            budget_weight=budget_weight  # type: ignore[arg-type]
+            if budget_weight is not None
+            else evaluation.budget_weight,
+            legacy=evaluation.legacy,
+            recorded_budget_score=evaluation.recorded_budget_score,
+            recorded_total_score=evaluation.recorded_total_score,
+            amount_unit_converted=evaluation.amount_unit_converted,
+        )
+
+    def _indicator_input(self, index: int, form: IndicatorRowForm) -> IndicatorInput:
+        level2 = self.taxonomy.by_id.get(_cleaned(form, "level2"))  # type: ignore[arg-type]
+        tier = _cleaned(form, "tier", "")
+        return IndicatorInput(
+            key=row_anchor(index),
+            level1=level2.level1.name if level2 else "",
+            level2=level2.name if level2 else "",
+            name=_cleaned(form, "name", ""),  # type: ignore[arg-type]
+            target=_cleaned(form, "target", ""),  # type: ignore[arg-type]
+            actual=_cleaned(form, "actual", ""),  # type: ignore[arg-type]
+            weight=_cleaned(form, "weight"),  # type: ignore[arg-type]
+            # An automatic 得分 is the rule's: scoring counts its suggestion.
+            score=None if _cleaned(form, "score_auto", False) else _cleaned(form, "score"),  # type: ignore[arg-type]
+            override_reason=_cleaned(form, "override_reason", ""),  # type: ignore[arg-type]
+            deviation_reason=_cleaned(form, "deviation_reason", ""),  # type: ignore[arg-type]
+            tier=Tier(tier) if tier else None,
+            position=index + 1,
+        )
+
+    def refuse_out_of_band(self, result: FormResult) -> bool:
+        """Mark every qualitative 得分 outside its tier's band; True when there was one.
+
+        The band comes from the scoring result, so the page and the save agree.
+        """
+        refused = False
+        for form, row in zip(self.rows.forms, result.indicators, strict=True):
+            band = row.score_band
+            score = row.input.score
+            if band is None or score is None or band[0] <= score <= band[1]:
+                continue
+            tier = TIER_LABELS[row.input.tier] if row.input.tier else ""
+            form.add_error(
+                "score",
+                ERROR_SCORE_OUT_OF_BAND.format(
+                    tier=tier, low=decimal_text(band[0]), high=decimal_text(band[1])
+                ),
+            )
+            refused = True
+        if refused:
+            self._valid = False
+        return refused
+
+    def draft(self, result: FormResult) -> EvaluationDraft:
+        """The service's input. Only for a valid editor and its own scoring result."""
+        assert self.is_valid()
+        header = self.header.cleaned_data
+        indicators = []
+        for form, row in zip(self.rows.forms, result.indicators, strict=True):
+            data = form.cleaned_data
+            score = row.suggested_score if data["score_auto"] else data["score"]
+            indicators.append(
+                IndicatorDraft(
+                    level2=self.taxonomy.by_id[data["level2"]],
+                    pk=data["id"],
+                    name=data["name"],
+                    target=data["target"],
+                    actual=data["actual"],
+                    weight=data["weight"],
+                    score=score,
+                    tier=data["tier"],
+                    override_reason=data["override_reason"],
+                    deviation_reason=data["deviation_reason"],
+                )
+            )
+        return EvaluationDraft(
+            project_lead=header["project_lead"],
+            contact_phone=header["contact_phone"],
+            goal_expected=header["goal_expected"],
+            goal_actual=header["goal_actual"],
+            budget_weight=header["budget_weight"],
+            budget_lines=tuple(
+                BudgetLineDraft(kind=kind, **form.cleaned_data)
+                for kind, form in self.budget.items()
+            ),
+            indicators=tuple(indicators),
+        )
+
+    @property
+    def version(self) -> int:
+        return _cleaned(self.header, "version") or 0  # type: ignore[return-value]
+
+
+_BUDGET_COLUMNS = {
+    "initial_budget": "年初预算数",
+    "annual_budget": "全年预算数",
+    "executed": "全年执行数",
+}
+_ROW_COLUMNS = {
+    "level2": "二级指标",
+    "name": "三级指标",
+    "target": "年度指标值",
+    "actual": "实际完成值",
+    "weight": "分值",
+    "score": "得分",
+    "tier": "定性档次",
+    "override_reason": "调整得分理由",
+    "deviation_reason": "偏差原因分析及改进措施",
+    "id": "行标识",
+}
+
+
+def row_anchor(index: int) -> str:
+    """The HTML id of a 三级 row on the form page, and its key in the scoring input."""
+    return f"row-{index}"
+
+
+# --- row actions: add, move, remove (rendered again by the server) ---------------
+
+
+def _rows_from_data(data: Mapping[str, str]) -> list[dict[str, str]]:
+    try:
+        total = int(data.get(f"{INDICATOR_PREFIX}-TOTAL_FORMS", "0"))
+    except ValueError:
+        total = 0
+    total = max(0, min(total, MAX_ROWS))
+    return [
+        {name: data.get(f"{INDICATOR_PREFIX}-{index}-{name}", "") for name in ROW_FIELDS}
+        for index in range(total)
+    ]
+
+
+def _row_data(rows: list[dict[str, str]]) -> dict[str, str]:
+    data = {
+        f"{INDICATOR_PREFIX}-TOTAL_FORMS": str(len(rows)),
+        f"{INDICATOR_PREFIX}-INITIAL_FORMS": "0",
+        f"{INDICATOR_PREFIX}-MIN_NUM_FORMS": "0",
+        f"{INDICATOR_PREFIX}-MAX_NUM_FORMS": str(MAX_ROWS),
+    }
+    for index, row in enumerate(rows):
+        for name in ROW_FIELDS:
+            data[f"{INDICATOR_PREFIX}-{index}-{name}"] = row.get(name, "")
+    return data
+
+
+def _level2_of(row: dict[str, str]) -> int | None:
+    try:
+        return int(row["level2"])
+    except (KeyError, ValueError):
+        return None
+
+
+def sort_rows(rows: list[dict[str, str]], taxonomy: Taxonomy) -> list[dict[str, str]]:
+    """Rows grouped by 二级 in the taxonomy's order; the order within a 二级 is kept."""
+    last = len(taxonomy.order)
+    return sorted(rows, key=lambda row: taxonomy.order.get(_level2_of(row), last))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RowActionResult:
+    data: QueryDict
+    focus_index: int | None  # the row to put the cursor in (a new one)
+
+
+def apply_row_action(
+    data: QueryDict, action: str, taxonomy: Taxonomy, add_level2: str = ""
+) -> RowActionResult:
+    """Add a row under a 二级, move one up/down within its 二级, or remove one.
+
+    ``action`` is "add:<level2 id>", "add" (with ``add_level2``), "up:<index>",
+    "down:<index>" or "remove:<index>". Everything else in ``data`` is kept as typed.
+    """
+    rows = sort_rows(_rows_from_data(data), taxonomy)
+    verb, _, argument = action.partition(":")
+    focus = None
+    if verb == "add":
+        level2 = argument or add_level2
+        if level2.isdigit() and int(level2) in taxonomy.by_id and len(rows) < MAX_ROWS:
+            rows.append({"level2": level2, "score_auto": "1"})
+            rows = sort_rows(rows, taxonomy)
+            # The new row is the last one of its 二级.
+            focus = max(i for i, row in enumerate(rows) if row.get("level2") == level2)
+    elif verb in {"up", "down", "remove"} and argument.isdigit() and int(argument) < len(rows):
+        index = int(argument)
+        if verb == "remove":
+            del rows[index]
+        else:
+            step = -1 if verb == "up" else 1
+            other = index + step
+            if 0 <= other < len(rows) and rows[other]["level2"] == rows[index]["level2"]:
+                rows[index], rows[other] = rows[other], rows[index]
+    new = data.copy()
+    for key in [key for key in new if key.startswith(f"{INDICATOR_PREFIX}-")]:
+        del new[key]
+    for key, value in _row_data(rows).items():
+        new[key] = value
+    return RowActionResult(new, focus)
+
+
+# --- creating a form ---------------------------------------------------------------
+
+
+class EvaluationCreateForm(forms.Form):
+    """Start a form: an existing project, or a new one under one of the user's units."""
+
+    year = forms.IntegerField(
+        label="年度",
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "required": ERROR_YEAR,
+            "invalid": ERROR_YEAR,
+            "min_value": ERROR_YEAR,
+            "max_value": ERROR_YEAR,
+        },
+    )
+    project = forms.ModelChoiceField(
+        label="项目", queryset=Project.objects.none(), required=False, empty_label="（新项目）"
+    )
+    new_project_name = forms.CharField(label="新项目名称", max_length=200, required=False)
+    unit = forms.ModelChoiceField(
+        label="所属单位", queryset=Department.objects.none(), required=False
+    )
+    from_previous = forms.BooleanField(label="从上年自评表开始", required=False)
+
+    def __init__(self, *args, projects, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+        self.fields["unit"].queryset = units
+
+    def clean(self):
+        data = super().clean()
+        project, name = data.get("project"), (data.get("new_project_name") or "").strip()
+        if project and name:
+            raise forms.ValidationError(ERROR_PROJECT_AND_NEW)
+        if not project and not name:
+            raise forms.ValidationError(ERROR_PROJECT_REQUIRED)
+        if name and not data.get("unit"):
+            self.add_error("unit", ERROR_UNIT_REQUIRED)
+        data["new_project_name"] = name
+        return data
+
+
+def indicator_library_query(params: Mapping[str, str]) -> tuple[str, int | None]:
+    """The search text and optional 二级 of a library lookup; anything odd is ignored."""
+    query = (params.get("q") or "").strip()[:100]
+    level2 = params.get("level2") or ""
+    return query, int(level2) if level2.isdigit() else None
+
+
+HAS_ERRORS_CHOICES = [("", "全部"), ("yes", "有错误"), ("no", "无错误")]
+
+
+class EvaluationFilterForm(forms.Form):
+    """The list's filters; a value that is not a valid choice is simply ignored."""
+
+    q = forms.CharField(label="项目名称", required=False, max_length=100)
+    year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
+    department = forms.TypedChoiceField(
+        label="部门/单位", coerce=int, required=False, empty_value=None
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), *Evaluation.Status.choices]
+    )
+    grade = forms.ChoiceField(label="等级", required=False)
+    has_errors = forms.ChoiceField(label="检查", required=False, choices=HAS_ERRORS_CHOICES)
+
+    def __init__(self, *args, years: list[int], departments, grades: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", "全部"), *((y, f"{y}年度") for y in years)]
+        self.fields["department"].choices = [
+            ("", "全部"),
+            *(
+                (d.pk, d.name if d.parent is None else f"{d.parent.name} / {d.name}")
+                for d in departments
+            ),
+        ]
+        self.fields["grade"].choices = [("", "全部"), *((g, g) for g in grades)]
+
+    def filters(self) -> EvaluationFilters:
+        self.is_valid()
+        data = self.cleaned_data
+        has_errors = {"yes": True, "no": False}.get(data.get("has_errors") or "")
+        return EvaluationFilters(
+            year=data.get("year"),
+            department=data.get("department"),
+            status=data.get("status") or "",
+            grade=data.get("grade") or "",
+            has_errors=has_errors,
+            query=(data.get("q") or "").strip(),
+        )

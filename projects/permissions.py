@@ -1,0 +1,61 @@
+"""Who may do what with a form: the one place the review workflow will extend.
+
+Seeing a form is decided by ``selectors.evaluations_for_user`` (anything else is a
+404). The questions here come after that: may this user change the form, start a
+new one? Each answer costs at most one query per request (the user's roles and
+departments are cached on the user object).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+
+from projects.models import DepartmentAssignment, Evaluation, Project
+from projects.roles import Role
+from projects.selectors import user_roles
+
+# A filler works on a form until it is submitted; a returned form is theirs again.
+EDITABLE_STATUSES = frozenset({Evaluation.Status.DRAFT, Evaluation.Status.RETURNED})
+
+
+def assigned_department_ids(user: User | AnonymousUser) -> frozenset[int]:
+    """The departments (主管部门 or 实施单位) the user is assigned to."""
+    if not user.is_authenticated:
+        return frozenset()
+    ids = getattr(user, "_selfeval_department_ids", None)
+    if ids is None:
+        ids = frozenset(
+            DepartmentAssignment.objects.filter(user=user).values_list("department_id", flat=True)
+        )
+        user._selfeval_department_ids = ids  # type: ignore[union-attr]
+    return ids
+
+
+def project_in_scope(user: User | AnonymousUser, project: Project) -> bool:
+    """The same rule as ``evaluations_for_user``, for one project already in memory.
+
+    Expects ``project.implementing_unit`` to be loaded (``select_related``).
+    """
+    assigned = assigned_department_ids(user)
+    unit = project.implementing_unit
+    return project.department_id in assigned or (
+        unit is not None and (unit.pk in assigned or unit.parent_id in assigned)
+    )
+
+
+def can_create(user: User | AnonymousUser) -> bool:
+    """Whether the user may start new forms (for the projects in their scope)."""
+    return Role.FILLER in user_roles(user)
+
+
+def can_edit(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
+    """Whether the user may change the form's content now.
+
+    Fillers edit drafts and returned forms of their departments. Reviewers and
+    admins only look, for now: the review workflow (a later issue) adds 审核得分.
+    """
+    return (
+        Role.FILLER in user_roles(user)
+        and evaluation.status in EDITABLE_STATUSES
+        and project_in_scope(user, evaluation.project)
+    )

@@ -1,0 +1,186 @@
+// The form page (issue 3). Every number is computed by the server: htmx posts the form to
+// the recalculate endpoint and swaps in the computed cells. This file only
+//   - keeps 得分 following the rule's suggestion until the filler types their own,
+//   - shows the tier choice for qualitative rows and asks for a reason on an override,
+//   - offers the indicator library under a 三级 name,
+//   - warns before leaving with unsaved changes, and guards against an expired session.
+(function () {
+  "use strict";
+
+  var form = document.getElementById("evaluation-form");
+  if (!form) { return; }
+  var menu = document.getElementById("library-menu");
+  var dirty = false;
+
+  // --- unsaved changes -----------------------------------------------------------
+  function markDirty() {
+    dirty = true;
+    var note = document.getElementById("dirty-note");
+    if (note) { note.hidden = false; }
+  }
+  form.addEventListener("input", markDirty);
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  // Enter in a one-line cell must not submit the whole form by accident.
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches("input.cell-input")) { event.preventDefault(); }
+  });
+
+  // --- 得分: automatic (the rule's suggestion) until the filler types one ----------------
+  form.addEventListener("input", function (event) {
+    if (!event.target.matches(".score-input")) { return; }
+    var auto = event.target.closest("tr").querySelector(".score-auto");
+    if (auto) { auto.value = event.target.value.trim() === "" ? "1" : "0"; }
+  });
+
+  function applyCalc(calc) {
+    var row = calc.closest("tr");
+    if (!row) { return; }
+    var score = row.querySelector(".score-input");
+    var auto = row.querySelector(".score-auto");
+    var tier = row.querySelector(".tier-select");
+    var reason = row.querySelector(".override-reason");
+    var mode = calc.dataset.mode;
+    if (score && auto && auto.value === "1" && document.activeElement !== score) {
+      score.value = mode === "quantitative" ? calc.dataset.suggested : "";
+    }
+    if (tier) { tier.classList.toggle("d-none", mode !== "qualitative"); }
+    if (reason) {
+      var ask = calc.dataset.needsReason === "1";
+      reason.classList.toggle("d-none", !ask && reason.value.trim() === "");
+      reason.classList.toggle("is-invalid", ask && reason.value.trim() === "");
+    }
+    if (score) { score.classList.toggle("is-invalid", calc.dataset.outOfBand === "1"); }
+  }
+
+  // The summary is rendered again on every recalculation: keep what the user opened.
+  var openBlocks = {};
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "findings-summary") {
+      target.querySelectorAll("details[data-block]").forEach(function (block) {
+        openBlocks[block.dataset.block] = block.open;
+      });
+    }
+  });
+  // After a recalculation has swapped in its pieces (htmx swaps before afterRequest).
+  form.addEventListener("htmx:afterRequest", function (event) {
+    if (event.target !== form || !event.detail.successful) { return; }
+    form.querySelectorAll(".row-calc").forEach(applyCalc);
+    document.querySelectorAll("#findings-summary details[data-block]").forEach(function (block) {
+      if (block.dataset.block in openBlocks) { block.open = openBlocks[block.dataset.block]; }
+    });
+  });
+
+  // After a row action the table is new: put the cursor in the row just added.
+  document.body.addEventListener("htmx:load", function (event) {
+    var focus = event.detail.elt.querySelector && event.detail.elt.querySelector("[data-autofocus]");
+    if (focus) { focus.focus(); }
+  });
+
+  // A session that expired answers with the login page: never swap that over the input.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var url = event.detail.xhr && event.detail.xhr.responseURL;
+    if (url && url.indexOf("/login/") !== -1) {
+      event.detail.shouldSwap = false;
+      window.alert("登录已过期。请在新标签页重新登录后，回到本页点击“保存草稿”；本页内容仍在。");
+    } else if (event.detail.xhr && event.detail.xhr.status >= 400) {
+      window.alert("操作未完成（" + event.detail.xhr.status + "）。本页内容仍在，请稍后重试或保存草稿。");
+    }
+  });
+  form.addEventListener("change", markDirty);
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var button = event.detail.elt;
+    if (button && button.name === "row_action") { markDirty(); }
+  });
+
+  // --- the indicator library under a 三级 name ---------------------------------------
+  var activeInput = null;
+  var timer = null;
+  var requestNumber = 0;
+
+  function options() { return Array.prototype.slice.call(menu.querySelectorAll(".library-option")); }
+
+  function closeMenu() {
+    menu.hidden = true;
+    menu.innerHTML = "";
+    if (activeInput) {
+      activeInput.setAttribute("aria-expanded", "false");
+      activeInput.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function positionMenu(input) {
+    var box = input.getBoundingClientRect();
+    menu.style.left = (box.left + window.scrollX) + "px";
+    menu.style.top = (box.bottom + window.scrollY) + "px";
+    menu.style.minWidth = Math.max(box.width, 260) + "px";
+  }
+
+  function search(input) {
+    var number = ++requestNumber;
+    var url = menu.dataset.url + "?q=" + encodeURIComponent(input.value.trim()) +
+      "&level2=" + encodeURIComponent(input.dataset.level2 || "");
+    fetch(url, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (number !== requestNumber || document.activeElement !== input) { return; }
+        menu.innerHTML = html; // server-rendered, escaped <li> elements
+        if (!options().length) { closeMenu(); return; }
+        positionMenu(input);
+        menu.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+      })
+      .catch(function () { closeMenu(); });
+  }
+
+  function choose(option) {
+    if (!activeInput || !option) { return; }
+    activeInput.value = option.dataset.value;
+    activeInput.dispatchEvent(new Event("input", { bubbles: true }));
+    closeMenu();
+  }
+
+  function move(step) {
+    var list = options();
+    if (!list.length) { return; }
+    var current = list.findIndex(function (li) { return li.getAttribute("aria-selected") === "true"; });
+    var next = (current + step + list.length) % list.length;
+    list.forEach(function (li, index) { li.setAttribute("aria-selected", index === next ? "true" : "false"); });
+    list[next].scrollIntoView({ block: "nearest" });
+    activeInput.setAttribute("aria-activedescendant", list[next].id);
+  }
+
+  form.addEventListener("focusin", function (event) {
+    if (!event.target.matches(".indicator-name")) { return; }
+    activeInput = event.target;
+    search(activeInput);
+  });
+  form.addEventListener("input", function (event) {
+    if (!event.target.matches(".indicator-name")) { return; }
+    activeInput = event.target;
+    clearTimeout(timer);
+    timer = setTimeout(function () { search(activeInput); }, 200);
+  });
+  form.addEventListener("focusout", function (event) {
+    if (event.target.matches(".indicator-name")) { setTimeout(closeMenu, 150); }
+  });
+  form.addEventListener("keydown", function (event) {
+    if (!event.target.matches(".indicator-name")) { return; }
+    var open = !menu.hidden;
+    if (event.key === "ArrowDown" && open) { event.preventDefault(); move(1); }
+    else if (event.key === "ArrowUp" && open) { event.preventDefault(); move(-1); }
+    else if (event.key === "Escape" && open) { event.preventDefault(); closeMenu(); }
+    else if (event.key === "Enter") {
+      event.preventDefault(); // a 三级 name is one line
+      if (open) { choose(menu.querySelector('[aria-selected="true"]')); }
+    }
+  });
+  menu.addEventListener("mousedown", function (event) {
+    event.preventDefault(); // keep the focus in the name cell
+    choose(event.target.closest(".library-option"));
+  });
+})();
