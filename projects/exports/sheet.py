@@ -1,0 +1,357 @@
+"""The official table of one form, built once from an Evaluation and its FormResult.
+
+Word, PDF (through the HTML template) and Excel only format a ``Sheet``; none of
+them reads a model field or computes a number of its own, so a form shows the
+same numbers in every export and on the page (DESIGN.md §5, STYLE.md §6).
+
+Every number is a ``Number``: the exact ``Decimal`` for Excel and the text the
+paper form shows for Word and HTML (money without trailing zeros, scores with two
+decimals, the execution rate as "99.35%"), the same strings as the interchange JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+from itertools import groupby
+
+from django.db.models import QuerySet
+
+from indicators.scoring import (
+    BUDGET_LINE_LABELS,
+    BudgetLineKind,
+    FormResult,
+    IndicatorResult,
+    Severity,
+)
+from projects.interchange import money_str, score_str
+from projects.models import Evaluation
+from projects.selectors import evaluation_result, scoring_rules, with_rows
+
+TITLE = "项目支出绩效自评表"
+SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
+# The paper form names the sub-lines this way (其中： belongs to the first one only).
+BUDGET_ROW_LABELS = {
+    BudgetLineKind.TOTAL: BUDGET_LINE_LABELS[BudgetLineKind.TOTAL],
+    BudgetLineKind.CURRENT: "其中：" + BUDGET_LINE_LABELS[BudgetLineKind.CURRENT],
+    BudgetLineKind.CARRYOVER: BUDGET_LINE_LABELS[BudgetLineKind.CARRYOVER],
+    BudgetLineKind.OTHER: BUDGET_LINE_LABELS[BudgetLineKind.OTHER],
+}
+NOT_APPLICABLE = "—"  # what the paper form prints in 分值/得分 of the sub-lines
+
+
+class NumberKind(StrEnum):
+    MONEY = "money"  # 万元, up to 6 decimals, shown without trailing zeros
+    SCORE = "score"  # 分值/得分, two decimals
+    PERCENT = "percent"  # 执行率: value in percent (99.35), shown as "99.35%"
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number of the form: ``value`` for spreadsheets, ``text`` for documents."""
+
+    value: Decimal | None
+    kind: NumberKind
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def fraction(self) -> Decimal | None:
+        """A percentage as a fraction (99.35 → 0.9935), for a spreadsheet's % format."""
+        if self.value is None or self.kind != NumberKind.PERCENT:
+            return self.value
+        return self.value / 100
+
+
+def money(value: Decimal | None) -> Number:
+    return Number(value, NumberKind.MONEY, money_str(value) or "")
+
+
+def score(value: Decimal | None) -> Number:
+    return Number(value, NumberKind.SCORE, score_str(value) or "")
+
+
+def percent(value: Decimal | None) -> Number:
+    text = score_str(value)
+    return Number(value, NumberKind.PERCENT, f"{text}%" if text is not None else "")
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    kind: BudgetLineKind
+    label: str
+    initial_budget: Number
+    annual_budget: Number
+    executed: Number
+    # Only 年度资金总额 carries 分值, 执行率 and 得分; the sub-lines print "—".
+    weight: Number | None = None
+    execution_rate: Number | None = None
+    score: Number | None = None
+
+    @property
+    def is_total(self) -> bool:
+        return self.kind == BudgetLineKind.TOTAL
+
+
+@dataclass(frozen=True)
+class SheetFinding:
+    severity: Severity
+    code: str
+    message: str
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One 三级 row. The rowspans are set on the first row of a 一级/二级 run, else 0."""
+
+    number: int  # 1-based, as findings name the row ("第3行")
+    level1: str
+    level2: str
+    name: str
+    target: str
+    actual: str
+    weight: Number
+    score: Number  # 得分 as the filler typed it (or the paper form wrote it)
+    suggested_score: Number  # the rule's score, quantitative rows only
+    review_score: Number  # 审核得分, where a reviewer set one
+    counted_score: Number  # the score that counts towards 总分
+    quantitative: bool
+    deviation_reason: str
+    review_comment: str
+    findings: tuple[SheetFinding, ...]
+    level1_rowspan: int = 0
+    level2_rowspan: int = 0
+
+    @property
+    def reviewed(self) -> bool:
+        return self.review_score.value is not None
+
+
+@dataclass(frozen=True)
+class Level2Block:
+    name: str
+    rows: tuple[IndicatorRow, ...]
+
+
+@dataclass(frozen=True)
+class Level1Block:
+    """A run of rows under one 一级: one <tbody> in HTML, one rowspan in Word."""
+
+    name: str
+    level2_blocks: tuple[Level2Block, ...]
+
+    @property
+    def rows(self) -> tuple[IndicatorRow, ...]:
+        return tuple(row for block in self.level2_blocks for row in block.rows)
+
+    @property
+    def rowspan(self) -> int:
+        return sum(len(block.rows) for block in self.level2_blocks)
+
+
+@dataclass(frozen=True)
+class Level1Score:
+    name: str
+    weight: Number
+    score: Number
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """Everything the official table shows, in the paper form's order."""
+
+    evaluation_id: int
+    year: int
+    status: str
+    status_label: str
+    legacy: bool
+    project_name: str
+    department: str
+    implementing_unit: str
+    project_lead: str
+    contact_phone: str
+    budget_rows: tuple[BudgetRow, ...]
+    goal_expected: str
+    goal_actual: str
+    level1_blocks: tuple[Level1Block, ...]
+    level1_scores: tuple[Level1Score, ...]
+    total_weight: Number
+    total_score: Number
+    grade: str
+    findings: tuple[SheetFinding, ...]
+    amount_unit_note: str = ""
+    title: str = TITLE
+
+    @property
+    def year_label(self) -> str:
+        return f"（{self.year}年度）"
+
+    @property
+    def budget_total(self) -> BudgetRow:
+        return self.budget_rows[0]
+
+    @property
+    def indicator_rows(self) -> tuple[IndicatorRow, ...]:
+        return tuple(row for block in self.level1_blocks for row in block.rows)
+
+    @property
+    def has_review(self) -> bool:
+        """Whether any row has a 审核得分: the table then shows the review columns."""
+        return any(row.reviewed for row in self.indicator_rows)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for finding in self.findings if finding.is_error)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.findings) - self.error_count
+
+    def level1_score(self, name: str) -> Number:
+        """The counted score of a 一级 by name (whitespace ignored); blank when absent."""
+        key = "".join(name.split())
+        for item in self.level1_scores:
+            if "".join(item.name.split()) == key:
+                return item.score
+        return score(None)
+
+
+def _finding(finding) -> SheetFinding:
+    return SheetFinding(Severity(finding.severity), finding.code, finding.message)
+
+
+def _indicator_row(number: int, indicator: IndicatorResult) -> IndicatorRow:
+    typed = indicator.input
+    return IndicatorRow(
+        number=indicator.row_number or number,
+        level1=typed.level1.strip(),
+        level2=typed.level2.strip(),
+        name=typed.name,
+        target=typed.target,
+        actual=typed.actual,
+        weight=score(typed.weight),
+        score=score(typed.score),
+        suggested_score=score(indicator.suggested_score),
+        review_score=score(typed.review_score),
+        counted_score=score(indicator.counted_score),
+        quantitative=indicator.quantitative,
+        deviation_reason=typed.deviation_reason,
+        review_comment=typed.review_comment,
+        findings=tuple(_finding(f) for f in indicator.findings),
+    )
+
+
+def _with_spans(rows: list[IndicatorRow]) -> tuple[Level1Block, ...]:
+    """Group consecutive rows by 一级 then 二级 and set the rowspans on each run's first row.
+
+    Only *consecutive* rows merge, exactly like the cells of the paper form: a 一级
+    that appears again further down starts a new block.
+    """
+    blocks = []
+    for level1, level1_rows in groupby(rows, key=lambda row: "".join(row.level1.split())):
+        level1_rows = list(level1_rows)
+        level2_blocks = []
+        for index, (_, level2_rows) in enumerate(
+            groupby(level1_rows, key=lambda row: "".join(row.level2.split()))
+        ):
+            level2_rows = list(level2_rows)
+            spanned = [
+                replace(
+                    row,
+                    level1_rowspan=len(level1_rows) if index == 0 and position == 0 else 0,
+                    level2_rowspan=len(level2_rows) if position == 0 else 0,
+                )
+                for position, row in enumerate(level2_rows)
+            ]
+            level2_blocks.append(Level2Block(level2_rows[0].level2, tuple(spanned)))
+        blocks.append(Level1Block(level1_rows[0].level1 or level1, tuple(level2_blocks)))
+    return tuple(blocks)
+
+
+def build_sheet(evaluation: Evaluation, result: FormResult) -> Sheet:
+    """The table of one form, from its (prefetched) rows and its one scoring result."""
+    project = evaluation.project
+    lines = {line.kind: line for line in evaluation.budget_lines.all()}
+    budget_rows = []
+    for kind in BudgetLineKind:
+        line = lines.get(kind.value)
+        is_total = kind == BudgetLineKind.TOTAL
+        budget_rows.append(
+            BudgetRow(
+                kind=kind,
+                label=BUDGET_ROW_LABELS[kind],
+                initial_budget=money(getattr(line, "initial_budget", None)),
+                annual_budget=money(getattr(line, "annual_budget", None)),
+                executed=money(getattr(line, "executed", None)),
+                weight=score(result.budget_weight) if is_total else None,
+                execution_rate=percent(result.execution_rate) if is_total else None,
+                score=score(result.budget_score) if is_total else None,
+            )
+        )
+    rows = [
+        _indicator_row(number, indicator)
+        for number, indicator in enumerate(result.indicators, start=1)
+    ]
+    return Sheet(
+        evaluation_id=evaluation.pk,
+        year=evaluation.year,
+        status=evaluation.status,
+        status_label=evaluation.get_status_display(),
+        legacy=evaluation.legacy,
+        project_name=project.name,
+        department=project.department.name,
+        implementing_unit=project.implementing_unit.name if project.implementing_unit else "",
+        project_lead=evaluation.project_lead,
+        contact_phone=evaluation.contact_phone,
+        budget_rows=tuple(budget_rows),
+        goal_expected=evaluation.goal_expected,
+        goal_actual=evaluation.goal_actual,
+        level1_blocks=_with_spans(rows),
+        level1_scores=tuple(
+            Level1Score(total.level1, score(total.weight), score(total.score))
+            for total in result.level1_totals
+        ),
+        total_weight=score(result.total_weight),
+        total_score=score(result.total_score),
+        grade=result.grade,
+        findings=tuple(_finding(f) for f in result.findings),
+        amount_unit_note=evaluation.amount_unit_note if evaluation.amount_unit_converted else "",
+    )
+
+
+# How many forms one query of ``sheets_for`` loads with their rows: memory stays
+# flat for 50,000 forms, and each chunk costs three queries.
+CHUNK_SIZE = 500
+
+
+def sheets_for(
+    evaluations: QuerySet[Evaluation],
+    *,
+    keep: Callable[[Sheet], bool] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[Sheet]:
+    """The sheets of many forms, in the order of the queryset, loaded chunk by chunk.
+
+    The scoring rules are loaded once. Pass a queryset that is already scoped to
+    the user (``evaluations_for_user``); its ordering is kept, with ``pk`` last so
+    that it is total. ``keep`` filters on what only scoring knows (等级, errors).
+    """
+    rules = scoring_rules()
+    ordering = [*(evaluations.query.order_by or evaluations.model._meta.ordering), "pk"]
+    queryset = with_rows(evaluations.order_by(*ordering))
+    for evaluation in queryset.iterator(chunk_size=chunk_size):
+        sheet = build_sheet(evaluation, evaluation_result(evaluation, rules))
+        if keep is None or keep(sheet):
+            yield sheet
