@@ -1,0 +1,113 @@
+"""The PDF of a form: Chinese text that extracts as Chinese, embedded Noto CJK fonts, strictness."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.template.loader import render_to_string
+from pypdf import PdfReader
+
+from projects.exports.pdf import PdfExporter, print_html
+from projects.exports.pdf_engine import PdfRenderError, harfbuzz_subset_available, html_to_pdf
+from tests.factories import make_evaluation, make_project
+from tests.projects.exports_helpers import demo_forms, sheet_of
+
+pytestmark = pytest.mark.django_db
+
+
+def fonts_of(reader: PdfReader) -> list[tuple[str, bool]]:
+    """(BaseFont, embedded?) for every font used on any page."""
+    found = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
+            descriptor = descendant["/FontDescriptor"].get_object()
+            embedded = "/FontFile2" in descriptor or "/FontFile3" in descriptor
+            found[str(font["/BaseFont"])] = embedded
+    return sorted(found.items())
+
+
+def read_pdf(sheet) -> tuple[PdfReader, str]:
+    rendered = PdfExporter().render(sheet)
+    assert rendered.content_type == "application/pdf"
+    assert rendered.filename.endswith("_绩效自评表.pdf")
+    reader = PdfReader(io.BytesIO(rendered.content))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.parametrize("project", ["帮扶专项资金", "2023“疏整促”专班经费", "价格认证资金"])
+def test_demo_forms_extract_as_chinese_with_embedded_noto_cjk(project):
+    sheet, data = next((s, d) for _, _, s, d in demo_forms() if s.project_name == project)
+    reader, content = read_pdf(sheet)
+    flat = "".join(content.split())
+    assert "项目支出绩效自评表" in flat
+    assert "".join(project.split()) in flat
+    assert "总分" in flat and data["total_score"] in flat
+    assert "状态：已提交" in flat
+    assert "第1页/共" in flat  # the page number in the bottom margin box
+    fonts = fonts_of(reader)
+    assert fonts and all(embedded for _, embedded in fonts), fonts
+    assert any("Noto-Serif-CJK-SC" in name or "Noto-Sans-CJK-SC" in name for name, _ in fonts), (
+        fonts
+    )
+
+
+def test_long_forms_repeat_the_column_header_on_every_page(dept_a):
+    evaluation = make_evaluation(make_project(dept_a, "四十个指标的项目"), indicators=40)
+    reader, _ = read_pdf(sheet_of(evaluation))
+    assert len(reader.pages) >= 2
+    for page in reader.pages:
+        assert "三级指标" in page.extract_text()
+
+
+def test_draft_status_and_review_columns_are_visible(dept_a):
+    evaluation = make_evaluation(make_project(dept_a, "审核过的项目"), indicators=2)
+    row = evaluation.indicators.first()
+    row.review_score, row.review_comment = Decimal("30.00"), "证明材料不全"
+    row.save()
+    _, content = read_pdf(sheet_of(evaluation))
+    flat = "".join(content.split())
+    assert "状态：草稿" in flat
+    assert "审核得分" in flat and "证明材料不全" in flat and "85.00" in flat
+
+
+def test_a_missing_glyph_is_an_error_not_a_box():
+    with pytest.raises(PdfRenderError, match="U\\+0378"):
+        html_to_pdf("<p>中文\u0378</p>")
+
+
+def test_no_file_or_network_is_read_while_rendering():
+    with pytest.raises(PdfRenderError, match="不允许读取外部资源"):
+        html_to_pdf('<p>中文</p><img src="file:///etc/hostname">')
+    with pytest.raises(PdfRenderError, match="不允许读取外部资源"):
+        html_to_pdf('<link rel="stylesheet" href="http://127.0.0.1:9/x.css"><p>中文</p>')
+
+
+def test_harfbuzz_subsetting_is_available():
+    # Without libharfbuzz-subset0 a Chinese PDF takes seconds (DESIGN.md §7).
+    assert harfbuzz_subset_available()
+
+
+def test_the_partial_escapes_user_text_and_needs_only_the_sheet(dept_a):
+    evaluation = make_evaluation(make_project(dept_a, "<script>alert(1)</script>"))
+    html = render_to_string("projects/_evaluation_table.html", {"sheet": sheet_of(evaluation)})
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "项目支出绩效自评表" in html and "（2023年度）" in html
+    # The page's Content-Security-Policy forbids <style> elements: the partial links its CSS.
+    assert "<style" not in html and "css/evaluation_table.css" in html
+    page = print_html(sheet_of(evaluation))
+    assert page.count("&lt;script&gt;") == 2  # the table and the <title>
+    assert "<link" not in page and ".se-sheet table" in page  # inlined for WeasyPrint
+
+
+def test_the_start_up_check_warns_without_harfbuzz_subset(monkeypatch):
+    from projects.exports import checks
+
+    assert checks.pdf_export_check() == []
+    monkeypatch.setattr(checks, "harfbuzz_subset_available", lambda: False)
+    (warning,) = checks.pdf_export_check()
+    assert warning.id == "selfeval.W002" and "libharfbuzz-subset0" in warning.hint
