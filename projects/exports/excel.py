@@ -1,0 +1,362 @@
+"""The Excel summary of many forms (汇总表), written with openpyxl in write-only mode.
+
+Three sheets, filled in one pass over the forms (chunked, so memory stays flat for
+50,000 forms): 汇总 (one row per form, then 合计 and 平均), 指标明细 (every 三级
+row) and 检查结果 (every finding). Every number comes from the forms' sheets.
+
+- User text is always a string cell: text that openpyxl would read as a formula
+  ("=HYPERLINK(…)") or an error code ("#N/A") is written as an explicitly typed
+  string cell, and characters a worksheet cannot hold are dropped.
+- Numbers are written from ``Decimal`` with a number format: money
+  ``#,##0.00####`` (万元, up to 6 decimals), scores ``0.00``, rates ``0.00%``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from copy import copy
+from decimal import ROUND_HALF_UP, Decimal
+from typing import IO
+
+from django.db.models import QuerySet
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from indicators.models import Level1
+from projects.exports.base import Keep, Rendered, safe_filename
+from projects.exports.sheet import Number, NumberKind, Sheet, sheets_for
+from projects.models import Evaluation
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONEY_FORMAT = "#,##0.00####"
+SCORE_FORMAT = "0.00"
+RATE_FORMAT = "0.00%"
+MAX_TEXT = 32767  # characters in one Excel cell
+CENT = Decimal("0.01")
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+
+
+class _Writer:
+    """Makes cells for one write-only worksheet, reusing one style per number format."""
+
+    def __init__(self, worksheet, columns: list[tuple[str, float]]):
+        self.ws = worksheet
+        self.width = len(columns)
+        for index, (_, width) in enumerate(columns, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        worksheet.freeze_panes = "A2"
+        self._templates = {}
+        for name, number_format, bold in (
+            ("money", MONEY_FORMAT, False),
+            ("score", SCORE_FORMAT, False),
+            ("rate", RATE_FORMAT, False),
+            ("money_total", MONEY_FORMAT, True),
+            ("score_total", SCORE_FORMAT, True),
+            ("rate_total", RATE_FORMAT, True),
+            ("bold", "General", True),
+        ):
+            cell = WriteOnlyCell(worksheet)
+            cell.number_format = number_format
+            if bold:
+                cell.font = Font(bold=True)
+            self._templates[name] = cell._style
+        header = []
+        for title, _ in columns:
+            cell = WriteOnlyCell(worksheet, value=title)
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            header.append(cell)
+        worksheet.append(header)
+        self.rows = 0  # data rows written under the header
+
+    def styled(self, value, style: str) -> Cell:
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell._style = copy(self._templates[style])
+        return cell
+
+    def number(self, number: Number | None, *, total: bool = False) -> Cell | None:
+        if number is None or number.value is None:
+            return None
+        style = {NumberKind.MONEY: "money", NumberKind.SCORE: "score"}.get(number.kind, "rate")
+        value = number.fraction if number.kind == NumberKind.PERCENT else number.value
+        return self.styled(value, f"{style}_total" if total else style)
+
+    def text(self, value: str) -> str | Cell | None:
+        """User text as a string cell, whatever it starts with."""
+        if not value:
+            return None
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+        if (len(value) > 1 and value.startswith("=")) or value in ERROR_CODES:
+            cell = WriteOnlyCell(self.ws)
+            cell.value = value
+            cell.data_type = "s"  # never a formula or an error: what the user typed
+            return cell
+        return value
+
+    def append(self, row: list) -> None:
+        self.ws.append(row)
+        self.rows += 1
+
+    def finish(self) -> None:
+        """Filter over the header and the data rows (not the totals)."""
+        last = get_column_letter(self.width)
+        self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+
+
+SUMMARY_COLUMNS_HEAD = [
+    ("序号", 6),
+    ("年度", 7),
+    ("主管部门", 22),
+    ("实施单位", 20),
+    ("项目名称", 36),
+    ("年初预算数（万元）", 13),
+    ("全年预算数（万元）", 13),
+    ("全年执行数（万元）", 13),
+    ("执行率", 9),
+    ("预算执行得分", 9),
+]
+SUMMARY_COLUMNS_TAIL = [
+    ("总分", 9),
+    ("等级", 6),
+    ("状态", 8),
+    ("错误数", 7),
+    ("警告数", 7),
+]
+INDICATOR_COLUMNS = [
+    ("序号", 6),
+    ("主管部门", 20),
+    ("项目名称", 30),
+    ("行号", 6),
+    ("一级指标", 11),
+    ("二级指标", 14),
+    ("三级指标", 30),
+    ("年度指标值", 16),
+    ("实际完成值", 16),
+    ("分值", 8),
+    ("得分", 8),
+    ("规则得分", 9),
+    ("审核得分", 9),
+    ("计入总分的得分", 10),
+    ("类型", 6),
+    ("偏差原因分析及改进措施", 36),
+    ("审核意见", 30),
+]
+FINDING_COLUMNS = [
+    ("序号", 6),
+    ("主管部门", 20),
+    ("项目名称", 30),
+    ("级别", 6),
+    ("代码", 30),
+    ("说明", 80),
+]
+
+
+class _Totals:
+    """Sums for the 合计 row and the averages for the 平均 row, in Decimal."""
+
+    def __init__(self, level1_names: list[str]):
+        self.count = 0
+        self.money = [Decimal(0), Decimal(0), Decimal(0)]
+        self.rate_budget = Decimal(0)  # Σ全年预算数 and Σ全年执行数 of forms that have both
+        self.rate_executed = Decimal(0)
+        self.scores: dict[str, list[Decimal]] = {
+            key: [] for key in ("budget", "total", *level1_names)
+        }
+        self.errors = 0
+        self.warnings = 0
+
+    def add(self, sheet: Sheet, level1_names: list[str]) -> None:
+        self.count += 1
+        line = sheet.budget_total
+        for index, amount in enumerate((line.initial_budget, line.annual_budget, line.executed)):
+            if amount.value is not None:
+                self.money[index] += amount.value
+        if line.annual_budget.value and line.executed.value is not None:
+            self.rate_budget += line.annual_budget.value
+            self.rate_executed += line.executed.value
+        self.scores["budget"].append(line.score.value if line.score else Decimal(0))
+        self.scores["total"].append(sheet.total_score.value or Decimal(0))
+        for name in level1_names:
+            value = sheet.level1_score(name).value
+            if value is not None:
+                self.scores[name].append(value)
+        self.errors += sheet.error_count
+        self.warnings += sheet.warning_count
+
+    def rate(self) -> Decimal | None:
+        if not self.rate_budget:
+            return None
+        return (self.rate_executed * 100 / self.rate_budget).quantize(CENT, ROUND_HALF_UP)
+
+    def average(self, key: str) -> Decimal | None:
+        values = self.scores[key]
+        if not values:
+            return None
+        return (sum(values, Decimal(0)) / len(values)).quantize(CENT, ROUND_HALF_UP)
+
+
+def level1_names() -> list[str]:
+    """The 一级 of the taxonomy in force, in order (产出/效益/满意度 in the 2020 template)."""
+    return list(Level1.objects.order_by("position", "name").values_list("name", flat=True))
+
+
+def write_summary(sheets: Iterable[Sheet], target: IO[bytes] | str, *, names: list[str]) -> int:
+    """Write the three-sheet summary of ``sheets`` to ``target``; return the number of forms."""
+    workbook = Workbook(write_only=True)
+    summary = _Writer(
+        workbook.create_sheet("汇总"),
+        SUMMARY_COLUMNS_HEAD + [(f"{name}得分", 10) for name in names] + SUMMARY_COLUMNS_TAIL,
+    )
+    details = _Writer(workbook.create_sheet("指标明细"), INDICATOR_COLUMNS)
+    checks = _Writer(workbook.create_sheet("检查结果"), FINDING_COLUMNS)
+    totals = _Totals(names)
+
+    for number, sheet in enumerate(sheets, start=1):
+        totals.add(sheet, names)
+        line = sheet.budget_total
+        department, project = summary.text(sheet.department), summary.text(sheet.project_name)
+        summary.append(
+            [
+                number,
+                sheet.year,
+                department,
+                summary.text(sheet.implementing_unit),
+                project,
+                summary.number(line.initial_budget),
+                summary.number(line.annual_budget),
+                summary.number(line.executed),
+                summary.number(line.execution_rate),
+                summary.number(line.score),
+                *(summary.number(sheet.level1_score(name)) for name in names),
+                summary.number(sheet.total_score),
+                sheet.grade,
+                sheet.status_label,
+                sheet.error_count,
+                sheet.warning_count,
+            ]
+        )
+        for row in sheet.indicator_rows:
+            details.append(
+                [
+                    number,
+                    details.text(sheet.department),
+                    details.text(sheet.project_name),
+                    row.number,
+                    details.text(row.level1),
+                    details.text(row.level2),
+                    details.text(row.name),
+                    details.text(row.target),
+                    details.text(row.actual),
+                    details.number(row.weight),
+                    details.number(row.score),
+                    details.number(row.suggested_score),
+                    details.number(row.review_score),
+                    details.number(row.counted_score),
+                    "定量" if row.quantitative else "定性",
+                    details.text(row.deviation_reason),
+                    details.text(row.review_comment),
+                ]
+            )
+        for finding in sheet.findings:
+            checks.append(
+                [
+                    number,
+                    checks.text(sheet.department),
+                    checks.text(sheet.project_name),
+                    finding.severity_label,
+                    finding.code,
+                    checks.text(finding.message),
+                ]
+            )
+
+    summary.finish()
+    details.finish()
+    checks.finish()
+    _append_totals(summary, totals, names)
+    workbook.save(target)
+    return totals.count
+
+
+def _append_totals(summary: _Writer, totals: _Totals, names: list[str]) -> None:
+    if not totals.count:
+        return
+
+    def money(value: Decimal) -> Cell:
+        return summary.styled(value, "money_total")
+
+    def score(value: Decimal | None) -> Cell | None:
+        return None if value is None else summary.styled(value, "score_total")
+
+    rate = totals.rate()
+    summary.ws.append(
+        [
+            None,
+            None,
+            None,
+            None,
+            summary.styled(f"合计（{totals.count} 个项目）", "bold"),
+            *(money(value) for value in totals.money),
+            None if rate is None else summary.styled(rate / 100, "rate_total"),
+            *([None] * (1 + len(names) + 3)),
+            summary.styled(totals.errors, "bold"),
+            summary.styled(totals.warnings, "bold"),
+        ]
+    )
+    summary.ws.append(
+        [
+            None,
+            None,
+            None,
+            None,
+            summary.styled("平均", "bold"),
+            None,
+            None,
+            None,
+            None,
+            score(totals.average("budget")),
+            *(score(totals.average(name)) for name in names),
+            score(totals.average("total")),
+        ]
+    )
+
+
+def _file_chunks(handle: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    try:
+        handle.seek(0)
+        while chunk := handle.read(chunk_size):
+            yield chunk
+    finally:
+        handle.close()
+
+
+class SummaryExporter:
+    identifier = "xlsx"
+    verbose_name = "Excel 汇总表"
+    content_type = CONTENT_TYPE
+    extension = "xlsx"
+
+    def filename(self, title: str) -> str:
+        return f"{safe_filename(title)}_汇总表.{self.extension}"
+
+    def write(
+        self, evaluations: QuerySet[Evaluation], target: IO[bytes] | str, *, keep: Keep = None
+    ) -> int:
+        return write_summary(sheets_for(evaluations, keep=keep), target, names=level1_names())
+
+    def render(
+        self, evaluations: QuerySet[Evaluation], *, title: str, keep: Keep = None
+    ) -> Rendered:
+        # The workbook goes to a temporary file and is streamed from there: a year's
+        # summary can be tens of megabytes.
+        handle = tempfile.TemporaryFile(prefix="selfeval-xlsx-")  # noqa: SIM115 - the stream closes it
+        try:
+            self.write(evaluations, handle, keep=keep)
+        except BaseException:
+            handle.close()
+            raise
+        return Rendered(self.filename(title), self.content_type, _file_chunks(handle))
