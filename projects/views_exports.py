@@ -1,0 +1,103 @@
+"""Downloads: one form as Word or PDF; the list (its current filter) as Excel or ZIP.
+
+Thin views (STYLE.md §4): the form comes through ``get_evaluation_for_user`` and the
+list through ``evaluations_for_user`` (404 / nothing outside the user's scope), the
+exporter renders, the view only wraps what it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from projects.exports.base import Rendered
+from projects.exports.pdf_engine import PdfRenderError
+from projects.exports.registry import FORM_EXPORTERS, LIST_EXPORTERS
+from projects.exports.sheet import Sheet, build_sheet
+from projects.forms import EvaluationFilterForm
+from projects.selectors import (
+    EvaluationFilters,
+    departments_for_user,
+    evaluation_result,
+    evaluation_years,
+    evaluations_for_user,
+    filter_evaluations,
+    get_evaluation_for_user,
+    scoring_rules,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _download(rendered: Rendered) -> HttpResponse:
+    if isinstance(rendered.content, bytes):
+        response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    else:
+        response = StreamingHttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
+    # Forms are not public: no shared cache may keep a copy.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_GET
+def evaluation_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One form as .docx or .pdf, with the numbers of its page."""
+    exporter = FORM_EXPORTERS.get(kind)
+    if exporter is None:
+        raise Http404("没有这种导出格式。")
+    evaluation = get_evaluation_for_user(request.user, pk)
+    sheet = build_sheet(evaluation, evaluation_result(evaluation))
+    try:
+        rendered = exporter.render(sheet)
+    except PdfRenderError as exc:
+        # Say which character cannot be shown, so that it can be corrected in the form.
+        logger.error("PDF 导出失败（自评表 %s）：%s", pk, exc)
+        return HttpResponse(
+            f"{exc}\n请修改表中相应文字后重新导出。",
+            status=422,
+            content_type="text/plain; charset=utf-8",
+        )
+    return _download(rendered)
+
+
+def _list_filters(request: HttpRequest) -> EvaluationFilters:
+    """The list page's filters, read with the list page's own form."""
+    return EvaluationFilterForm(
+        request.GET,
+        years=evaluation_years(request.user),
+        departments=departments_for_user(request.user).select_related("parent"),
+        grades=[grade for grade, _ in scoring_rules().grade_bands],
+    ).filters()
+
+
+def _keep(filters: EvaluationFilters):
+    """The filters only scoring can apply (等级, has errors), as the list applies them."""
+    if not filters.needs_scoring:
+        return None
+
+    def keep(sheet: Sheet) -> bool:
+        if filters.grade and sheet.grade != filters.grade:
+            return False
+        return filters.has_errors is None or (sheet.error_count > 0) == filters.has_errors
+
+    return keep
+
+
+@login_required
+@require_GET
+def evaluations_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The forms of the list's current filter as the Excel summary (xlsx) or a ZIP."""
+    exporter = LIST_EXPORTERS.get(kind)
+    if exporter is None:
+        raise Http404("没有这种导出格式。")
+    filters = _list_filters(request)
+    evaluations = filter_evaluations(evaluations_for_user(request.user), filters)
+    title = f"{filters.year}年度" if filters.year else "全部年度"
+    return _download(exporter.render(evaluations, title=title, keep=_keep(filters)))
