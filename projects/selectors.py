@@ -239,6 +239,7 @@ def evaluation_list_page(
     filters: EvaluationFilters,
     page_number: str | int | None = 1,
     per_page: int = LIST_PAGE_SIZE,
+    rules: ScoringRules | None = None,
 ) -> Page:
     """One page of the user's forms; ``object_list`` holds (evaluation, result) pairs.
 
@@ -248,7 +249,7 @@ def evaluation_list_page(
     queries does not depend on the number of forms.
     """
     queryset = with_rows(filter_evaluations(evaluations_for_user(user), filters))
-    rules = scoring_rules()
+    rules = rules or scoring_rules()
     if filters.needs_scoring:
         scored = [
             (evaluation, result)

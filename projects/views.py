@@ -70,7 +70,9 @@ def home(request: HttpRequest) -> HttpResponse:
         departments=departments_for_user(request.user).select_related("parent"),
         grades=[grade for grade, _ in rules.grade_bands],
     )
-    page = evaluation_list_page(request.user, filter_form.filters(), request.GET.get("page"))
+    page = evaluation_list_page(
+        request.user, filter_form.filters(), request.GET.get("page"), rules=rules
+    )
     return render(
         request,
         "projects/home.html",

@@ -1,0 +1,46 @@
+"""can_edit / can_create: the one place that says who may change a form."""
+
+import pytest
+
+from projects.models import Evaluation
+from projects.permissions import can_create, can_edit
+from projects.roles import Role
+from tests.factories import make_department, make_evaluation, make_project, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("status", "editable"),
+    [
+        (Evaluation.Status.DRAFT, True),
+        (Evaluation.Status.RETURNED, True),
+        (Evaluation.Status.SUBMITTED, False),
+        (Evaluation.Status.APPROVED, False),
+    ],
+)
+def test_filler_edits_drafts_and_returned_forms_only(filler_a, evaluation_a, status, editable):
+    evaluation_a.status = status
+    assert can_edit(filler_a, evaluation_a) is editable
+
+
+def test_outsider_reviewer_and_admin_cannot_edit(filler_b, reviewer_a, admin_user, evaluation_a):
+    assert not can_edit(filler_b, evaluation_a)
+    assert not can_edit(reviewer_a, evaluation_a)
+    assert not can_edit(admin_user, evaluation_a)
+
+
+def test_unit_filler_edits_the_units_projects(dept_a):
+    unit = make_department("价格认证中心", parent=dept_a)
+    other = make_department("产业发展科", parent=dept_a)
+    filler = make_user("unit_filler", Role.FILLER, unit)
+    own = make_evaluation(make_project(dept_a, "价格认证资金", unit=unit))
+    sibling = make_evaluation(make_project(dept_a, "产业评估", unit=other))
+    assert can_edit(filler, own)
+    assert not can_edit(filler, sibling)
+
+
+def test_only_fillers_create(filler_a, reviewer_a, admin_user):
+    assert can_create(filler_a)
+    assert not can_create(reviewer_a)
+    assert not can_create(admin_user)
