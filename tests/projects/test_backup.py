@@ -1,8 +1,7 @@
 """backup/restore: a backup restored into an empty database gives back every row, unchanged.
 
-The comparison is generic: every row of every model the backup holds (so the
-history tables and any model added later are compared too), with content types and
-permissions compared by natural key since an empty database numbers them anew.
+The comparison is generic (tests/db_snapshot.py): every row of every model the backup
+holds, so the history tables and any model added later are compared too.
 """
 
 from __future__ import annotations
@@ -17,47 +16,15 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, models
+from django.db import connection
 
-from projects.backup import BackupError, backup_models, backup_restore, backup_write
+from projects.backup import BackupError, backup_restore, backup_write
 from projects.models import Department, Evaluation, Indicator
 from projects.roles import Role
+from tests.db_snapshot import snapshot
 from tests.factories import add_indicator, make_department, make_evaluation, make_project, make_user
 
 pytestmark = pytest.mark.django_db
-
-BY_NATURAL_KEY = (ContentType, Permission)
-
-
-def _value(field: models.Field, obj: models.Model):
-    value = getattr(obj, field.attname)
-    if field.is_relation and field.related_model in BY_NATURAL_KEY and value is not None:
-        return getattr(obj, field.name).natural_key()
-    return value
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    """Every row of every backed-up model (and its many-to-many links), in pk order."""
-    rows: dict[str, list[tuple]] = {}
-    for model in backup_models():
-        fields = model._meta.concrete_fields
-        rows[model._meta.label_lower] = [
-            tuple((f.attname, _value(f, obj)) for f in fields)
-            for obj in model._base_manager.order_by("pk")
-        ]
-        for m2m in model._meta.local_many_to_many:
-            through = m2m.remote_field.through
-            target = m2m.m2m_reverse_field_name()
-            rows[f"{model._meta.label_lower}.{m2m.name}"] = sorted(
-                (
-                    getattr(link, f"{m2m.m2m_field_name()}_id"),
-                    getattr(link, target).natural_key()
-                    if m2m.related_model in BY_NATURAL_KEY
-                    else getattr(link, f"{target}_id"),
-                )
-                for link in through.objects.all()
-            )
-    return rows
 
 
 @pytest.fixture
