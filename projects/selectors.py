@@ -6,7 +6,7 @@ Every list, page, export and download loads forms through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -240,15 +240,20 @@ def evaluation_list_page(
     page_number: str | int | None = 1,
     per_page: int = LIST_PAGE_SIZE,
     rules: ScoringRules | None = None,
+    refine: Callable[[QuerySet[Evaluation]], QuerySet[Evaluation]] | None = None,
 ) -> Page:
     """One page of the user's forms; ``object_list`` holds (evaluation, result) pairs.
 
     Without a grade or error filter only the page's forms are scored. With one,
     every form that passes the database filters is scored (the totals are not
     stored: they follow the scoring rules in force). Either way the number of
-    queries does not depend on the number of forms.
+    queries does not depend on the number of forms. ``refine`` narrows the queryset
+    further (the dashboard's drill-down parameters, ``dashboard.filter_by_summary``).
     """
-    queryset = with_rows(filter_evaluations(evaluations_for_user(user), filters))
+    queryset = filter_evaluations(evaluations_for_user(user), filters)
+    if refine is not None:
+        queryset = refine(queryset)
+    queryset = with_rows(queryset)
     rules = rules or scoring_rules()
     if filters.needs_scoring:
         scored = [

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators.scoring import FormResult, ScoringRules, score_form
+from projects.dashboard import SUMMARY_PARAMS, filter_by_summary
 from projects.form_table import edit_table, read_table
 from projects.forms import (
     ERROR_NO_PREVIOUS,
@@ -71,12 +72,21 @@ def home(request: HttpRequest) -> HttpResponse:
         grades=[grade for grade, _ in rules.grade_bands],
     )
     page = evaluation_list_page(
-        request.user, filter_form.filters(), request.GET.get("page"), rules=rules
+        request.user,
+        filter_form.filters(),
+        request.GET.get("page"),
+        rules=rules,
+        refine=lambda queryset: filter_by_summary(queryset, request.GET),
     )
     return render(
         request,
         "projects/home.html",
-        {"filter_form": filter_form, "page": page, "can_create": can_create(request.user)},
+        {
+            "filter_form": filter_form,
+            "page": page,
+            "can_create": can_create(request.user),
+            "drill_down": [key for key in SUMMARY_PARAMS if request.GET.get(key)],
+        },
     )
 
 

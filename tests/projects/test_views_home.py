@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import BudgetLine, Evaluation, Indicator, Project
+from projects.summaries import summaries_refresh_all
 from tests.factories import level2, make_evaluation, make_project
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,13 @@ def test_scored_filter_query_count_does_not_grow(
     with django_assert_num_queries(LIST_QUERIES_SCORED):
         response = client.get(reverse("home") + "?grade=优&has_errors=yes")
     assert response.context["page"].paginator.count == count
+
+
+def test_dashboard_drill_down_parameters_narrow_the_list(client, filler_a, dept_a):
+    make_evaluation(make_project(dept_a, "好项目"), indicators=3)
+    make_evaluation(make_project(dept_a, "差项目"), executed="10")
+    summaries_refresh_all()
+    client.force_login(filler_a)
+    response = client.get(reverse("home") + "?score_below=60")
+    assert _names(response) == ["差项目"]
+    assert "另有统计页的筛选条件" in response.content.decode()
