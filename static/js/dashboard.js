@@ -60,6 +60,7 @@
         dataset.yAxisID = series.key === "execution_rate" ? "rate" : "score";
         dataset.tension = 0;
         dataset.spanGaps = true;
+        dataset.pointRadius = 4;
       }
       return dataset;
     });
