@@ -40,7 +40,9 @@ ERROR_MONEY_PLACES = "金额以万元为单位，最多保留 6 位小数"
 ERROR_SCORE_PLACES = "分值和得分最多保留 2 位小数"
 ERROR_TOO_LARGE = "数值过大，请检查"
 ERROR_LEVEL2 = "请从指标体系中选择二级指标"
-ERROR_SCORE_OUT_OF_BAND = "定性指标选择「{tier}」时，得分应在 {low} 至 {high} 之间"
+ERROR_SCORE_OUT_OF_BAND = (
+    "未保存：定性指标的得分须在所选档次的分数范围内（见标红的行）。您填写的内容都还在。"
+)
 ERROR_VERSION_MISSING = "页面已过期，请重新打开此表"
 ERROR_TOO_MANY_ROWS = "三级指标最多 {max} 行"
 ERROR_PROJECT_REQUIRED = "请选择项目，或填写新项目名称并选择单位"
@@ -49,6 +51,7 @@ ERROR_UNIT_REQUIRED = "新项目需要选择所属单位"
 ERROR_NO_PREVIOUS = "「{project}」没有 {year} 年度的自评表，无法从上年复制；请取消勾选后新建空白表"
 ERROR_YEAR = "年度应在 2000 至 2100 之间"
 
+OUT_OF_BAND = "qualitative_score_out_of_band"  # DESIGN.md §4
 MONEY_MAX = Decimal("999999999.999999")  # Money fields: 15 digits, 6 decimals
 SCORE_MAX = Decimal("99999.99")  # Score fields: 7 digits, 2 decimals
 MAX_ROWS = 300
@@ -338,29 +341,6 @@ class EvaluationEditor:
             position=index + 1,
         )
 
-    def refuse_out_of_band(self, result: FormResult) -> bool:
-        """Mark every qualitative 得分 outside its tier's band; True when there was one.
-
-        The band comes from the scoring result, so the page and the save agree.
-        """
-        refused = False
-        for form, row in zip(self.rows.forms, result.indicators, strict=True):
-            band = row.score_band
-            score = row.input.score
-            if band is None or score is None or band[0] <= score <= band[1]:
-                continue
-            tier = TIER_LABELS[row.input.tier] if row.input.tier else ""
-            form.add_error(
-                "score",
-                ERROR_SCORE_OUT_OF_BAND.format(
-                    tier=tier, low=decimal_text(band[0]), high=decimal_text(band[1])
-                ),
-            )
-            refused = True
-        if refused:
-            self._valid = False
-        return refused
-
     def draft(self, result: FormResult) -> EvaluationDraft:
         """The service's input. Only for a valid editor and its own scoring result."""
         assert self.is_valid()
@@ -418,6 +398,15 @@ _ROW_COLUMNS = {
     "deviation_reason": "偏差原因分析及改进措施",
     "id": "行标识",
 }
+
+
+def has_out_of_band_score(result: FormResult) -> bool:
+    """Whether a qualitative 得分 lies outside its tier's band: the save refuses it.
+
+    The scoring service decides (finding ``qualitative_score_out_of_band``), so the
+    page shows the same message live and after a refused save.
+    """
+    return any(finding.code == OUT_OF_BAND for finding in result.errors)
 
 
 def row_anchor(index: int) -> str:

@@ -22,10 +22,12 @@ from projects.dashboard import SUMMARY_PARAMS, filter_by_summary
 from projects.form_table import edit_table, read_table
 from projects.forms import (
     ERROR_NO_PREVIOUS,
+    ERROR_SCORE_OUT_OF_BAND,
     EvaluationCreateForm,
     EvaluationEditor,
     EvaluationFilterForm,
     apply_row_action,
+    has_out_of_band_score,
     indicator_library_query,
 )
 from projects.models import Evaluation
@@ -186,10 +188,16 @@ def evaluation_save(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation, taxonomy, rules = _load_editable(request, pk)
     editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
-    valid = editor.is_valid()
-    if editor.refuse_out_of_band(result) or not valid:
+    refusal = (
+        SAVE_REFUSED
+        if not editor.is_valid()
+        else ERROR_SCORE_OUT_OF_BAND
+        if has_out_of_band_score(result)
+        else ""
+    )
+    if refusal:
         return _render_editor(
-            request, evaluation, editor, taxonomy, rules, save_error=SAVE_REFUSED, result=result
+            request, evaluation, editor, taxonomy, rules, save_error=refusal, result=result
         )
     try:
         evaluation_save_draft(
@@ -217,7 +225,6 @@ def evaluation_recalculate(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation, taxonomy, rules = _load_editable(request, pk)
     editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
-    editor.refuse_out_of_band(result)
     table = edit_table(editor, result, taxonomy)
     return render(request, "projects/partials/recalculated.html", {"table": table})
 
@@ -235,7 +242,6 @@ def evaluation_rows(request: HttpRequest, pk: int) -> HttpResponse:
     )
     editor = EvaluationEditor(action.data, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
-    editor.refuse_out_of_band(result)
     context = _editor_context(evaluation, editor, taxonomy, result)
     context["focus_index"] = action.focus_index
     return render(request, "projects/partials/form_body.html", context)

@@ -128,8 +128,17 @@
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
         if (number !== requestNumber || document.activeElement !== input) { return; }
+        var selected = menu.querySelector('[aria-selected="true"]');
+        var keep = selected ? selected.dataset.value : null;
         menu.innerHTML = html; // server-rendered, escaped <li> elements
         if (!options().length) { closeMenu(); return; }
+        // A newer answer must not lose the option the user has just moved to.
+        options().forEach(function (li) {
+          if (keep !== null && li.dataset.value === keep) {
+            li.setAttribute("aria-selected", "true");
+            input.setAttribute("aria-activedescendant", li.id);
+          }
+        });
         positionMenu(input);
         menu.hidden = false;
         input.setAttribute("aria-expanded", "true");

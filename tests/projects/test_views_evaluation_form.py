@@ -170,9 +170,10 @@ def test_a_qualitative_score_outside_its_band_is_refused(client, filler_a, evalu
     )
     response = client.post(url("evaluation_save", evaluation_a), data)
     assert response.status_code == 200
-    assert ERROR_SCORE_OUT_OF_BAND.format(tier="部分达成并具有一定效果", low="6", high="8") in (
-        response.content.decode()
-    )
+    html = response.content.decode()
+    assert ERROR_SCORE_OUT_OF_BAND in html
+    assert 'data-code="qualitative_score_out_of_band"' in html  # next to the row
+    assert 'value="9.5"' in html  # kept as typed
     assert Indicator.objects.get(evaluation=evaluation_a, name="满意度").score is None
     data["indicator-3-score"] = "7.5"
     assert client.post(url("evaluation_save", evaluation_a), data).status_code == 302
