@@ -1,43 +1,105 @@
-import json
+import logging
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from projects.interchange import InterchangeError, read_document
-from projects.services import evaluation_import
+from projects.imports import (
+    REFUSED_EXTENSIONS,
+    SUPPORTED_EXTENSIONS,
+    ImportFailure,
+    TaxonomyMap,
+    parse_file,
+)
+from projects.imports.preview import UNEXPECTED, rehearse, score_form_data
+from projects.imports.services import evaluations_import, existing_evaluation
+from projects.interchange import InterchangeError, score_str
+from projects.selectors import scoring_rules
+
+logger = logging.getLogger(__name__)
+OFFICE_LOCK_PREFIX = "~$"  # Word/Excel's lock files beside an open document
 
 
 class Command(BaseCommand):
-    help = "导入自评表（JSON 交换格式 selfeval/1）；每个文件要么全部导入，要么不做任何改动"
+    help = (
+        "导入已填写的自评表：Word（.docx）、Excel（.xlsx）或 JSON 交换格式（selfeval/1）。"
+        "可指定文件或文件夹；每个文件要么全部导入，要么不做任何改动，并逐个文件报告结果。"
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, help="文件或文件夹")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="只读取和检查，报告将会导入什么，不写入数据库"
+        )
 
-    def handle(self, *args, paths: list[Path], **options) -> None:
+    def handle(self, *args, paths: list[Path], dry_run: bool, verbosity: int, **options) -> None:
+        files, ignored = self._collect(paths)
+        taxonomy = TaxonomyMap.from_db()
+        rules = scoring_rules()
+        failed = imported = 0
+        for path in files:
+            if self._import(path, taxonomy, rules, dry_run=dry_run, verbosity=verbosity):
+                imported += 1
+            else:
+                failed += 1
+        if ignored:
+            self.stdout.write(f"已忽略 {ignored} 个不是 .docx/.xlsx/.json 的文件")
+        action = "可以导入" if dry_run else "已导入"
+        self.stdout.write(f"共 {len(files)} 个文件：{action} {imported} 个，未导入 {failed} 个")
+        if failed:
+            raise CommandError(f"{failed} 个文件未导入（其余文件{action}）")
+
+    def _collect(self, paths: list[Path]) -> tuple[list[Path], int]:
         files: list[Path] = []
+        ignored = 0
+        known = set(SUPPORTED_EXTENSIONS) | set(REFUSED_EXTENSIONS)
         for path in paths:
             if path.is_dir():
-                files.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+                for candidate in sorted(p for p in path.rglob("*") if p.is_file()):
+                    if candidate.name.startswith(OFFICE_LOCK_PREFIX):
+                        continue
+                    if candidate.suffix.lower() in known:
+                        files.append(candidate)
+                    else:
+                        ignored += 1
             elif path.is_file():
                 files.append(path)
             else:
                 raise CommandError(f"找不到文件或文件夹：{path}")
-        failed = 0
-        for path in files:
-            try:
-                raw = json.loads(path.read_text(encoding="utf-8"))
-                forms = read_document(raw)
-                with transaction.atomic():
-                    for form in forms:
-                        evaluation_import(data=form)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                failed += 1
-                self.stderr.write(f"✗ {path}：不是有效的 UTF-8 JSON 文件")
-            except InterchangeError as exc:
-                failed += 1
-                self.stderr.write(f"✗ {path}：{exc}")
+        return files, ignored
+
+    def _import(self, path: Path, taxonomy, rules, *, dry_run: bool, verbosity: int) -> bool:
+        try:
+            forms = parse_file(path, taxonomy=taxonomy)
+            states = ["更新" if existing_evaluation(form) else "新建" for form in forms]
+            if dry_run:
+                problem = rehearse(forms)
+                if problem:
+                    raise InterchangeError(problem)
             else:
-                self.stdout.write(f"✓ {path}：导入 {len(forms)} 张自评表")
-        if failed:
-            raise CommandError(f"{failed} 个文件未导入（其余文件已导入）")
+                evaluations_import(forms=forms)
+        except ImportFailure as failure:
+            self.stderr.write(
+                f"✗ {path}：{failure.where + '：' if failure.where else ''}{failure.detail}"
+            )
+            return False
+        except InterchangeError as exc:
+            self.stderr.write(f"✗ {path}：{exc}（整个文件未导入）")
+            return False
+        except Exception as exc:
+            logger.exception("import_forms: unexpected error in %s", path)
+            self.stderr.write(f"✗ {path}：{UNEXPECTED}（{type(exc).__name__}）")
+            return False
+        verb = "可以导入" if dry_run else "导入"
+        self.stdout.write(f"✓ {path}：{verb} {len(forms)} 张自评表")
+        for form, state in zip(forms, states, strict=True):
+            result = score_form_data(form, rules)
+            self.stdout.write(
+                f"  · {state} {form.year}年度「{form.project_name}」（{form.department}）："
+                f"总分 {score_str(result.total_score)}（{result.grade}），"
+                f"错误 {len(result.errors)} 项，警告 {len(result.warnings)} 项"
+            )
+            if verbosity >= 2:
+                for finding in result.findings:
+                    label = "错误" if finding.severity == "error" else "警告"
+                    self.stdout.write(f"      [{label}] {finding.code}：{finding.message}")
+        return True

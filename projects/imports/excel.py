@@ -1,0 +1,420 @@
+"""Excel (.xlsx) forms: our own summary export, or one paper-like form per sheet.
+
+- **Our summary** (``projects.exports.excel``: sheets 汇总 and 指标明细, one row per
+  form and per 三级 row, linked by 序号) is read by column heading, in read-only
+  mode so a big year stays small in memory. It has no 项目负责人, 联系电话,
+  年度总体目标 or budget sub-lines; the preview says what an update would clear.
+- **A paper-like sheet** (the form drawn with merged cells) becomes rows of cells,
+  merged ranges resolved, and goes through the same ``FormReader`` as Word.
+
+Numbers come in as float: each goes through ``Decimal(str(v))`` (and float noise
+below 1e-9 is dropped). A formula is never trusted for its cached value: in a
+cell we store it is an error naming the cell; in a cell we compute ourselves
+(执行率, 预算执行得分, 总分) it counts as not written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import warnings
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from indicators.scoring import BudgetLineKind, compute_budget_score
+from projects.imports.base import ImportFailure, Source, check_forms, read_source
+from projects.imports.safety import EXCEL, check_package
+from projects.imports.table import (
+    LEGACY_STATUS,
+    STATUS_LABELS,
+    Cell,
+    FormReader,
+    Row,
+)
+from projects.imports.taxonomy import TaxonomyMap
+from projects.imports.values import (
+    ValueProblem,
+    check_money,
+    decimal_text,
+    one_line,
+    prose,
+    read_amount,
+    read_score,
+)
+from projects.interchange import FormData, InterchangeError, read_form_dict
+
+SUMMARY_SHEET, DETAIL_SHEET = "汇总", "指标明细"
+MAX_FORM_ROWS, MAX_FORM_COLUMNS = 2000, 60  # a paper-like form is far smaller
+MAX_SUMMARY_ROWS = 200_000
+NOISE = Decimal("0.000000001")
+DEFAULT_BUDGET_WEIGHT = Decimal("10")
+
+SUMMARY_COLUMNS = {
+    "序号": "number",
+    "年度": "year",
+    "主管部门": "department",
+    "实施单位": "implementing_unit",
+    "项目名称": "project_name",
+    "年初预算数（万元）": "initial_budget",
+    "全年预算数（万元）": "annual_budget",
+    "全年执行数（万元）": "executed",
+    "执行率": "rate",
+    "预算执行得分": "budget_score",
+    "总分": "total_score",
+    "状态": "status",
+}
+REQUIRED = {"number", "year", "department", "project_name", "level1", "level2", "name"}
+DETAIL_COLUMNS = {
+    "序号": "number",
+    "一级指标": "level1",
+    "二级指标": "level2",
+    "三级指标": "name",
+    "年度指标值": "target",
+    "实际完成值": "actual",
+    "分值": "weight",
+    "得分": "score",
+    "审核得分": "review_score",
+    "偏差原因分析及改进措施": "deviation_reason",
+    "审核意见": "review_comment",
+}
+
+
+class XlsxImporter:
+    identifier = "xlsx"
+    verbose_name = "Excel"
+    extensions = (".xlsx",)
+
+    def __init__(self, taxonomy: TaxonomyMap | None = None) -> None:
+        self._taxonomy = taxonomy
+
+    def parse(self, source: Source, *, filename: str | None = None) -> list[FormData]:
+        data, name = read_source(source, filename)
+        try:
+            check_package(data, EXCEL)
+            taxonomy = self._taxonomy or TaxonomyMap.from_db()
+            return check_forms(_read(data, taxonomy), name)
+        except ImportFailure as failure:
+            raise failure.in_file(name) from None
+
+
+def _load(data: bytes, *, read_only: bool):
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unsupported extensions, data validation, …
+            return load_workbook(
+                io.BytesIO(data), read_only=read_only, data_only=False, keep_links=False
+            )
+    except Exception:  # openpyxl/zipfile/XML raise many types on a damaged workbook
+        raise ImportFailure("文件已损坏，无法作为 Excel 工作簿打开") from None
+
+
+def _read(data: bytes, taxonomy: TaxonomyMap) -> list[FormData]:
+    workbook = _load(data, read_only=True)
+    try:
+        names = list(workbook.sheetnames)
+        if SUMMARY_SHEET in names and DETAIL_SHEET in names:
+            return SummaryReader(taxonomy).read(workbook)
+    finally:
+        workbook.close()
+    workbook = _load(data, read_only=False)
+    forms: list[FormData] = []
+    for sheet in workbook.worksheets:
+        rows = sheet_rows(sheet)
+        if rows is None:
+            continue  # far too big for a form: a data sheet, not the paper layout
+        reader = FormReader(taxonomy, place=f"工作表「{sheet.title}」")
+        for row in rows:
+            reader.feed(row)
+        if reader.found:
+            forms.extend(reader.forms())
+    if not forms:
+        raise ImportFailure(
+            "没有找到自评表：没有一个工作表含有「项目名称」「项目资金」「绩效指标」等栏目，"
+            f"也不是本系统导出的汇总表（工作表「{SUMMARY_SHEET}」和「{DETAIL_SHEET}」）"
+        )
+    return forms
+
+
+# --- cells ---------------------------------------------------------------------------
+
+
+def number_text(value: Any, number_format: str = "General") -> str:
+    """A numeric cell as the digits a person sees: Decimal(str(v)), no float noise."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if isinstance(value, float) and number.is_finite() and number.as_tuple().exponent < -9:  # type: ignore[operator]
+        number = number.quantize(NOISE)
+    if "%" in (number_format or ""):
+        return f"{decimal_text(number * 100)}%"
+    return decimal_text(number) or ""
+
+
+def cell_text(cell) -> tuple[str, bool]:
+    """(text, is_formula) of an openpyxl cell; never a formula's cached value."""
+    if cell is None:
+        return "", False
+    value = cell.value
+    if value is None:
+        return "", False
+    if cell.data_type == "f" or (hasattr(value, "text") and not isinstance(value, str)):
+        return str(getattr(value, "text", value) or ""), True  # a formula (or array formula)
+    if isinstance(value, str):
+        return value, False
+    if isinstance(value, bool):
+        return ("是" if value else "否"), False
+    if isinstance(value, int | float | Decimal):
+        return number_text(value, getattr(cell, "number_format", "General")), False
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat(), False
+    return str(value), False
+
+
+def sheet_rows(sheet) -> list[Row] | None:
+    """A worksheet as rows of cells with merged ranges resolved; None when far too big."""
+    filled = {key: cell for key, cell in sheet._cells.items() if cell.value is not None}
+    if not filled:
+        return []
+    max_row = max(row for row, _ in filled)
+    max_column = max(column for _, column in filled)
+    if max_row > MAX_FORM_ROWS or max_column > MAX_FORM_COLUMNS:
+        return None
+    merged: dict[tuple[int, int], Any] = {}
+    for merged_range in sheet.merged_cells.ranges:
+        if merged_range.min_row > max_row or merged_range.min_col > max_column:
+            continue
+        for row in range(merged_range.min_row, min(merged_range.max_row, max_row) + 1):
+            merged[(row, merged_range.min_col)] = merged_range
+            for column in range(
+                merged_range.min_col + 1, min(merged_range.max_col, max_column) + 1
+            ):
+                merged[(row, column)] = None  # covered by the range's first column
+    rows = []
+    for row_number in range(1, max_row + 1):
+        cells = []
+        column = 1
+        while column <= max_column:
+            key = (row_number, column)
+            if key in merged and merged[key] is None:
+                column += 1
+                continue
+            merged_range = merged.get(key)
+            if merged_range is not None:
+                origin = (merged_range.min_row, merged_range.min_col)
+                width = min(merged_range.max_col, max_column) - column + 1
+                text, formula = cell_text(filled.get(origin))
+                cells.append(
+                    Cell(
+                        text,
+                        column - 1,
+                        width,
+                        continued=row_number != merged_range.min_row,
+                        formula=formula,
+                        ref=f"{get_column_letter(origin[1])}{origin[0]}",
+                    )
+                )
+                column += width
+                continue
+            text, formula = cell_text(filled.get(key))
+            cells.append(
+                Cell(
+                    text,
+                    column - 1,
+                    1,
+                    formula=formula,
+                    ref=f"{get_column_letter(column)}{row_number}",
+                )
+            )
+            column += 1
+        rows.append(Row(cells, f"工作表「{sheet.title}」第{row_number}行"))
+    return rows
+
+
+# --- our own summary ---------------------------------------------------------------
+
+
+class SummaryReader:
+    """The 汇总/指标明细 workbook of ``projects.exports.excel``, read by column heading."""
+
+    def __init__(self, taxonomy: TaxonomyMap) -> None:
+        self.taxonomy = taxonomy
+
+    def read(self, workbook) -> list[FormData]:
+        forms: dict[int, dict[str, Any]] = {}
+        for where, values in self._rows(workbook[SUMMARY_SHEET], SUMMARY_COLUMNS):
+            number = self._number(values, where)
+            if number is None:
+                continue  # the 合计/平均 rows under the forms
+            if number in forms:
+                raise ImportFailure(f"序号 {number} 重复", where=where)
+            forms[number] = self._form(values, where)
+        if not forms:
+            raise ImportFailure(f"工作表「{SUMMARY_SHEET}」中没有自评表")
+        for where, values in self._rows(workbook[DETAIL_SHEET], DETAIL_COLUMNS):
+            number = self._number(values, where)
+            if number is None:
+                continue
+            if number not in forms:
+                raise ImportFailure(
+                    f"序号 {number} 在工作表「{SUMMARY_SHEET}」中没有对应的项目", where=where
+                )
+            forms[number]["indicators"].append(self._indicator(values, where))
+        result = []
+        for number, form in forms.items():
+            form["budget"]["weight"] = decimal_text(_budget_weight(form))
+            try:
+                result.append(read_form_dict(form, f"工作表「{SUMMARY_SHEET}」序号 {number}"))
+            except InterchangeError as exc:
+                raise ImportFailure(str(exc)) from None
+        return result
+
+    def _rows(self, sheet, names: dict[str, str]):
+        """(where, {key: (text, is_formula, ref)}) for each row under the heading row."""
+        iterator = sheet.iter_rows()
+        heading = next(iterator, None)
+        columns: dict[str, int] = {}
+        for index, cell in enumerate(heading or ()):
+            text, _ = cell_text(cell)
+            key = names.get("".join(text.split()))
+            if key is not None:
+                columns.setdefault(key, index)
+        missing = [label for label, key in names.items() if key in REQUIRED and key not in columns]
+        if missing:
+            raise ImportFailure(
+                f"工作表「{sheet.title}」的标题行缺少：{'、'.join(missing)}"
+                "（本系统导出的汇总表请勿修改标题行）"
+            )
+        for row_number, row in enumerate(iterator, start=2):
+            if row_number > MAX_SUMMARY_ROWS:
+                raise ImportFailure(f"工作表「{sheet.title}」超过 {MAX_SUMMARY_ROWS} 行")
+            values = {}
+            for key, index in columns.items():
+                cell = row[index] if index < len(row) else None
+                text, formula = cell_text(cell)
+                ref = f"{get_column_letter(index + 1)}{row_number}"
+                values[key] = (text, formula, ref)
+            yield f"工作表「{sheet.title}」第{row_number}行", values
+
+    @staticmethod
+    def _text(values, key: str, where: str, what: str, *, computed: bool = False) -> str:
+        text, formula, ref = values.get(key, ("", False, ""))
+        if formula:
+            if computed:
+                return ""
+            raise ImportFailure(
+                f"{what}是公式「{text}」；导入不采用公式的缓存结果，请改为数值",
+                where=f"{where}（{ref}单元格）",
+            )
+        return text
+
+    def _number(self, values, where: str) -> int | None:
+        text = self._text(values, "number", where, "序号", computed=True)
+        return int(text) if text.strip().isdigit() and len(text.strip()) < 10 else None
+
+    def _score(self, values, key: str, where: str, what: str, *, computed: bool = False):
+        text = self._text(values, key, where, what, computed=computed)
+        try:
+            return decimal_text(read_score(text))
+        except ValueProblem as problem:
+            raise ImportFailure(
+                f"{what}{problem}", where=f"{where}（{values[key][2]}单元格）"
+            ) from None
+
+    def _money(self, values, key: str, where: str, what: str) -> str | None:
+        text = self._text(values, key, where, what)
+        try:
+            amount = read_amount(text)
+            if amount.number is not None and (amount.unit or amount.rest):
+                raise ValueProblem(f"「{amount.original}」应为数值（万元）")
+            if amount.number is not None:
+                check_money(amount.number, amount.original)
+        except ValueProblem as problem:
+            raise ImportFailure(
+                f"{what}{problem}", where=f"{where}（{values[key][2]}单元格）"
+            ) from None
+        return decimal_text(amount.number)
+
+    def _form(self, values, where: str) -> dict[str, Any]:
+        def text(key: str, what: str) -> str:
+            return one_line(self._text(values, key, where, what))
+
+        year_text = text("year", "年度")
+        if not year_text.isdigit():
+            raise ImportFailure(f"年度「{year_text}」无效", where=where)
+        status_label = text("status", "状态")
+        return {
+            "year": int(year_text),
+            "project_name": text("project_name", "项目名称"),
+            "department": text("department", "主管部门"),
+            "implementing_unit": text("implementing_unit", "实施单位"),
+            "status": STATUS_LABELS.get(status_label, LEGACY_STATUS),
+            "legacy": True,
+            "budget_lines": [
+                {
+                    "kind": BudgetLineKind.TOTAL.value,
+                    "initial_budget": self._money(values, "initial_budget", where, "年初预算数"),
+                    "annual_budget": self._money(values, "annual_budget", where, "全年预算数"),
+                    "executed": self._money(values, "executed", where, "全年执行数"),
+                }
+            ],
+            "budget": {
+                "recorded_score": self._score(
+                    values, "budget_score", where, "预算执行得分", computed=True
+                ),
+                "recorded_execution_rate": one_line(
+                    self._text(values, "rate", where, "执行率", computed=True)
+                )[:30],
+            },
+            "recorded_total_score": self._score(
+                values, "total_score", where, "总分", computed=True
+            ),
+            "indicators": [],
+        }
+
+    def _indicator(self, values, where: str) -> dict[str, Any]:
+        def text(key: str, what: str) -> str:
+            return self._text(values, key, where, what)
+
+        level1, level2 = one_line(text("level1", "一级指标")), one_line(text("level2", "二级指标"))
+        pair = self.taxonomy.level2(self.taxonomy.level1(level1), level2)
+        if pair is None:
+            raise ImportFailure(f"指标分类「{level1}/{level2}」不在指标体系中", where=where)
+        return {
+            "level1": pair[0],
+            "level2": pair[1],
+            "name": one_line(text("name", "三级指标")),
+            "target": one_line(text("target", "年度指标值")),
+            "actual": one_line(text("actual", "实际完成值")),
+            "weight": self._score(values, "weight", where, "分值"),
+            "score": self._score(values, "score", where, "得分"),
+            "review_score": self._score(values, "review_score", where, "审核得分"),
+            "deviation_reason": prose(text("deviation_reason", "偏差原因分析及改进措施")),
+            "review_comment": prose(text("review_comment", "审核意见")),
+        }
+
+
+def _budget_weight(form: dict[str, Any]) -> Decimal:
+    """The 预算执行率 分值, which the summary does not show: inferred, checked, or 10.
+
+    The rest of 100 after the indicators' 分值 is taken when it reproduces the
+    recorded 预算执行得分 (as it does for every form whose weights add up).
+    """
+    weights = [Decimal(row["weight"]) for row in form["indicators"] if row["weight"] is not None]
+    line = form["budget_lines"][0]
+    annual = Decimal(line["annual_budget"]) if line["annual_budget"] is not None else None
+    executed = Decimal(line["executed"]) if line["executed"] is not None else None
+    recorded = form["budget"]["recorded_score"]
+    candidate = Decimal("100") - sum(weights, Decimal("0"))
+    if (
+        recorded is not None
+        and Decimal("0") < candidate <= Decimal("100")
+        and compute_budget_score(annual_budget=annual, executed=executed, budget_weight=candidate)
+        == Decimal(recorded)
+    ):
+        return candidate
+    return DEFAULT_BUDGET_WEIGHT

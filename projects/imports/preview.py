@@ -1,0 +1,259 @@
+"""What importing a file would do, before anything is written.
+
+``preview_file`` parses one file and describes each form in it: created or
+updated (or refused: approved forms are locked), which departments, units and
+projects are new, what an update would clear, and the scored result with every
+finding (``indicators.scoring.score_form`` on the parsed values, legacy rules:
+the written scores count and every difference from our computation is a finding).
+It also rehearses the import inside a transaction that is always rolled back,
+so any error the real import would raise shows up in the preview.
+
+Everything it returns is plain JSON (``FilePreview.as_dict``): the upload page
+keeps it in the session between the preview and the confirmation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from indicators.scoring import (
+    BudgetLineInput,
+    BudgetLineKind,
+    FormInput,
+    FormResult,
+    IndicatorInput,
+    ScoringRules,
+    Tier,
+    score_form,
+)
+from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
+from projects.imports.services import evaluations_import, existing_evaluation
+from projects.interchange import FormData, InterchangeError, score_str
+from projects.models import Department, Evaluation
+from projects.selectors import scoring_rules
+
+logger = logging.getLogger(__name__)
+
+CREATE, UPDATE, REFUSED = "create", "update", "refused"
+ACTION_LABELS = {CREATE: "新建", UPDATE: "更新已有自评表", REFUSED: "不能导入"}
+UNEXPECTED = "读取文件时发生意外错误，文件未导入；请检查文件是否完整，或另存后重试"
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+
+
+def form_input(form: FormData) -> FormInput:
+    """The scoring service's input from parsed values (as selectors.scoring_input does)."""
+    lines = {line.kind: line for line in form.budget_lines}
+    return FormInput(
+        budget_lines=tuple(
+            BudgetLineInput(
+                kind=kind,
+                initial_budget=getattr(lines.get(kind.value), "initial_budget", None),
+                annual_budget=getattr(lines.get(kind.value), "annual_budget", None),
+                executed=getattr(lines.get(kind.value), "executed", None),
+            )
+            for kind in BudgetLineKind
+        ),
+        indicators=tuple(
+            IndicatorInput(
+                key=f"row-{position}",
+                level1=row.level1,
+                level2=row.level2,
+                name=row.name,
+                target=row.target,
+                actual=row.actual,
+                weight=row.weight,
+                score=row.score,
+                override_reason=row.override_reason,
+                deviation_reason=row.deviation_reason,
+                tier=Tier(row.tier) if row.tier else None,
+                review_score=row.review_score,
+                review_comment=row.review_comment,
+                position=position,
+            )
+            for position, row in enumerate(form.indicators, start=1)
+        ),
+        budget_weight=form.budget_weight,
+        legacy=form.legacy,
+        recorded_budget_score=form.recorded_budget_score,
+        recorded_total_score=form.recorded_total_score,
+        amount_unit_converted=form.amount_unit_converted,
+    )
+
+
+def score_form_data(form: FormData, rules: ScoringRules | None = None) -> FormResult:
+    return score_form(form_input(form), rules or scoring_rules())
+
+
+@dataclass(frozen=True)
+class FormPreview:
+    year: int
+    project_name: str
+    department: str
+    implementing_unit: str
+    action: str
+    new_department: bool
+    new_unit: bool
+    new_project: bool
+    existing_status: str  # the label of the form that would be updated
+    cleared: list[str]  # what an update would empty
+    indicator_count: int
+    execution_rate: str | None
+    budget_score: str | None
+    total_weight: str | None
+    total_score: str | None
+    grade: str
+    errors: int
+    warnings: int
+    findings: list[dict[str, str]]
+    amount_unit_note: str = ""
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS[self.action]
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    filename: str
+    error: str = ""  # why the file cannot be imported (nothing of it will be)
+    forms: list[FormPreview] = field(default_factory=list)
+    data: list[dict[str, Any]] = field(default_factory=list)  # the forms as interchange dicts
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> FilePreview:
+        return cls(
+            filename=raw["filename"],
+            error=raw.get("error", ""),
+            forms=[FormPreview(**form) for form in raw.get("forms", [])],
+            data=raw.get("data", []),
+        )
+
+
+def _cleared(form: FormData, evaluation: Evaluation) -> list[str]:
+    cleared = [
+        label
+        for label, old, new in (
+            ("项目负责人", evaluation.project_lead, form.project_lead),
+            ("联系电话", evaluation.contact_phone, form.contact_phone),
+            ("预期目标", evaluation.goal_expected, form.goal_expected),
+            ("实际完成情况", evaluation.goal_actual, form.goal_actual),
+        )
+        if old and not new
+    ]
+    new_kinds = {
+        line.kind
+        for line in form.budget_lines
+        if any(v is not None for v in (line.initial_budget, line.annual_budget, line.executed))
+    }
+    for line in evaluation.budget_lines.all():
+        filled = any(
+            v is not None for v in (line.initial_budget, line.annual_budget, line.executed)
+        )
+        if filled and line.kind not in new_kinds:
+            cleared.append(f"项目资金「{line.get_kind_display()}」")
+    if evaluation.indicators.exists() and not form.indicators:
+        cleared.append("全部绩效指标")
+    return cleared
+
+
+def describe_form(form: FormData, rules: ScoringRules) -> FormPreview:
+    department = Department.objects.filter(name=form.department, parent__isnull=True).first()
+    new_unit = bool(form.implementing_unit) and (
+        department is None
+        or not Department.objects.filter(name=form.implementing_unit, parent=department).exists()
+    )
+    evaluation = existing_evaluation(form)
+    new_project = (
+        department is None or not department.projects.filter(name=form.project_name).exists()
+    )
+    if evaluation is None:
+        action, status, cleared = CREATE, "", []
+    elif evaluation.status == Evaluation.Status.APPROVED:
+        action, status, cleared = REFUSED, evaluation.get_status_display(), []
+    else:
+        action, status = UPDATE, evaluation.get_status_display()
+        cleared = _cleared(form, evaluation)
+    result = score_form_data(form, rules)
+    return FormPreview(
+        year=form.year,
+        project_name=form.project_name,
+        department=form.department,
+        implementing_unit=form.implementing_unit,
+        action=action,
+        new_department=department is None,
+        new_unit=new_unit,
+        new_project=new_project,
+        existing_status=status,
+        cleared=cleared,
+        indicator_count=len(form.indicators),
+        execution_rate=score_str(result.execution_rate),
+        budget_score=score_str(result.budget_score),
+        total_weight=score_str(result.total_weight),
+        total_score=score_str(result.total_score),
+        grade=result.grade,
+        errors=len(result.errors),
+        warnings=len(result.warnings),
+        findings=[
+            {**finding.as_dict(), "severity_label": SEVERITY_LABELS[str(finding.severity)]}
+            for finding in result.findings
+        ],
+        amount_unit_note=form.amount_unit_note,
+    )
+
+
+def rehearse(forms: list[FormData]) -> str:
+    """The error the real import of these forms would raise ("" if none); writes nothing."""
+    try:
+        with transaction.atomic():
+            try:
+                evaluations_import(forms=forms)
+            finally:
+                transaction.set_rollback(True)
+    except InterchangeError as exc:
+        return str(exc)
+    return ""
+
+
+def preview_file(
+    source: bytes | str,
+    filename: str,
+    *,
+    taxonomy: TaxonomyMap | None = None,
+    rules: ScoringRules | None = None,
+) -> FilePreview:
+    """Parse one file and describe what importing it would do. Never raises for bad input."""
+    try:
+        forms = parse_file(source, filename=filename, taxonomy=taxonomy)
+    except ImportFailure as failure:
+        return FilePreview(filename, error=str(failure))
+    except Exception:  # a bug of ours must not turn a bad upload into a 500
+        logger.exception("import: unexpected error while parsing %s", filename)
+        return FilePreview(filename, error=f"文件「{filename}」：{UNEXPECTED}")
+    rules = rules or scoring_rules()
+    previews = [describe_form(form, rules) for form in forms]
+    refused = [p for p in previews if p.action == REFUSED]
+    error = ""
+    if refused:
+        error = "；".join(
+            f"{p.year}年度「{p.project_name}」的自评表已通过审核，已锁定，不能被导入覆盖"
+            for p in refused
+        )
+        error = f"文件「{filename}」：{error}（整个文件不会导入）"
+    else:
+        problem = rehearse(forms)
+        if problem:
+            error = f"文件「{filename}」：{problem}"
+    return FilePreview(
+        filename, error=error, forms=previews, data=[form_data_to_dict(form) for form in forms]
+    )
