@@ -12,12 +12,12 @@ decimals, the execution rate as "99.35%"), the same strings as the interchange J
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from itertools import groupby
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
@@ -27,8 +27,8 @@ from indicators.scoring import (
     Severity,
 )
 from projects.interchange import money_str, score_str
-from projects.models import Evaluation
-from projects.selectors import evaluation_result, scoring_rules, with_rows
+from projects.models import Evaluation, Indicator
+from projects.selectors import evaluation_result, scoring_rules
 
 TITLE = "项目支出绩效自评表"
 SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
@@ -232,7 +232,9 @@ def _finding(finding) -> SheetFinding:
     return SheetFinding(Severity(finding.severity), finding.code, finding.message)
 
 
-def _indicator_row(number: int, indicator: IndicatorResult) -> IndicatorRow:
+def _indicator_row(
+    number: int, indicator: IndicatorResult, level1_rowspan: int, level2_rowspan: int
+) -> IndicatorRow:
     typed = indicator.input
     return IndicatorRow(
         number=indicator.row_number or number,
@@ -250,33 +252,42 @@ def _indicator_row(number: int, indicator: IndicatorResult) -> IndicatorRow:
         deviation_reason=typed.deviation_reason,
         review_comment=typed.review_comment,
         findings=tuple(_finding(f) for f in indicator.findings),
+        level1_rowspan=level1_rowspan,
+        level2_rowspan=level2_rowspan,
     )
 
 
-def _with_spans(rows: list[IndicatorRow]) -> tuple[Level1Block, ...]:
-    """Group consecutive rows by 一级 then 二级 and set the rowspans on each run's first row.
+def _same(name: str) -> str:
+    return "".join(name.split())  # "满意度\n指标" and "满意度指标" are one 一级
+
+
+def _blocks(indicators: tuple[IndicatorResult, ...]) -> tuple[Level1Block, ...]:
+    """Group consecutive rows by 一级 then 二级; each run's first row carries the rowspan.
 
     Only *consecutive* rows merge, exactly like the cells of the paper form: a 一级
     that appears again further down starts a new block.
     """
     blocks = []
-    for level1, level1_rows in groupby(rows, key=lambda row: "".join(row.level1.split())):
-        level1_rows = list(level1_rows)
+    number = 0
+    for level1, level1_run in groupby(indicators, key=lambda r: _same(r.input.level1)):
+        level1_run = list(level1_run)
         level2_blocks = []
-        for index, (_, level2_rows) in enumerate(
-            groupby(level1_rows, key=lambda row: "".join(row.level2.split()))
-        ):
-            level2_rows = list(level2_rows)
-            spanned = [
-                replace(
-                    row,
-                    level1_rowspan=len(level1_rows) if index == 0 and position == 0 else 0,
-                    level2_rowspan=len(level2_rows) if position == 0 else 0,
+        for _, level2_run in groupby(level1_run, key=lambda r: _same(r.input.level2)):
+            level2_run = list(level2_run)
+            rows = []
+            for position, indicator in enumerate(level2_run):
+                number += 1
+                first_of_level1 = not level2_blocks and position == 0
+                rows.append(
+                    _indicator_row(
+                        number,
+                        indicator,
+                        len(level1_run) if first_of_level1 else 0,
+                        len(level2_run) if position == 0 else 0,
+                    )
                 )
-                for position, row in enumerate(level2_rows)
-            ]
-            level2_blocks.append(Level2Block(level2_rows[0].level2, tuple(spanned)))
-        blocks.append(Level1Block(level1_rows[0].level1 or level1, tuple(level2_blocks)))
+            level2_blocks.append(Level2Block(rows[0].level2, tuple(rows)))
+        blocks.append(Level1Block(level2_blocks[0].rows[0].level1 or level1, tuple(level2_blocks)))
     return tuple(blocks)
 
 
@@ -300,10 +311,6 @@ def build_sheet(evaluation: Evaluation, result: FormResult) -> Sheet:
                 score=score(result.budget_score) if is_total else None,
             )
         )
-    rows = [
-        _indicator_row(number, indicator)
-        for number, indicator in enumerate(result.indicators, start=1)
-    ]
     return Sheet(
         evaluation_id=evaluation.pk,
         year=evaluation.year,
@@ -318,7 +325,7 @@ def build_sheet(evaluation: Evaluation, result: FormResult) -> Sheet:
         budget_rows=tuple(budget_rows),
         goal_expected=evaluation.goal_expected,
         goal_actual=evaluation.goal_actual,
-        level1_blocks=_with_spans(rows),
+        level1_blocks=_blocks(result.indicators),
         level1_scores=tuple(
             Level1Score(total.level1, score(total.weight), score(total.score))
             for total in result.level1_totals
@@ -350,7 +357,17 @@ def sheets_for(
     """
     rules = scoring_rules()
     ordering = [*(evaluations.query.order_by or evaluations.model._meta.ordering), "pk"]
-    queryset = with_rows(evaluations.order_by(*ordering))
+    queryset = (
+        evaluations.select_related("project__department", "project__implementing_unit")
+        .prefetch_related(
+            "budget_lines",
+            Prefetch("indicators", queryset=Indicator.objects.order_by("position", "pk")),
+            # The few 二级/一级 rows are fetched once per chunk and shared by every
+            # indicator: with_rows' select_related would build two objects per row.
+            "indicators__level2__level1",
+        )
+        .order_by(*ordering)
+    )
     for evaluation in queryset.iterator(chunk_size=chunk_size):
         sheet = build_sheet(evaluation, evaluation_result(evaluation, rules))
         if keep is None or keep(sheet):
