@@ -7,7 +7,6 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -35,11 +34,11 @@ def two(value: Decimal | None) -> str:
 
 @register.filter
 def drill(figure, list_url: str) -> str:
-    """A dashboard figure as a link to the list of the forms behind it."""
-    return format_html(
-        '<a href="{}?{}"{}>{}</a>',
-        list_url,
-        query(figure.params),
-        mark_safe(' class="link-secondary"') if not figure.value else "",
-        figure.value,
-    )
+    """A dashboard figure as a link to the list of the forms behind it.
+
+    A zero is not a link: no forms are behind it (and the list ignores a year the user
+    has no forms in, so its link would show other forms).
+    """
+    if not figure.value:
+        return format_html('<span class="text-body-secondary">{}</span>', figure.value)
+    return format_html('<a href="{}?{}">{}</a>', list_url, query(figure.params), figure.value)

@@ -9,7 +9,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
-from projects.dashboard import Dashboard, Figure, filter_by_summary
+from projects.dashboard import SUMMARY_PARAMS, Dashboard, Figure, filter_by_summary
 from projects.demo import load_demo
 from projects.forms import EvaluationFilterForm
 from projects.interchange import evaluation_to_dict
@@ -231,17 +231,20 @@ def test_every_figure_links_to_a_list_with_that_many_forms(
         board = board_for(client, user, year=year)
         response = client.get(URL, {"year": year})
         html = response.content.decode()
-        list_fields = set(EvaluationFilterForm.base_fields)
+        list_fields = {*EvaluationFilterForm.base_fields, *SUMMARY_PARAMS}
         checked = 0
         for figure in figures(board):
             assert list_count(user, figure.params) == figure.value, figure.params
             href = f'href="{reverse("home")}?{urlencode(figure.params)}"'.replace("&", "&amp;")
+            if not figure.value:  # nothing behind a zero: not a link
+                assert href not in html, href
+                continue
             assert href in html, href
-            if set(figure.params) <= list_fields:  # the list page applies every parameter
-                page = client.get(reverse("home"), figure.params).context["page"]
-                assert page.paginator.count == figure.value, figure.params
-                checked += 1
-        assert checked > 10
+            assert set(figure.params) <= list_fields  # the list applies every parameter
+            page = client.get(reverse("home"), figure.params).context["page"]
+            assert page.paginator.count == figure.value, figure.params
+            checked += 1
+        assert checked >= 8
 
 
 # --- scope and methods -----------------------------------------------------------------
