@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from indicators.scoring import (
@@ -24,7 +25,7 @@ from indicators.scoring import (
     ScoreSource,
     Severity,
 )
-from projects.forms import EvaluationEditor, IndicatorRowForm
+from projects.forms import ROW_FIELDS, EvaluationEditor, IndicatorRowForm
 from projects.models import Evaluation, Indicator
 from projects.selectors import Taxonomy
 
@@ -71,6 +72,17 @@ class TableRow:
     can_move_down: bool = False
     input_errors: list[str] = field(default_factory=list)
 
+    @cached_property
+    def values(self) -> dict[str, str]:
+        """The row's cells exactly as typed (what the inputs show), by field name."""
+        data, prefix = self.form.data, self.form.prefix  # type: ignore[union-attr]
+        return {name: data.get(f"{prefix}-{name}", "") for name in ROW_FIELDS}
+
+    @cached_property
+    def invalid(self) -> frozenset[str]:
+        """The names of the fields that did not validate (their inputs are marked)."""
+        return frozenset(self.form.errors) if self.form is not None else frozenset()
+
     @property
     def placeholder(self) -> bool:
         return self.form is None and self.indicator is None
@@ -113,7 +125,10 @@ class TableRow:
 
     @property
     def score_auto(self) -> bool:
-        return self.form is not None and self.form["score_auto"].value() in {True, "1", "True"}
+        if self.form is None:
+            return False
+        # The same reading as forms.BooleanField: "", "0" and "false" are False.
+        return self.values["score_auto"].lower() not in {"", "0", "false"}
 
     @property
     def needs_reason(self) -> bool:

@@ -369,6 +369,7 @@ def evaluation_save_draft(
 
     existing_rows = {row.pk: row for row in evaluation.indicators.all()}
     changed_rows, new_rows, kept = [], [], set()
+    changed_fields: set[str] = set()
     for position, row_draft in enumerate(draft.indicators, start=1):
         if row_draft.pk is None:
             row = Indicator(evaluation=evaluation)
@@ -394,8 +395,15 @@ def evaluation_save_draft(
             setattr(row, name, getattr(row_draft, name))
         indicator_refresh_parsed(row)
         _clean(row, ["evaluation", "level2"])
-        if before is not None and _values(row, _INDICATOR_FIELDS) != before:
-            changed_rows.append(row)
+        if before is not None:
+            after = _values(row, _INDICATOR_FIELDS)
+            if after != before:
+                changed_rows.append(row)
+                changed_fields.update(
+                    name
+                    for name, old, new in zip(_INDICATOR_FIELDS, before, after, strict=True)
+                    if old != new
+                )
 
     # The version check and the header in one UPDATE: nobody can slip in between.
     updated = Evaluation.objects.filter(pk=evaluation.pk, version=version).update(
@@ -416,7 +424,9 @@ def evaluation_save_draft(
     if deleted:
         Indicator.objects.filter(evaluation=evaluation, pk__in=deleted).delete()
     if changed_rows:
-        Indicator.objects.bulk_update(changed_rows, list(_INDICATOR_FIELDS))
+        # Only the columns that changed: each one is a CASE over the rows to build.
+        fields = [name for name in _INDICATOR_FIELDS if name in changed_fields]
+        Indicator.objects.bulk_update(changed_rows, fields)
     if new_rows:
         Indicator.objects.bulk_create(new_rows)
     evaluation_summary_refresh(evaluation)

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators.scoring import FormResult, ScoringRules, score_form
@@ -26,6 +27,7 @@ from projects.forms import (
     EvaluationCreateForm,
     EvaluationEditor,
     EvaluationFilterForm,
+    IndicatorRowForm,
     apply_row_action,
     has_out_of_band_score,
     indicator_library_query,
@@ -286,6 +288,9 @@ def _editor_context(evaluation, editor, taxonomy, result) -> dict:
         "editor": editor,
         "taxonomy": taxonomy,
         "table": edit_table(editor, result, taxonomy),
+        # Computed once for the whole table, not in each row.
+        "rows_url": reverse("evaluation_rows", args=[evaluation.pk]),
+        "tier_choices": IndicatorRowForm.base_fields["tier"].choices,
     }
 
 
