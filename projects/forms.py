@@ -143,31 +143,74 @@ class BudgetLineForm(forms.Form):
     executed = money_field()
 
 
+class _Shared:
+    """A field that every row form shares instead of copying.
+
+    Django copies each field of a form for every instance; a row's fields are never
+    changed per form (the 二级 is checked against the form's ``level2_ids``), and
+    copying eleven fields for each row was most of the cost of binding the formset.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _SharedChar(_Shared, forms.CharField):
+    pass
+
+
+class _SharedInteger(_Shared, forms.IntegerField):
+    pass
+
+
+class _SharedBoolean(_Shared, forms.BooleanField):
+    pass
+
+
+class _SharedChoice(_Shared, forms.ChoiceField):
+    pass
+
+
+class _SharedDecimalText(_Shared, DecimalTextField):
+    pass
+
+
+def _row_score_field() -> DecimalTextField:
+    return _SharedDecimalText(
+        decimal_places=2, max_value=SCORE_MAX, places_message=ERROR_SCORE_PLACES
+    )
+
+
 class IndicatorRowForm(forms.Form):
     """One 三级 row. ``score_auto``: the 得分 follows the rule's suggestion (DESIGN.md §3)."""
 
-    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    level2 = forms.TypedChoiceField(
-        coerce=int,
+    id = _SharedInteger(required=False, widget=forms.HiddenInput)
+    level2 = _SharedInteger(
         widget=forms.HiddenInput,
-        error_messages={"required": ERROR_LEVEL2, "invalid_choice": ERROR_LEVEL2},
+        error_messages={"required": ERROR_LEVEL2, "invalid": ERROR_LEVEL2},
     )
-    name = forms.CharField(max_length=500, required=False)
-    target = forms.CharField(max_length=1000, required=False)
-    actual = forms.CharField(max_length=1000, required=False)
-    weight = score_field()
-    score = score_field()
-    score_auto = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    tier = forms.ChoiceField(
+    name = _SharedChar(max_length=500, required=False)
+    target = _SharedChar(max_length=1000, required=False)
+    actual = _SharedChar(max_length=1000, required=False)
+    weight = _row_score_field()
+    score = _row_score_field()
+    score_auto = _SharedBoolean(required=False, widget=forms.HiddenInput)
+    tier = _SharedChoice(
         choices=[("", "请选择档次"), *((tier.value, TIER_LABELS[tier]) for tier in Tier)],
         required=False,
     )
-    override_reason = forms.CharField(required=False, widget=forms.Textarea)
-    deviation_reason = forms.CharField(required=False, widget=forms.Textarea)
+    override_reason = _SharedChar(required=False, widget=forms.Textarea)
+    deviation_reason = _SharedChar(required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, level2_choices: list[tuple[int, str]], **kwargs):
+    def __init__(self, *args, level2_ids: frozenset[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["level2"].choices = level2_choices
+        self.level2_ids = level2_ids
+
+    def clean_level2(self) -> int:
+        level2 = self.cleaned_data["level2"]
+        if level2 not in self.level2_ids:
+            raise forms.ValidationError(ERROR_LEVEL2, code="invalid_choice")
+        return level2
 
 
 class BaseIndicatorFormSet(forms.BaseFormSet):
@@ -205,7 +248,7 @@ class EvaluationEditor:
         self.rows = IndicatorFormSet(
             data,
             prefix=INDICATOR_PREFIX,
-            form_kwargs={"level2_choices": taxonomy.choices()},
+            form_kwargs={"level2_ids": frozenset(taxonomy.by_id)},
             error_messages={
                 "too_many_forms": ERROR_TOO_MANY_ROWS.format(max=MAX_ROWS),
                 "missing_management_form": ERROR_VERSION_MISSING,

@@ -303,9 +303,6 @@ class Taxonomy:
     def order(self) -> dict[int, int]:
         return {level2.pk: index for index, level2 in enumerate(self.level2s)}
 
-    def choices(self) -> list[tuple[int, str]]:
-        return [(level2.pk, f"{level2.level1.name}/{level2.name}") for level2 in self.level2s]
-
 
 def load_taxonomy() -> Taxonomy:
     return Taxonomy(

@@ -8,6 +8,7 @@ from django.http import QueryDict
 
 from indicators.scoring import score_form
 from projects.forms import (
+    ERROR_LEVEL2,
     ERROR_MONEY_PLACES,
     ERROR_NEGATIVE,
     ERROR_NOT_A_NUMBER,
@@ -176,3 +177,14 @@ def test_a_qualitative_score_outside_its_band_is_refused(evaluation_a):
     data["indicator-3-score"] = "8"
     editor = _editor(evaluation_a, data)
     assert not has_out_of_band_score(score_form(editor.scoring_input(), scoring_rules()))
+
+
+def test_a_row_outside_the_taxonomy_is_refused(evaluation_a):
+    data = page_data(evaluation_a)
+    data["indicator-0-level2"] = "999999"
+    editor = _editor(evaluation_a, data)
+    assert not editor.is_valid()
+    assert editor.rows.forms[0].errors["level2"] == [ERROR_LEVEL2]
+    # Each row form shares its fields (no copy per row) and still validates on its own.
+    assert editor.rows.forms[0].fields["name"] is editor.rows.forms[1].fields["name"]
+    assert editor.rows.forms[1].is_valid()
