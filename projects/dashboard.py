@@ -13,7 +13,7 @@ shows the forms behind it. The list understands ``year``, ``department``,
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -264,14 +264,12 @@ def year_dashboard(
     )
 
     departments = _department_rows(list(per_department), list(not_started), year, base)
+    status_counts: Counter[str] = Counter()
+    for row in departments:
+        for status, figure in row.statuses:
+            status_counts[status] += figure.value  # type: ignore[assignment]
     status_totals = [
-        (
-            status,
-            Figure(
-                sum(dict(row.statuses)[status].value for row in departments),  # type: ignore[misc]
-                _status_params(status, year, base),
-            ),
-        )
+        (status, Figure(status_counts[status], _status_params(status, year, base)))
         for status, _ in STATUS_COLUMNS
     ]
     with_summary = forms.select_related("summary")
