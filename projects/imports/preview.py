@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
@@ -31,6 +32,7 @@ from indicators.scoring import (
     score_form,
 )
 from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
+from projects.imports.base import human_size, max_upload_bytes
 from projects.imports.services import evaluations_import, existing_evaluation
 from projects.interchange import FormData, InterchangeError, score_str
 from projects.models import Department, Evaluation
@@ -257,3 +259,17 @@ def preview_file(
     return FilePreview(
         filename, error=error, forms=previews, data=[form_data_to_dict(form) for form in forms]
     )
+
+
+def preview_upload(
+    uploaded, *, taxonomy: TaxonomyMap | None = None, rules: ScoringRules | None = None
+) -> FilePreview:
+    """``preview_file`` for an uploaded file; one over the size limit is never read."""
+    name = PurePath(uploaded.name or "上传的文件").name
+    limit = max_upload_bytes()
+    if uploaded.size is not None and uploaded.size > limit:
+        return FilePreview(
+            name,
+            error=f"文件「{name}」：文件大小 {human_size(uploaded.size)}，超过上限 {human_size(limit)}",
+        )
+    return preview_file(uploaded.read(limit + 1), name, taxonomy=taxonomy, rules=rules)

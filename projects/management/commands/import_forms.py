@@ -70,24 +70,25 @@ class Command(BaseCommand):
     def _import(self, path: Path, taxonomy, rules, *, dry_run: bool, verbosity: int) -> bool:
         try:
             forms = parse_file(path, taxonomy=taxonomy)
-            states = ["更新" if existing_evaluation(form) else "新建" for form in forms]
+        except ImportFailure as failure:
+            where = f"{failure.where}：" if failure.where else ""
+            self.stderr.write(f"✗ {path}：{where}{failure.detail}")
+            return False
+        except Exception as exc:  # a bug of ours in reading a file must not stop the others
+            logger.exception("import_forms: unexpected error while reading %s", path)
+            self.stderr.write(f"✗ {path}：{UNEXPECTED}（{type(exc).__name__}）")
+            return False
+        # Writing: a database error is not the file's fault and stops the command.
+        states = ["更新" if existing_evaluation(form) else "新建" for form in forms]
+        try:
             if dry_run:
                 problem = rehearse(forms)
                 if problem:
                     raise InterchangeError(problem)
             else:
                 evaluations_import(forms=forms)
-        except ImportFailure as failure:
-            self.stderr.write(
-                f"✗ {path}：{failure.where + '：' if failure.where else ''}{failure.detail}"
-            )
-            return False
         except InterchangeError as exc:
             self.stderr.write(f"✗ {path}：{exc}（整个文件未导入）")
-            return False
-        except Exception as exc:
-            logger.exception("import_forms: unexpected error in %s", path)
-            self.stderr.write(f"✗ {path}：{UNEXPECTED}（{type(exc).__name__}）")
             return False
         verb = "可以导入" if dry_run else "导入"
         self.stdout.write(f"✓ {path}：{verb} {len(forms)} 张自评表")

@@ -1,0 +1,109 @@
+"""The import page: upload Word/Excel/JSON files → preview with every finding → confirm.
+
+Admin-only for now (403 for anyone else; a later issue formalises roles). The
+parsed preview is kept server-side in the uploader's session under a random token
+(``imports.batches``): another user's token is a 404. Nothing is written before
+the confirmation, and then each file is imported whole or not at all.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from projects.imports import TaxonomyMap
+from projects.imports.base import human_size, max_upload_bytes
+from projects.imports.batches import batch_delete, batch_get, batch_store
+from projects.imports.forms import MAX_FILES, ImportUploadForm
+from projects.imports.preview import FilePreview, preview_upload
+from projects.imports.services import evaluations_import
+from projects.interchange import InterchangeError, read_form_dict
+from projects.selectors import is_admin, scoring_rules
+
+ERROR_ADMIN_ONLY = "只有管理员可以导入自评表。"
+ERROR_BATCH_GONE = "没有找到这次上传的预览（可能已导入、已取消或已过期），请重新上传。"
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not is_admin(request.user):
+        raise PermissionDenied(ERROR_ADMIN_ONLY)
+
+
+def _batch(request: HttpRequest, token: str) -> list[FilePreview]:
+    files = batch_get(request.session, token, user_id=request.user.pk)
+    if files is None:
+        raise Http404(ERROR_BATCH_GONE)
+    return files
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+    else:
+        form = ImportUploadForm()
+    if form.is_bound and form.is_valid():
+        taxonomy, rules = TaxonomyMap.from_db(), scoring_rules()
+        previews = [
+            preview_upload(uploaded, taxonomy=taxonomy, rules=rules)
+            for uploaded in form.cleaned_data["files"]
+        ]
+        token = batch_store(request.session, user_id=request.user.pk, files=previews)
+        return redirect("imports:preview", token=token)
+    context = {"form": form, "max_size": human_size(max_upload_bytes()), "max_files": MAX_FILES}
+    return render(request, "projects/imports/upload.html", context)
+
+
+@login_required
+@require_safe
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    _require_admin(request)
+    files = _batch(request, token)
+    context = {
+        "token": token,
+        "files": files,
+        "importable": [f for f in files if f.ok],
+        "rejected": [f for f in files if not f.ok],
+        "form_count": sum(len(f.forms) for f in files if f.ok),
+    }
+    return render(request, "projects/imports/preview.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    _require_admin(request)
+    files = _batch(request, token)
+    for file in files:
+        if not file.ok:
+            continue
+        try:
+            forms = [read_form_dict(raw, f"文件「{file.filename}」") for raw in file.data]
+            imported = evaluations_import(forms=forms, user=request.user)
+        except InterchangeError as exc:
+            messages.error(request, f"「{file.filename}」未导入：{exc}")
+            continue
+        created = sum(1 for item in imported if item.created)
+        messages.success(
+            request,
+            f"「{file.filename}」：已导入 {len(imported)} 张自评表"
+            f"（新建 {created} 张，更新 {len(imported) - created} 张）",
+        )
+    batch_delete(request.session, token)
+    return redirect("imports:upload")
+
+
+@login_required
+@require_POST
+def import_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    _require_admin(request)
+    _batch(request, token)
+    batch_delete(request.session, token)
+    messages.info(request, "已取消，本次上传的文件没有导入。")
+    return redirect("imports:upload")
