@@ -51,7 +51,9 @@ from projects.interchange import FormData, InterchangeError, read_form_dict
 from projects.models import Evaluation
 
 LEGACY_STATUS = Evaluation.Status.SUBMITTED  # a paper form was handed in (as the demo data)
-TITLE = "绩效自评表"
+# "项目支出绩效自评表", "2023年度项目支出绩效自评表", "附件2：…绩效自评表（2023年度）";
+# not an indicator named "完成绩效自评表填报".
+_TITLE = re.compile(r"绩效自评表(?:[（(][^）)]*[）)])?$")
 MAX_LABEL = 40  # a title or year line is short; longer text is content
 
 HEADER_FIELDS = {
@@ -339,7 +341,7 @@ class FormReader:
         flat = label(text)
         if not flat or len(flat) > MAX_LABEL:
             return False
-        if TITLE in flat:
+        if _TITLE.search(flat):
             self._new_form(where)
             self.form.year = find_year(flat) or self.form.year
             return True

@@ -466,3 +466,36 @@ def test_a_word_file_without_the_form():
 def test_the_same_project_twice_in_one_file():
     with pytest.raises(ImportFailure, match="第1张和第2张自评表是同一项目同一年度"):
         parse(paper_docx(PaperForm(), PaperForm()))
+
+
+def test_a_reviewed_form_keeps_its_review_columns_through_our_export():
+    word = pytest.importorskip("projects.exports.word")
+    sheet_module = pytest.importorskip("projects.exports.sheet")
+    from projects.selectors import evaluation_result, with_rows
+    from tests.factories import make_department, make_evaluation, make_project
+
+    evaluation = make_evaluation(make_project(make_department("办公室")), indicators=2)
+    row = evaluation.indicators.first()
+    row.review_score, row.review_comment = Decimal("40"), "完成件数核减"
+    row.save()
+    evaluation = with_rows(type(evaluation).objects.filter(pk=evaluation.pk)).get()
+    sheet = sheet_module.build_sheet(evaluation, evaluation_result(evaluation))
+    [form] = parse(word.DocxExporter().render(sheet).read_all())
+    first, second = form.indicators
+    assert (first.score, first.review_score, first.review_comment) == (
+        Decimal("45"),
+        Decimal("40"),
+        "完成件数核减",
+    )
+    assert second.review_score is None and second.review_comment == ""
+
+
+def test_an_indicator_named_like_the_title_does_not_start_a_form():
+    """The row's 一级/二级 cells are merged from above: its only own text is the name."""
+    indicators = (
+        DEFAULT_INDICATORS[0],
+        ("产出指标", "数量指标", "完成绩效自评表填报", "", "", "", "", ""),
+        *DEFAULT_INDICATORS[1:],
+    )
+    [form] = parse(paper_docx(PaperForm(indicators=indicators)))
+    assert [row.name for row in form.indicators][:2] == ["完成报告数量", "完成绩效自评表填报"]
