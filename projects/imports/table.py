@@ -258,9 +258,10 @@ def _limited(text: str, limit: int, where: str, cell: Cell | None, what: str) ->
 def _assign(row: Row, heading: Heading, ignore: set[int]) -> dict[str, Cell]:
     """Match a row's cells to the heading's columns: by grid column, else by position.
 
-    The grid match is trusted when every non-empty cell of the row lands in a column;
-    a table whose rows disagree on the grid (no ``w:tblGrid``, odd ``gridSpan``) is
-    matched by position when the row has as many cells as the heading row.
+    The grid match is trusted when every non-empty cell of the row lands in a column.
+    A table whose rows disagree on the grid (no ``w:tblGrid``, odd ``gridSpan``, a
+    row missing its first cell) is matched by position: cell for cell when the row
+    has as many cells as the heading row, else its own cells to the heading's columns.
     """
     by_kind: dict[str, Cell] = {}
     used: set[int] = set()
@@ -279,12 +280,17 @@ def _assign(row: Row, heading: Heading, ignore: set[int]) -> dict[str, Cell]:
         and not cell.continued
         and not is_blank(cell.text)
     ]
-    if orphans and len(row.cells) == heading.cell_count:
+    if not orphans:
+        return by_kind
+    if len(row.cells) == heading.cell_count:  # same cells as the heading row: by position
         return {
             column.kind: row.cells[column.index]
             for column in heading.columns
             if id(row.cells[column.index]) not in ignore
         }
+    candidates = [cell for cell in row.cells if id(cell) not in ignore and not cell.continued]
+    if len(candidates) == len(heading.columns):  # e.g. the row lacks the 绩效指标 cell
+        return {column.kind: cell for column, cell in zip(heading.columns, candidates, strict=True)}
     return by_kind
 
 

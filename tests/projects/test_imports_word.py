@@ -499,3 +499,53 @@ def test_an_indicator_named_like_the_title_does_not_start_a_form():
     )
     [form] = parse(paper_docx(PaperForm(indicators=indicators)))
     assert [row.name for row in form.indicators][:2] == ["完成报告数量", "完成绩效自评表填报"]
+
+
+def test_rows_missing_their_first_cell_are_matched_by_position():
+    """No grid, no gridBefore: the data rows simply have one cell fewer than the heading."""
+    table = Table(
+        [
+            ["项目名称", "缺格项目"],
+            ["主管部门", "办公室", "实施单位", ""],
+            [
+                "项目资金（万元）",
+                "",
+                "年初预算数",
+                "全年预算数",
+                "全年执行数",
+                "分值",
+                "执行率",
+                "得分",
+            ],
+            ["年度资金总额", "8", "8", "8", "10", "100%", "10"],
+            [
+                "绩效指标",
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "年度指标值",
+                "实际完成值",
+                "分值",
+                "得分",
+                "偏差原因",
+            ],
+            ["产出指标", "数量指标", "件数", "≥2件", "2件", "90", "90", ""],
+            ["总分", "100", "100"],
+        ],
+        grid=False,
+    )
+    [form] = parse(build_docx(["（2023年度）", table]))
+    assert form.budget_lines[0].annual_budget == Decimal("8")
+    assert form.budget_weight == Decimal("10")
+    row = form.indicators[0]
+    assert (row.level1, row.level2, row.name, row.weight, row.score) == (
+        "产出指标",
+        "数量指标",
+        "件数",
+        Decimal("90"),
+        Decimal("90"),
+    )
+    assert (form.recorded_total_weight, form.recorded_total_score) == (
+        Decimal("100"),
+        Decimal("100"),
+    )
