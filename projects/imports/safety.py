@@ -188,11 +188,12 @@ _ENCODINGS = (
     (b"\xfe\xff", "utf-16"),
     (b"<\x00", "utf-16-le"),
     (b"\x00<", "utf-16-be"),
+    (b"\x4c\x6f\xa7\x94", "cp500"),  # "<?xm" in EBCDIC, which libxml2 can also read
 )
 
 
 def _decode_head(head: bytes) -> str | None:
-    """The head of a part as text when it looks like XML (UTF-8, UTF-16 or UTF-32)."""
+    """The head of a part as text when it looks like XML (UTF-8/16/32 or EBCDIC)."""
     for marker, encoding in _ENCODINGS:
         if head.startswith(marker):
             return head.decode(encoding, errors="replace").lstrip("\ufeff")

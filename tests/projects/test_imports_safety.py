@@ -133,6 +133,18 @@ CASES = [
         "DOCTYPE/ENTITY 声明",
     ),
     (
+        "EBCDIC.docx",
+        lambda: rezip(
+            good_docx(),
+            replace={
+                "word/document.xml": '<?xml version="1.0" encoding="cp500"?><!DOCTYPE x><a/>'.encode(
+                    "cp500"
+                )
+            },
+        ),
+        "压缩包内的「word/document.xml」",
+    ),
+    (
         "七位编码.docx",
         lambda: rezip(
             good_docx(),
