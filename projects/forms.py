@@ -475,7 +475,8 @@ def _rows_from_data(data: Mapping[str, str]) -> list[dict[str, str]]:
 def _row_data(rows: list[dict[str, str]]) -> dict[str, str]:
     data = {
         f"{INDICATOR_PREFIX}-TOTAL_FORMS": str(len(rows)),
-        f"{INDICATOR_PREFIX}-INITIAL_FORMS": "0",
+        # Every row is a real row: none is an "extra" form that Django may skip as empty.
+        f"{INDICATOR_PREFIX}-INITIAL_FORMS": str(len(rows)),
         f"{INDICATOR_PREFIX}-MIN_NUM_FORMS": "0",
         f"{INDICATOR_PREFIX}-MAX_NUM_FORMS": str(MAX_ROWS),
     }

@@ -188,3 +188,17 @@ def test_a_row_outside_the_taxonomy_is_refused(evaluation_a):
     # Each row form shares its fields (no copy per row) and still validates on its own.
     assert editor.rows.forms[0].fields["name"] is editor.rows.forms[1].fields["name"]
     assert editor.rows.forms[1].is_valid()
+
+
+def test_a_blank_row_is_a_row(evaluation_a):
+    """A row left completely empty is validated and saved like any other."""
+    taxonomy = load_taxonomy()
+    data = QueryDict(mutable=True)
+    data.update(page_data(evaluation_a))
+    quantity = level2("产出指标", "数量指标")
+    added = apply_row_action(data, f"add:{quantity.pk}", taxonomy).data
+    added["indicator-3-score_auto"] = "0"
+    editor = _editor(evaluation_a, added)
+    assert editor.is_valid()
+    result = score_form(editor.scoring_input(), scoring_rules())
+    assert editor.draft(result).indicators[3].name == ""
