@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django import forms
 from django.http import QueryDict
@@ -30,7 +31,7 @@ from indicators.scoring import (
     Tier,
     suggest_indicator_score,
 )
-from projects.models import Department, Evaluation, Project
+from projects.models import Department, Evaluation, Indicator, Project
 from projects.selectors import EvaluationFilters, Taxonomy
 from projects.services import BudgetLineDraft, EvaluationDraft, IndicatorDraft
 
@@ -365,9 +366,20 @@ class EvaluationEditor:
             amount_unit_converted=evaluation.amount_unit_converted,
         )
 
+    @cached_property
+    def stored_rows(self) -> dict[int, Indicator]:
+        """The form's saved rows by id (prefetched with the form)."""
+        return {row.pk: row for row in self.evaluation.indicators.all()}
+
+    def stored_row(self, form: IndicatorRowForm) -> Indicator | None:
+        return self.stored_rows.get(_cleaned(form, "id"))  # type: ignore[arg-type]
+
     def _indicator_input(self, index: int, form: IndicatorRowForm) -> IndicatorInput:
         level2 = self.taxonomy.by_id.get(_cleaned(form, "level2"))  # type: ignore[arg-type]
         tier = _cleaned(form, "tier", "")
+        # The reviewer's 审核得分 counts over the filler's (DESIGN.md §3); a filler cannot
+        # change it, so it comes from the saved row, not from the page.
+        stored = self.stored_row(form)
         return IndicatorInput(
             key=row_anchor(index),
             level1=level2.level1.name if level2 else "",
@@ -381,6 +393,8 @@ class EvaluationEditor:
             override_reason=_cleaned(form, "override_reason", ""),  # type: ignore[arg-type]
             deviation_reason=_cleaned(form, "deviation_reason", ""),  # type: ignore[arg-type]
             tier=Tier(tier) if tier else None,
+            review_score=stored.review_score if stored else None,
+            review_comment=stored.review_comment if stored else "",
             position=index + 1,
         )
 

@@ -303,3 +303,25 @@ def test_save_query_count(client, filler_a, dept_a, rows, django_assert_num_quer
         response = client.post(url("evaluation_save", evaluation), data)
     assert response.status_code == 302
     assert evaluation.indicators.filter(actual="9件").count() == rows
+
+
+def test_a_reviewers_score_counts_on_the_editable_page(client, filler_a, evaluation_a):
+    """A returned form: the 审核得分 counts, as in every other view of the form."""
+    row = evaluation_a.indicators.get(position=1)
+    row.review_score, row.review_comment = Decimal("20"), "数量核减"
+    row.save()
+    evaluation_a.status = Evaluation.Status.RETURNED
+    evaluation_a.save()
+    client.force_login(filler_a)
+    html = client.get(url("evaluation_detail", evaluation_a)).content.decode()
+    assert 'name="indicator-0-name"' in html  # editable
+    assert text_of(html, "total-score") == "90.00"
+    assert "审核得分：20.00" in html and "数量核减" in html
+    recalculated = client.post(url("evaluation_recalculate", evaluation_a), page_data(evaluation_a))
+    assert text_of(recalculated.content.decode(), "total-score") == "90.00"
+    assert (
+        client.post(url("evaluation_save", evaluation_a), page_data(evaluation_a)).status_code
+        == 302
+    )
+    row.refresh_from_db()
+    assert (row.review_score, row.review_comment) == (Decimal("20.00"), "数量核减")
