@@ -81,15 +81,25 @@
     if (focus) { focus.focus(); }
   });
 
-  // A session that expired answers with the login page: never swap that over the input.
+  // Problems with the live requests go to one status line by the save button: a session
+  // that expired answers with the login page, which must never replace what was typed.
+  var status = document.getElementById("live-status");
+  function showStatus(message) {
+    if (status) { status.textContent = message; status.hidden = false; }
+  }
   document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var url = event.detail.xhr && event.detail.xhr.responseURL;
-    if (url && url.indexOf("/login/") !== -1) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.responseURL && xhr.responseURL.indexOf("/login/") !== -1) {
       event.detail.shouldSwap = false;
-      window.alert("登录已过期。请在新标签页重新登录后，回到本页点击“保存草稿”；本页内容仍在。");
-    } else if (event.detail.xhr && event.detail.xhr.status >= 400) {
-      window.alert("操作未完成（" + event.detail.xhr.status + "）。本页内容仍在，请稍后重试或保存草稿。");
+      showStatus("登录已过期：请在新标签页重新登录，再回到本页保存。本页内容仍在。");
+    } else if (xhr && xhr.status >= 400) {
+      showStatus("自动计算暂不可用（" + xhr.status + "）。本页内容仍在，可以保存草稿。");
+    } else if (status) {
+      status.hidden = true;
     }
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    showStatus("无法连接服务器，自动计算暂停。本页内容仍在，恢复连接后请保存草稿。");
   });
   form.addEventListener("change", markDirty);
   document.body.addEventListener("htmx:afterRequest", function (event) {
