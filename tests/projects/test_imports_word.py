@@ -549,3 +549,13 @@ def test_rows_missing_their_first_cell_are_matched_by_position():
         Decimal("100"),
         Decimal("100"),
     )
+
+
+def test_what_the_preview_keeps_in_the_session_reads_back_unchanged():
+    """The upload page stores parsed forms as interchange dicts between preview and
+    confirm: nothing may be lost on the way (JSON, as the session serializer writes it)."""
+    from projects.interchange import read_form_dict
+
+    for form in parse(build_docx(seed_blocks())):
+        stored = json.loads(json.dumps(form_data_to_dict(form)))
+        assert read_form_dict(stored) == form
