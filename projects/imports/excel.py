@@ -169,7 +169,11 @@ def cell_text(cell) -> tuple[str, bool]:
     if isinstance(value, bool):
         return ("是" if value else "否"), False
     if isinstance(value, int | float | Decimal):
-        return number_text(value, getattr(cell, "number_format", "General")), False
+        try:
+            number_format = cell.number_format
+        except Exception:  # a damaged style index in a read-only sheet
+            number_format = "General"
+        return number_text(value, number_format), False
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat(), False
     return str(value), False
@@ -275,7 +279,7 @@ class SummaryReader:
 
     def _rows(self, sheet, names: dict[str, str]):
         """(where, {key: (text, is_formula, ref)}) for each row under the heading row."""
-        iterator = sheet.iter_rows()
+        iterator = _rows_of(sheet)
         heading = next(iterator, None)
         columns: dict[str, int] = {}
         for index, cell in enumerate(heading or ()):
@@ -396,6 +400,19 @@ class SummaryReader:
             "deviation_reason": prose(text("deviation_reason", "偏差原因分析及改进措施")),
             "review_comment": prose(text("review_comment", "审核意见")),
         }
+
+
+def _rows_of(sheet):
+    """A read-only sheet's rows; it parses as it goes, so damage shows up mid-way."""
+    rows = sheet.iter_rows()
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception:  # XML and openpyxl errors of a damaged sheet
+            raise ImportFailure(f"工作表「{sheet.title}」已损坏，无法读取") from None
+        yield row
 
 
 def _budget_weight(form: dict[str, Any]) -> Decimal:

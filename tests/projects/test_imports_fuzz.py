@@ -103,6 +103,54 @@ def base_xlsx() -> bytes:
 
 
 @cache
+def base_summary_xlsx() -> bytes:
+    """A small workbook shaped like our own summary export (汇总 + 指标明细)."""
+    workbook = Workbook(write_only=True)
+    summary, details = workbook.create_sheet("汇总"), workbook.create_sheet("指标明细")
+    summary.append(
+        [
+            "序号",
+            "年度",
+            "主管部门",
+            "实施单位",
+            "项目名称",
+            "全年预算数（万元）",
+            "全年执行数（万元）",
+            "执行率",
+            "预算执行得分",
+            "总分",
+            "状态",
+        ]
+    )
+    details.append(
+        [
+            "序号",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年度指标值",
+            "实际完成值",
+            "分值",
+            "得分",
+            "审核得分",
+            "偏差原因分析及改进措施",
+            "审核意见",
+        ]
+    )
+    for number in range(1, 4):
+        summary.append(
+            [number, 2023, "办公室", "", f"项目{number}", 10, 9.5, 0.95, 9.5, 99.5, "已提交"]
+        )
+        for row in range(3):
+            details.append(
+                [number, "产出指标", "数量指标", f"指标{row}", "≥1件", "1件", 30, 30, None, "", ""]
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@cache
 def base_json() -> bytes:
     document = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     document["forms"] = document["forms"][:2]
@@ -226,6 +274,15 @@ def test_xlsx_sheet_xml(data):
     only_import_failure(parse_xlsx, replace_part(base_xlsx(), "xl/worksheets/sheet1.xml", mutated))
 
 
+@FUZZ
+@given(st.data(), st.sampled_from(["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]))
+def test_xlsx_summary_sheets(data, part):
+    """Our summary is read in read-only mode, which parses as it iterates."""
+    xml = read_part(base_summary_xlsx(), part)
+    mutated = data.draw(mutated_bytes(xml, SNIPPETS))
+    only_import_failure(parse_xlsx, replace_part(base_summary_xlsx(), part, mutated))
+
+
 @FUZZ_SLOW
 @given(
     st.lists(
@@ -307,7 +364,13 @@ def test_json_structure(data):
 
 
 @pytest.mark.parametrize(
-    ("parse", "base"), [(parse_docx, base_docx), (parse_xlsx, base_xlsx), (parse_json, base_json)]
+    ("parse", "base"),
+    [
+        (parse_docx, base_docx),
+        (parse_xlsx, base_xlsx),
+        (parse_xlsx, base_summary_xlsx),
+        (parse_json, base_json),
+    ],
 )
 def test_the_unmutated_files_parse(parse, base):
     assert parse(base())
