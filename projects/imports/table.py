@@ -151,6 +151,7 @@ INDICATOR_COLUMNS = {
 }
 TOTAL_LABELS = {"总分", "合计", "总计"}
 STATUS_LABELS = {status.label: status.value for status in Evaluation.Status}
+_YEAR_LINE = re.compile(r"^[(（]?\d{4}年[)）]?$")  # "（2023年）" without 度
 _STATUS_LINE = re.compile(r"^状态[:：]\s*(\S+)$")
 OWN_NOTE_PREFIX = "注："
 OWN_REVIEW_NOTE = "注：“审核得分”"
@@ -351,7 +352,7 @@ class FormReader:
             self._new_form(where)
             self.form.year = find_year(flat) or self.form.year
             return True
-        year = find_year(flat) if "年度" in flat else None
+        year = find_year(flat) if "年度" in flat or _YEAR_LINE.match(flat) else None
         if year is None:
             return False
         if self.mode == "after":  # after a form's 总分: the next form's year line

@@ -242,6 +242,12 @@ def test_missing_fields_are_empty_not_errors():
     assert form.recorded_budget_score is None and form.recorded_total_score is None
 
 
+@pytest.mark.parametrize("line", ["（2024年度）", "（ 2024 年 ）", "2024年度项目支出绩效自评表"])
+def test_year_lines(line):
+    [form] = parse(paper_docx(PaperForm(year_line=line, title="")))
+    assert form.year == 2024
+
+
 def test_two_forms_in_one_file_and_a_form_split_over_two_tables():
     data = paper_docx(
         PaperForm(project_name="第一个项目"),
