@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from indicators.models import Level1
@@ -227,43 +228,43 @@ def year_dashboard(
 
     grades = [grade for grade, _ in rules.grade_bands]
     buckets = score_buckets()
-    totals = forms.aggregate(
-        forms=Count("pk"),
-        summarized=Count("summary"),
-        stale=Count("summary", filter=~Q(summary__rules_digest=rules_digest(rules))),
-        average_score=Avg("summary__total_score"),
-        annual_budget=Sum("summary__annual_budget"),
-        executed=Sum("summary__executed"),
-        low_rate=Count("pk", filter=Q(summary__execution_rate__lt=LOW_EXECUTION_RATE)),
-        with_errors=Count("pk", filter=Q(summary__error_count__gt=0)),
-        recorded_total_wrong=Count("pk", filter=Q(summary__recorded_total_mismatch=True)),
+    # One pass over the year's forms, grouped by 主管部门: the page's totals are the
+    # sums of these rows (adding up at most a few hundred rows, not the forms).
+    sums = {
+        "forms": Count("pk"),
+        "summarized": Count("summary"),
+        "stale": Count("summary", filter=~Q(summary__rules_digest=rules_digest(rules))),
+        "score_sum": Sum("summary__total_score"),
+        "annual_budget": Sum("summary__annual_budget"),
+        "executed": Sum("summary__executed"),
+        "low_rate": Count("pk", filter=Q(summary__execution_rate__lt=LOW_EXECUTION_RATE)),
+        "with_errors": Count("pk", filter=Q(summary__error_count__gt=0)),
+        "recorded_total_wrong": Count("pk", filter=Q(summary__recorded_total_mismatch=True)),
+        **{status: Count("pk", filter=Q(status=status)) for status in Evaluation.Status},
         **{f"grade_{i}": Count("pk", filter=Q(summary__grade=g)) for i, g in enumerate(grades)},
         **{
             f"bucket_{i}": Count("pk", filter=_bucket_q(low, high))
             for i, (_, low, high) in enumerate(buckets)
         },
-    )
-
-    per_department = (
+    }
+    per_department = list(
         forms.values("project__department_id", "project__department__name")
-        .annotate(
-            forms=Count("pk"),
-            annual_budget=Sum("summary__annual_budget"),
-            executed=Sum("summary__executed"),
-            **{status: Count("pk", filter=Q(status=status)) for status in Evaluation.Status},
-        )
+        .annotate(**sums)
         .order_by("project__department__name")
     )
+    totals = _add_up(per_department, list(sums))
     previous = filter_evaluations(
         evaluations_for_user(user), EvaluationFilters(year=year - 1, department=department_id)
     )
     not_started = (
-        without_next_year(previous)
+        previous.filter(
+            ~Exists(Evaluation.objects.filter(project_id=OuterRef("project_id"), year=year))
+        )
         .values("project__department_id", "project__department__name")
         .annotate(count=Count("pk"))
     )
 
-    departments = _department_rows(list(per_department), list(not_started), year, base)
+    departments = _department_rows(per_department, list(not_started), year, base)
     status_counts: Counter[str] = Counter()
     for row in departments:
         for status, figure in row.statuses:
@@ -274,15 +275,16 @@ def year_dashboard(
     ]
     with_summary = forms.select_related("summary")
     annual_budget, executed = _money(totals["annual_budget"]), _money(totals["executed"])
-    average = totals["average_score"]
+    summarized = totals["summarized"]
+    average = _money(totals["score_sum"]) / summarized if summarized else None
     return Dashboard(
         year=year,
         years=years,
         department_id=department_id,
         forms=Figure(totals["forms"], base),
-        summarized=totals["summarized"],
+        summarized=summarized,
         stale=totals["stale"],
-        average_score=None if average is None else Decimal(average).quantize(CENT),
+        average_score=None if average is None else average.quantize(CENT),
         annual_budget=annual_budget,
         executed=executed,
         execution_rate=percent(executed, annual_budget),
@@ -322,6 +324,15 @@ def year_dashboard(
             )[:TOP]
         ),
     )
+
+
+def _add_up(rows: list[dict], names: list[str]) -> dict[str, Any]:
+    """Column sums of per-department aggregate rows (None counts as 0)."""
+    totals: dict[str, Any] = dict.fromkeys(names, 0)
+    for row in rows:
+        for name in names:
+            totals[name] += row[name] or 0
+    return totals
 
 
 def _status_params(status: str, year: int, base: dict[str, object]) -> dict[str, object]:

@@ -289,9 +289,10 @@ def test_wrong_method(client, admin_user, method):
 
 # --- a fixed number of queries ----------------------------------------------------------
 
-# session, user, groups (roles), years, departments (picker), Level1 (rules), totals,
-# per department, not started, lowest rates, lowest scores, error forms, mismatch forms
-DASHBOARD_QUERIES = 13
+# session, user, groups (roles), years, departments (picker), Level1 (rules),
+# per department (with the totals), not started, lowest rates, lowest scores, error
+# forms, mismatch forms
+DASHBOARD_QUERIES = 12
 
 
 def many_forms(departments: int, per_department: int, year: int = 2023) -> None:
