@@ -54,6 +54,18 @@ QUALITATIVE = [
     ("效益指标", "可持续影响指标", "{thing}长效机制", "逐步建立", "已建立"),
     ("效益指标", "生态效益指标", "减少{thing}资源消耗", "有所减少", "有所减少"),
 ]
+LEVEL1_ORDER = ["产出指标", "效益指标", "满意度指标"]
+LEVEL2_ORDER = [
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "成本指标",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "可持续影响指标",
+    "服务对象满意度指标",
+]
 THINGS = ["档案数字化", "项目评审", "政策宣传", "专项督查", "系统运维", "数据采集", "培训", "调研"]
 UNITS = ["综合科", "规划科", "产业发展科", "价格认证中心", "信息中心"]
 STATUSES = ["submitted"] * 12 + ["approved"] * 4 + ["draft"] * 3 + ["returned"]
@@ -126,6 +138,9 @@ def _rows(rng: random.Random, count: int) -> list[dict]:
         # About one form row in twenty forgets the 偏差原因: a missing_deviation_reason error.
         row["deviation_reason"] = REASON if below and rng.random() > 0.05 else ""
         rows.append(row)
+    # As on the paper form: the rows of one 二级 together, 二级 in the template's order.
+    order = {name: index for index, name in enumerate(LEVEL2_ORDER)}
+    rows.sort(key=lambda row: (LEVEL1_ORDER.index(row["level1"]), order[row["level2"]]))
     return rows
 
 
