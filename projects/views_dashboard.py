@@ -25,6 +25,7 @@ from projects.selectors import departments_for_user, evaluation_years, scoring_r
 
 EXCEL_EXPORT_URL_NAME = "evaluations_export"  # the list's Excel summary (issue 5)
 EXCEL_EXPORT_KIND = "xlsx"
+ALL_YEARS = "all"  # the indicator library's year choice for every year
 CHART_DEPARTMENTS = 20  # bars per department chart; the table lists them all
 
 
@@ -174,12 +175,23 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def indicator_library_page(request: HttpRequest) -> HttpResponse:
     """Every 三级 indicator in use, grouped by 一级/二级, with its use and typical targets."""
     years = evaluation_years(request.user)
-    year = _int(request.GET.get("year"), low=2000, high=2100)
+    # The latest year by default: all years of a large installation take seconds
+    # (docs/performance.md, 仪表盘); "all" asks for them.
+    all_years = request.GET.get("year") == ALL_YEARS
+    year = None if all_years else _int(request.GET.get("year"), low=2000, high=2100)
+    year = year or (None if all_years else default_year(years))
     level1_id = _int(request.GET.get("level1"), low=1, high=2**62)
     query = (request.GET.get("q") or "").strip()[:100]
     library = indicator_usage(request.user, year=year, level1_id=level1_id, query=query)
     return render(
         request,
         "projects/dashboard/indicator_library.html",
-        {"library": library, "years": years, "year": year, "level1_id": level1_id, "q": query},
+        {
+            "library": library,
+            "years": years,
+            "year": year,
+            "all_years": ALL_YEARS,
+            "level1_id": level1_id,
+            "q": query,
+        },
     )

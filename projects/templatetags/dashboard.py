@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from html import escape
-from urllib.parse import urlencode as url_encode
+from urllib.parse import quote_plus
 
 from django import template
 from django.utils.html import format_html
@@ -47,11 +48,21 @@ def drill(figure, list_url: str) -> str:
     return format_html('<a href="{}?{}">{}</a>', list_url, query(figure.params), figure.value)
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _value(value: object) -> str:
+    # Ids, years, amounts and status slugs need no quoting; urlencode costs most of the
+    # table's time when it quotes 2,000 of them.
+    text = str(value)
+    return text if _PLAIN.fullmatch(text) else quote_plus(text)
+
+
 def _cell(figure, list_url: str) -> str:
     if not figure.value:
         return f'<td class="num"><span class="text-body-secondary">{figure.value}</span></td>'
-    params = url_encode({key: str(value) for key, value in figure.params.items()})
-    return f'<td class="num"><a href="{escape(list_url)}?{escape(params)}">{figure.value}</a></td>'
+    params = "&amp;".join(f"{_value(key)}={_value(value)}" for key, value in figure.params.items())
+    return f'<td class="num"><a href="{list_url}?{params}">{figure.value}</a></td>'
 
 
 def _rate(value: Decimal | None) -> str:
@@ -66,6 +77,7 @@ def department_rows(board, list_url: str, table: str) -> str:
     of hundreds of departments, and the template engine would take most of the page's
     time (docs/performance.md, 仪表盘). Every value is escaped.
     """
+    list_url = escape(list_url)
     rows = []
     for row in board.departments:
         head = f'<tr><th scope="row" class="fw-normal">{escape(row.name)}</th>'

@@ -54,6 +54,19 @@ def test_typical_targets_are_the_most_common(client, admin_user, dept_a):
     assert client.get(URL, {"q": "合格"}).context["library"].total_names == 1
     assert client.get(URL, {"q": "满意"}).context["library"].total_names == 0
     assert client.get(URL, {"year": 2022}).context["library"].total_names == 0
+    assert client.get(URL, {"year": "all"}).context["library"].total_names == 1
+
+
+def test_the_latest_year_by_default(client, admin_user, dept_a):
+    make_evaluation(make_project(dept_a, "旧项目"), 2022, indicators=1)
+    add_indicator(make_evaluation(make_project(dept_a, "新项目"), 2023), name="新指标", weight=5)
+    client.force_login(admin_user)
+    response = client.get(URL)
+    assert response.context["year"] == 2023
+    assert [i.name for g in response.context["library"].groups for i in g.indicators] == ["新指标"]
+    every = client.get(URL, {"year": "all"})
+    assert every.context["year"] is None
+    assert every.context["library"].total_names == 2
 
 
 def test_scoped_to_what_the_user_may_see(client, filler_a, filler_b, evaluation_a, evaluation_b):
