@@ -192,6 +192,9 @@ def main() -> None:
         print("== before", flush=True)
         report["before"] = measure(args.repeat, only)
         _migrate(app, name)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         print("== after", flush=True)
         report["after"] = measure(args.repeat, only)
     else:
