@@ -13,6 +13,8 @@ after a few warm-up runs, for one synthetic form (bench/synthetic.py) with ``--r
 3. POST save with every row changed;
 4. POST the live recalculation (what each pause in typing costs).
 
+``--wal`` switches the SQLite file to write-ahead logging first, to compare.
+
 Runs as in production (DEBUG=false: no query log, hashed static files collected to\n/tmp/selfeval-bench-static) on its own SQLite file unless DATABASE_URL is set.
 """
 
@@ -96,6 +98,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--database", default=None, help=f"SQLite file (default {DATABASE})")
+    parser.add_argument(
+        "--wal",
+        action="store_true",
+        help="SQLite: switch the file to write-ahead logging first (default: the rollback "
+        "journal, as the settings leave it; the mode stays with the file, so a run without "
+        "--wal switches it back)",
+    )
     args = parser.parse_args()
 
     setup_django(args.database or (None if "DATABASE_URL" in os.environ else DATABASE))
@@ -108,6 +117,12 @@ def main() -> None:
     from tests.projects.form_helpers import page_data
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA journal_mode={'WAL' if args.wal else 'DELETE'}")
+            journal = cursor.fetchone()[0]
+    else:
+        journal = "-"
     evaluation, user = bench_form(args.rows)
     client = Client()
     client.force_login(user)
@@ -167,7 +182,8 @@ def main() -> None:
     version = Evaluation.objects.get(pk=evaluation.pk).version
     print(
         f"form {evaluation.pk}: {args.rows} rows, page {len(page_html) / 1024:.0f} KiB, "
-        f"{connection.vendor}, {os.cpu_count()} cores, {args.repeat} runs (version now {version})"
+        f"{connection.vendor} (journal {journal}), {os.cpu_count()} cores, {args.repeat} runs "
+        f"(version now {version})"
     )
     print(f"load average before: {load_before}, after: {os.getloadavg()[0]:.2f}")
     for name, result in results.items():
