@@ -16,12 +16,13 @@ from django.views.decorators.http import require_safe
 from projects.dashboard import (
     STATUS_COLUMNS,
     Dashboard,
+    dashboard_years,
     default_year,
     get_project_history,
     indicator_usage,
     year_dashboard,
 )
-from projects.selectors import departments_for_user, evaluation_years, scoring_rules
+from projects.selectors import departments_for_user, scoring_rules
 
 EXCEL_EXPORT_URL_NAME = "evaluations_export"  # the list's Excel summary (issue 5)
 EXCEL_EXPORT_KIND = "xlsx"
@@ -50,7 +51,7 @@ def _excel_url(params: dict[str, object]) -> str | None:
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """One year: progress, money, grades, scores and the forms that need attention."""
-    years = evaluation_years(request.user)
+    years = dashboard_years(request.user)
     year = _int(request.GET.get("year"), low=2000, high=2100) or default_year(years)
     departments = list(departments_for_user(request.user).filter(parent__isnull=True))
     department_id = _int(request.GET.get("department"), low=1, high=2**62)
@@ -174,7 +175,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def indicator_library_page(request: HttpRequest) -> HttpResponse:
     """Every 三级 indicator in use, grouped by 一级/二级, with its use and typical targets."""
-    years = evaluation_years(request.user)
+    years = dashboard_years(request.user)
     # The latest year by default: all years of a large installation take seconds
     # (docs/performance.md, 仪表盘); "all" asks for them.
     all_years = request.GET.get("year") == ALL_YEARS

@@ -9,7 +9,13 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
-from projects.dashboard import SUMMARY_PARAMS, Dashboard, Figure, filter_by_summary
+from projects.dashboard import (
+    SUMMARY_PARAMS,
+    Dashboard,
+    Figure,
+    dashboard_years,
+    filter_by_summary,
+)
 from projects.demo import load_demo
 from projects.forms import EvaluationFilterForm
 from projects.interchange import evaluation_to_dict
@@ -17,6 +23,7 @@ from projects.models import Department, Evaluation, EvaluationSummary
 from projects.selectors import (
     EvaluationFilters,
     evaluation_results,
+    evaluation_years,
     evaluations_for_user,
     filter_evaluations,
     with_rows,
@@ -138,6 +145,16 @@ def test_the_year_defaults_to_the_latest_and_bad_values_are_ignored(
     assert board_for(client, admin_user, year=2023).year == 2023
     empty = board_for(client, admin_user, year=2030)
     assert empty.forms.value == 0 and empty.departments == []
+
+
+def test_dashboard_years_are_the_users_years(
+    admin_user, reviewer_a, filler_a, filler_b, demo, dept_a, dept_b
+):
+    unit = Department.objects.create(name="价格认证中心", parent=dept_b)
+    make_evaluation(make_project(dept_b, "单位项目", unit=unit), 2021)
+    make_evaluation(make_project(dept_a, "新项目"), 2024)
+    for user in (admin_user, reviewer_a, filler_a, filler_b):
+        assert dashboard_years(user) == evaluation_years(user), user
 
 
 def test_not_started_counts_last_years_projects_without_a_form(
