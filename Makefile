@@ -3,6 +3,7 @@
 #   make setup   venv + runtime packages (requirements/base.txt) + system packages + migrate
 #   make run     setup, load the demo data (prints the demo accounts), runserver
 #   make serve   production: gunicorn + whitenoise against PostgreSQL (env: docs/deploy.md)
+#   make worker  production: the background worker for long jobs (ZIP of a year, bulk import)
 #   make test    venv + requirements/dev.txt + test system packages, then pytest
 #                (SQLite by default; PostgreSQL when DATABASE_URL is set in the environment)
 #                extra pytest arguments: make test PYTEST_ARGS="-k scoring -x"
@@ -23,7 +24,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 LOCK_ARGS ?=
 
-.PHONY: help setup run serve test lint fmt lock clean
+.PHONY: help setup run serve worker test lint fmt lock clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -40,6 +41,11 @@ run: setup
 serve:
 	@bash scripts/setup.sh base
 	@HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
+
+# The same environment as serve; run one (or more) beside every gunicorn, or on its own host.
+worker:
+	@bash scripts/setup.sh base
+	DEBUG=false $(PY) manage.py db_worker --no-reload --interval 2
 
 test:
 	@bash scripts/setup.sh test

@@ -39,7 +39,14 @@ from django.utils import timezone
 
 FORMAT = "selfeval-backup/1"
 # Rebuilt by `migrate` (referenced by natural key instead) or not worth keeping.
-EXCLUDED = frozenset({"contenttypes.contenttype", "auth.permission", "sessions.session"})
+EXCLUDED = frozenset(
+    {
+        "contenttypes.contenttype",
+        "auth.permission",
+        "sessions.session",
+        "django_tasks_db.dbtaskresult",  # the queue's own rows: a restored task must not rerun
+    }
+)
 BATCH = 2000
 
 

@@ -32,8 +32,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "indicators",
     "projects",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +158,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # only decides when an upload spills to disk).
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 10000, minimum=1000)
+# The background bulk import takes hundreds of files in one upload (jobs/).
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 1000, minimum=100)
+
+# Long jobs (a year's ZIP, bulk imports) run off the request: django-tasks with its
+# database backend, worked by `manage.py db_worker` (docs/deploy.md). Results and
+# uploaded inputs live in MEDIA_ROOT, which several app servers must share.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
+JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 15 * 60, minimum=60)
 
 LOGGING = {
     "version": 1,

@@ -119,8 +119,13 @@ def form_fields(html: str, form_id: str) -> dict[str, str]:
     return dict(parser.fields)
 
 
+# Seconds a filler reads or types between two requests: "5,15" (a person filling a
+# form) by default; "2,5" is the stress setting.
+WAIT = tuple(float(x) for x in os.environ.get("LOADTEST_WAIT", "5,15").split(","))
+
+
 class Filler(FastHttpUser):
-    wait_time = between(2, 5)  # reading and typing between requests
+    wait_time = between(*WAIT)
 
     def on_start(self) -> None:
         number = next(_next_user)

@@ -5,6 +5,7 @@
 #
 # Use a database of its own: prepare.py adds synthetic forms and lt_* users to it.
 # Environment: USERS (100), SPAWN_RATE (10/s), DURATION (5m), FORMS (5000), PORT (8765),
+# LOADTEST_WAIT (think time in seconds, "5,15"; "2,5" to stress),
 # PY (.venv/bin/python; locust is taken from the same folder), OUT (bench/loadtest/out).
 # Prints Locust's summary, writes OUT/loadtest_stats.csv etc., then checks that every
 # save answered 302 is in the database exactly once (check_saves.py). Bounded in time:
@@ -65,11 +66,17 @@ done
 curl -fsS "$HOST_URL/healthz" >/dev/null || { tail -20 "$OUT/gunicorn.log"; exit 1; }
 echo "loadtest: gunicorn up on $HOST_URL ($(grep -c 'Booting worker' "$OUT/gunicorn.log") workers)"
 
+# The machine's load while Locust runs (other work on the machine shows up here).
+(for _ in $(seq 1 200); do echo "$(date +%T) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done) \
+    >"$OUT/loadavg.txt" &
+sampler=$!
 LOADTEST_PLAN="$OUT/plan.json" LOADTEST_SAVES="$OUT/saves.jsonl" LOADTEST_DISABLE="$disable" \
     "$LOCUST" -f bench/loadtest/locustfile.py --headless --host "$HOST_URL" \
     --users "${USERS:-100}" --spawn-rate "${SPAWN_RATE:-10}" --run-time "${DURATION:-5m}" \
     --stop-timeout 30 --csv "$OUT/loadtest" --only-summary --loglevel WARNING \
     || echo "loadtest: locust exited non-zero (failures above)"
+kill "$sampler" 2>/dev/null || true
 stop_server
+echo "loadtest: load average during the run (1/5/15 min): $(awk 'NR%6==1 {printf "%s ", $2}' "$OUT/loadavg.txt")"
 
 "$PY" bench/loadtest/check_saves.py "$OUT/plan.json" "$OUT/saves.jsonl"

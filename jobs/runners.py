@@ -1,0 +1,130 @@
+"""What a job does, in the worker process; progress goes to the Job row as it goes."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from jobs.models import Job
+from projects.exports.archive import ArchiveExporter, write_stream
+from projects.imports import ImportFailure, parse_file
+from projects.imports.services import evaluations_import
+from projects.interchange import InterchangeError
+from projects.selectors import evaluations_for_user
+
+logger = logging.getLogger(__name__)
+WRITE_EVERY = 1.0  # seconds between progress writes
+
+
+def _recover_connection() -> None:
+    """After an error, drop a broken connection so the next query opens a fresh one."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
+class Progress:
+    """Counts steps and writes them to the job at most once a second (and at the end)."""
+
+    def __init__(self, job: Job, total: int) -> None:
+        self.job, self.done, self.total = job, 0, total
+        self._written = 0.0
+        self._write(force=True)
+
+    def step(self, count: int = 1) -> None:
+        self.done += count
+        self._write()
+
+    def keep(self, _sheet) -> bool:
+        """An exporter's ``keep`` callback, called once per form and phase: count it."""
+        self.step()
+        return True
+
+    def _write(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._written >= WRITE_EVERY:
+            Job.objects.filter(pk=self.job.pk).update(
+                done=min(self.done, self.total), total=self.total, updated_at=timezone.now()
+            )
+            self._written = now
+
+
+def _year_zip(job: Job) -> None:
+    year = int(job.params["year"])
+    evaluations = evaluations_for_user(job.user).filter(year=year)
+    exporter = ArchiveExporter()
+    title = f"{year}年度"
+    progress = Progress(job, total=2 * evaluations.count())  # the summary, then each form
+    with tempfile.TemporaryFile(prefix="selfeval-job-") as handle:
+        write_stream(exporter.stream(evaluations, title=title, keep=progress.keep), handle)
+        handle.seek(0)
+        filename = exporter.filename(title)
+        name = default_storage.save(f"jobs/{job.pk}/{filename}", File(handle, name=filename))
+    Job.objects.filter(pk=job.pk).update(result_name=name, result_filename=filename)
+    progress.done = progress.total
+    progress._write(force=True)
+
+
+def _bulk_import(job: Job) -> None:
+    files = job.params["files"]
+    progress = Progress(job, total=len(files))
+    report = []
+    for item in files:
+        entry = {"file": item["name"], "ok": False, "created": 0, "updated": 0, "message": ""}
+        try:
+            with default_storage.open(item["path"], "rb") as handle:
+                data = handle.read()
+            forms = parse_file(data, filename=item["name"])
+            imported = evaluations_import(forms=forms, user=job.user)
+        except (ImportFailure, InterchangeError) as exc:
+            entry["message"] = str(exc)
+        except Exception as exc:  # one bad file must not stop the other hundreds
+            logger.exception("bulk import %s: %s", job.pk, item["name"])
+            entry["message"] = f"内部错误：{type(exc).__name__}（未导入，其余文件继续）"
+            _recover_connection()  # a broken connection is replaced for the next file
+        else:
+            entry.update(
+                ok=True,
+                created=sum(1 for i in imported if i.created),
+                updated=sum(1 for i in imported if not i.created),
+            )
+        report.append(entry)
+        default_storage.delete(item["path"])
+        Job.objects.filter(pk=job.pk).update(report=report)
+        progress.step()
+    failed = sum(1 for entry in report if not entry["ok"])
+    message = f"{len(report) - failed} 个文件已导入" + (f"，{failed} 个未导入" if failed else "")
+    Job.objects.filter(pk=job.pk).update(message=message)
+
+
+RUNNERS = {Job.Kind.YEAR_ZIP: _year_zip, Job.Kind.BULK_IMPORT: _bulk_import}
+
+
+def run(job_id: int) -> str:
+    """Run a queued job once; a job that is no longer queued is left alone (no rerun)."""
+    started = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, updated_at=timezone.now()
+    )
+    if not started:
+        return "skipped"
+    job = Job.objects.select_related("user").get(pk=job_id)
+    try:
+        RUNNERS[job.kind](job)
+    except Exception as exc:
+        logger.exception("job %s failed", job_id)
+        _recover_connection()
+        Job.objects.filter(pk=job_id).update(
+            state=Job.State.FAILED,
+            message=f"失败：{exc}"[:2000],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        raise
+    now = timezone.now()
+    Job.objects.filter(pk=job_id).update(state=Job.State.DONE, finished_at=now, updated_at=now)
+    return "done"

@@ -1,0 +1,99 @@
+"""Starting long jobs: one per request however often it is clicked, queued in the database."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jobs.models import Job
+from projects.exports.base import safe_filename
+
+# A queued or running job that has not moved for this long was lost with its worker.
+DEFAULT_STALE_SECONDS = 15 * 60
+ERROR_LOST = "后台进程中断（长时间没有进展），请重新开始"
+
+
+def _stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "JOBS_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+
+
+def jobs_fail_stale(**filters) -> int:
+    """Mark lost jobs failed, so that they no longer block a new one."""
+    now = timezone.now()
+    return Job.objects.filter(
+        state__in=Job.ACTIVE, updated_at__lt=now - _stale_after(), **filters
+    ).update(state=Job.State.FAILED, message=ERROR_LOST, finished_at=now, updated_at=now)
+
+
+@transaction.atomic
+def job_start(*, user: User, kind: str, key: str, params: dict, prepare=None) -> tuple[Job, bool]:
+    """The active job for this user, kind and key, or a new one queued; (job, created).
+
+    The task row is written in this transaction (django-tasks' database backend), so a
+    job is never queued without its row or the other way round. ``prepare(job)`` runs
+    before the task is queued (it stores the uploaded files).
+    """
+    jobs_fail_stale(user=user, kind=kind, key=key)
+    active = Job.objects.filter(user=user, kind=kind, key=key, state__in=Job.ACTIVE)
+    existing = active.first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(user=user, kind=kind, key=key, params=params)
+    except IntegrityError:  # the other click won the race
+        return active.get(), False
+    if prepare is not None:
+        prepare(job)
+    from jobs.tasks import run_job
+
+    result = run_job.enqueue(job.pk)
+    Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job, True
+
+
+def job_start_year_zip(*, user: User, year: int) -> tuple[Job, bool]:
+    """Every form of ``year`` that the user may see, as .docx and .pdf plus the summary."""
+    return job_start(user=user, kind=Job.Kind.YEAR_ZIP, key=f"year={year}", params={"year": year})
+
+
+def _digest(files: list[UploadedFile]) -> str:
+    digest = hashlib.sha256()
+    for upload in files:
+        digest.update(upload.name.encode() + b"\0")
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+    return digest.hexdigest()[:40]
+
+
+def job_start_bulk_import(*, user: User, files: list[UploadedFile]) -> tuple[Job, bool]:
+    """Import many files in the background; the same files again find the same job."""
+    key = f"files={_digest(files)}"
+
+    def store(job: Job) -> None:
+        stored = []
+        for number, upload in enumerate(files, start=1):
+            name = default_storage.save(
+                f"jobs/{job.pk}/input/{number:04d}_{safe_filename(upload.name)}", upload
+            )
+            stored.append({"name": upload.name, "path": name})
+        job.params = {"files": stored}
+        job.total = len(stored)
+        job.save(update_fields=["params", "total"])
+
+    return job_start(
+        user=user,
+        kind=Job.Kind.BULK_IMPORT,
+        key=key,
+        params={"files": [f.name for f in files]},
+        prepare=store,
+    )

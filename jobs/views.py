@@ -1,0 +1,97 @@
+"""Pages of the long jobs: start one, watch its progress bar, download the result."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from jobs.forms import BulkImportForm, YearZipForm
+from jobs.models import Job
+from jobs.services import job_start_bulk_import, job_start_year_zip
+from projects.selectors import evaluation_years, is_admin
+
+ALREADY_RUNNING = "同样的任务已在进行中，下面是它的进度（没有重复开始）"
+RECENT = 20
+
+
+def _job_for_user(request: HttpRequest, pk: int) -> Job:
+    job = Job.objects.filter(pk=pk, user=request.user).first()
+    if job is None:
+        raise Http404("没有找到该任务，或您无权查看。")
+    return job
+
+
+@login_required
+@require_safe
+def job_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "jobs/job_list.html",
+        {
+            "jobs": Job.objects.filter(user=request.user)[:RECENT],
+            "zip_form": YearZipForm(years=evaluation_years(request.user)),
+            "import_form": BulkImportForm() if is_admin(request.user) else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def year_zip_start(request: HttpRequest) -> HttpResponse:
+    form = YearZipForm(request.POST, years=evaluation_years(request.user))
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("jobs:list")
+    job, created = job_start_year_zip(user=request.user, year=form.cleaned_data["year"])
+    if not created:
+        messages.info(request, ALREADY_RUNNING)
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def bulk_import_start(request: HttpRequest) -> HttpResponse:
+    if not is_admin(request.user):
+        raise PermissionDenied("只有管理员可以导入")
+    form = BulkImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("jobs:list")
+    job, created = job_start_bulk_import(user=request.user, files=form.cleaned_data["files"])
+    if not created:
+        messages.info(request, ALREADY_RUNNING)
+    return redirect(job)
+
+
+@login_required
+@require_safe
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "jobs/job_detail.html", {"job": _job_for_user(request, pk)})
+
+
+@login_required
+@require_safe
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the progress partial, polled until the job is finished."""
+    return render(request, "jobs/_progress.html", {"job": _job_for_user(request, pk)})
+
+
+@login_required
+@require_safe
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = _job_for_user(request, pk)
+    if job.state != Job.State.DONE or not job.result_name:
+        raise Http404("结果还没有生成。")
+    response = FileResponse(
+        default_storage.open(job.result_name, "rb"),
+        as_attachment=True,
+        filename=job.result_filename,
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,203 @@
+"""Long jobs off the request: a year's ZIP and a bulk import, queued in the database.
+
+The worker is django-tasks' own ``db_worker`` (``--batch``: run what is queued, then
+exit), in this process. It closes its database connection between tasks, so the
+tests that run it commit their data (``WORKER``) instead of living in one transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from jobs.models import Job
+from jobs.runners import run
+from jobs.services import ERROR_LOST, job_start_year_zip
+from jobs.views import ALREADY_RUNNING
+from projects.models import Evaluation
+from tests.factories import make_evaluation, make_project
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.jobs.urls")]
+WORKER = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def work() -> None:
+    """What `manage.py db_worker` does in production, until the queue is empty."""
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+@pytest.fixture
+def year_forms(dept_a, dept_b):
+    for number in range(3):
+        make_evaluation(make_project(dept_a, f"项目{number}"), indicators=2)
+    make_evaluation(make_project(dept_b, "别的部门的项目"), indicators=2)
+
+
+@WORKER
+def test_a_year_zip_runs_in_the_background_and_is_downloaded(client, filler_a, year_forms):
+    client.force_login(filler_a)
+    response = client.post(reverse("jobs:year_zip"), {"year": 2023})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert job.state == Job.State.QUEUED
+    assert DBTaskResult.objects.filter(pk=job.task_id).exists()  # queued with the job
+
+    page = client.get(job.get_absolute_url())
+    assert b'hx-trigger="every 2s"' in page.content  # the bar refreshes itself
+    assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
+
+    work()
+
+    job.refresh_from_db()
+    assert (job.state, job.percent, job.done, job.total) == (Job.State.DONE, 100, 6, 6)
+    progress = client.get(reverse("jobs:progress", args=[job.pk]))
+    assert b"hx-trigger" not in progress.content
+    assert reverse("jobs:download", args=[job.pk]).encode() in progress.content
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    names = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
+    # The filler's own three forms (not the other department's), as Word and PDF.
+    assert sum(n.endswith(".docx") for n in names) == 3
+    assert sum(n.endswith(".pdf") for n in names) == 3
+    assert sum(n.endswith(".xlsx") for n in names) == 1
+    assert not any("别的部门" in n for n in names)
+
+
+@WORKER
+def test_a_second_click_finds_the_first_job(client, filler_a, year_forms):
+    client.force_login(filler_a)
+    first = client.post(reverse("jobs:year_zip"), {"year": 2023})
+    second = client.post(reverse("jobs:year_zip"), {"year": 2023}, follow=True)
+    assert Job.objects.count() == 1
+    assert DBTaskResult.objects.count() == 1
+    assert second.redirect_chain[-1][0] == first["Location"]
+    assert ALREADY_RUNNING in second.content.decode()
+    # Once it is done, asking again starts a fresh one.
+    work()
+    client.post(reverse("jobs:year_zip"), {"year": 2023})
+    assert Job.objects.count() == 2
+
+
+def test_a_lost_job_does_not_block_a_new_one(filler_a, year_forms):
+    job, _ = job_start_year_zip(user=filler_a, year=2023)
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.RUNNING, updated_at=timezone.now() - timedelta(hours=1)
+    )
+    again, created = job_start_year_zip(user=filler_a, year=2023)
+    assert created and again.pk != job.pk
+    job.refresh_from_db()
+    assert (job.state, job.message) == (Job.State.FAILED, ERROR_LOST)
+
+
+def test_a_job_runs_once(filler_a, year_forms):
+    job, _ = job_start_year_zip(user=filler_a, year=2023)
+    assert run(job.pk) == "done"
+    assert run(job.pk) == "skipped"
+
+
+def test_a_failing_job_says_so(filler_a, year_forms, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr("jobs.runners.write_stream", broken)
+    job, _ = job_start_year_zip(user=filler_a, year=2023)
+    with pytest.raises(RuntimeError):
+        run(job.pk)
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and "磁盘已满" in job.message
+
+
+def test_jobs_are_private(client, filler_a, filler_b, year_forms):
+    job, _ = job_start_year_zip(user=filler_a, year=2023)
+    run(job.pk)
+    client.force_login(filler_b)
+    for name in ("jobs:detail", "jobs:progress", "jobs:download"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404
+    assert client.post(reverse("jobs:progress", args=[job.pk])).status_code == 405
+
+
+def _json_file(name: str, project: str) -> SimpleUploadedFile:
+    form = {
+        "year": 2023,
+        "project_name": project,
+        "department": "通州区发展和改革委员会",
+        "implementing_unit": "",
+        "status": "draft",
+        "budget": {"weight": "10"},
+        "budget_lines": [{"kind": "total", "annual_budget": "100", "executed": "99"}],
+        "indicators": [
+            {
+                "level1": "产出指标",
+                "level2": "数量指标",
+                "name": "完成件数",
+                "target": "≥10件",
+                "actual": "10件",
+                "weight": "90",
+                "score": "90",
+            }
+        ],
+    }
+    content = json.dumps({"format": "selfeval/1", "forms": [form]}, ensure_ascii=False)
+    return SimpleUploadedFile(name, content.encode(), content_type="application/json")
+
+
+@WORKER
+def test_a_bulk_import_reports_every_file(client, admin_user, dept_a):
+    client.force_login(admin_user)
+    files = [_json_file(f"{n:03d}.json", f"导入项目{n}") for n in range(120)]
+    files.append(SimpleUploadedFile("坏文件.json", b"{not json", content_type="application/json"))
+    response = client.post(reverse("jobs:bulk_import"), {"files": files})
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.total == 121
+
+    work()
+
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE and job.percent == 100
+    assert Evaluation.objects.filter(project__name__startswith="导入项目").count() == 120
+    assert [entry["ok"] for entry in job.report].count(False) == 1
+    bad = next(entry for entry in job.report if not entry["ok"])
+    assert bad["file"] == "坏文件.json" and bad["message"]
+    assert job.message == "120 个文件已导入，1 个未导入"
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "坏文件.json" in page
+
+
+def test_the_same_files_again_find_the_running_import(client, admin_user, dept_a):
+    client.force_login(admin_user)
+    client.post(reverse("jobs:bulk_import"), {"files": [_json_file("a.json", "甲")]})
+    client.post(reverse("jobs:bulk_import"), {"files": [_json_file("a.json", "甲")]})
+    assert Job.objects.count() == 1
+    client.post(reverse("jobs:bulk_import"), {"files": [_json_file("b.json", "乙")]})
+    assert Job.objects.count() == 2
+
+
+def test_only_an_admin_imports(client, filler_a):
+    client.force_login(filler_a)
+    response = client.post(reverse("jobs:bulk_import"), {"files": [_json_file("a.json", "甲")]})
+    assert response.status_code == 403
+    assert not Job.objects.exists()
+    page = client.get(reverse("jobs:list")).content.decode()
+    assert "year-zip-form" in page and "bulk-import-form" not in page
+
+
+def test_start_needs_post(client, filler_a):
+    client.force_login(filler_a)
+    assert client.get(reverse("jobs:year_zip")).status_code == 405
+    assert client.get(reverse("jobs:bulk_import")).status_code == 405
