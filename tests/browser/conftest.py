@@ -41,7 +41,13 @@ def _reference_data(transactional_db):
     import_module("indicators.migrations.0002_seed_taxonomy_2020").seed(apps, None)
 
 
-@pytest.fixture(scope="session")
+# One browser per test, started after the test database is set up and stopped before
+# it is flushed. While Playwright's sync API runs, its event loop gives this thread
+# other database connection objects (asgiref locals) that lack the test database's
+# serialized contents, so serialized_rollback (which later transactional tests rely on)
+# would neither restore nor protect the database around a test that held the browser
+# longer. Chromium starts in about a second.
+@pytest.fixture
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM):

@@ -11,7 +11,8 @@ from projects.models import Evaluation
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: put the data migrations' rows back afterwards for later tests.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.urls("tests.projects.dashboard_urls"),
 ]
 
