@@ -6,11 +6,16 @@ entry, so memory holds a handful of files, never the archive. PDFs are rendered 
 recycled worker processes (pdf_engine.pdfs_in_worker) a few forms ahead of the
 archive, while this process builds the .docx files.
 
+One pass over the forms feeds all three: each form's sheet goes into the .docx,
+the PDF worker and the summary workbook (which spools its rows to disk), so the
+download flows from the first form on and the summary, written last, costs no
+second round of loading and scoring.
+
 Layout (the number is the form's 序号 in the summary)::
 
-    2023年度/2023年度_汇总表.xlsx
     2023年度/Word/001_通州区发展和改革委员会_帮扶专项资金.docx
     2023年度/PDF/001_通州区发展和改革委员会_帮扶专项资金.pdf
+    2023年度/2023年度_汇总表.xlsx
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from projects.exports.base import Keep, Rendered, safe_filename
-from projects.exports.excel import SummaryExporter
+from projects.exports.excel import SummaryExporter, SummaryWorkbook, level1_names
 from projects.exports.pdf import print_html
 from projects.exports.pdf_engine import PdfRenderError, pdfs_in_worker
 from projects.exports.sheet import Sheet, sheets_for
@@ -99,33 +104,35 @@ class ArchiveExporter:
         count = evaluations.count()
         width = max(3, len(str(count)))
         sink = _Sink()
+        summary = SummaryWorkbook(level1_names()) if "xlsx" in self.kinds else None
         with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
-            if "xlsx" in self.kinds:
-                yield from self._summary(archive, sink, evaluations, folder, title, keep)
-            if "docx" in self.kinds or "pdf" in self.kinds:
-                yield from self._forms(archive, sink, evaluations, folder, width, keep)
+            yield from self._forms(archive, sink, evaluations, folder, width, keep, summary)
+            if summary is not None:
+                yield from self._summary(archive, sink, summary, folder, title)
         yield sink.drain()  # the central directory
 
-    def _summary(self, archive, sink, evaluations, folder: str, title: str, keep: Keep):
-        exporter = SummaryExporter()
+    def _summary(self, archive, sink, summary: SummaryWorkbook, folder: str, title: str):
         with tempfile.TemporaryFile(prefix="selfeval-zip-") as handle:
-            exporter.write(evaluations, handle, keep=keep)
+            summary.save(handle)
             handle.seek(0)
-            name = f"{folder}/{exporter.filename(title)}"
+            name = f"{folder}/{SummaryExporter().filename(title)}"
             with archive.open(_entry(name), "w", force_zip64=True) as member:
                 while chunk := handle.read(1 << 20):
                     member.write(chunk)
                     yield sink.drain()
         yield sink.drain()
 
-    def _forms(self, archive, sink, evaluations, folder: str, width: int, keep: Keep):
+    def _forms(self, archive, sink, evaluations, folder: str, width: int, keep: Keep, summary):
         word = DocxExporter()
         pdf_names: deque[str] = deque()
 
         def htmls() -> Iterator[str]:
-            # Runs as the PDF workers ask for more work: the .docx is written here,
-            # the HTML goes to a worker, the PDF comes back below in the same order.
+            # Runs as the PDF workers ask for more work: the summary rows and the
+            # .docx are written here, the HTML goes to a worker, the PDF comes back
+            # below in the same order.
             for number, sheet in enumerate(sheets_for(evaluations, keep=keep), start=1):
+                if summary is not None:
+                    summary.add(sheet)
                 if "docx" in self.kinds:
                     name = member_name(number, width, sheet, "docx")
                     archive.writestr(_entry(f"{folder}/Word/{name}"), word.render(sheet).content)

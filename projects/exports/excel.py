@@ -205,34 +205,39 @@ def level1_names() -> list[str]:
     return list(Level1.objects.order_by("position", "name").values_list("name", flat=True))
 
 
-def write_summary(sheets: Iterable[Sheet], target: IO[bytes] | str, *, names: list[str]) -> int:
-    """Write the three-sheet summary of ``sheets`` to ``target``; return the number of forms."""
-    workbook = Workbook(write_only=True)
-    summary = _Writer(
-        workbook.create_sheet("汇总"),
-        SUMMARY_COLUMNS_HEAD + [(f"{name}得分", 10) for name in names] + SUMMARY_COLUMNS_TAIL,
-    )
-    details = _Writer(workbook.create_sheet("指标明细"), INDICATOR_COLUMNS)
-    checks = _Writer(workbook.create_sheet("检查结果"), FINDING_COLUMNS)
-    totals = _Totals(names)
+class SummaryWorkbook:
+    """The three-sheet summary, filled one form at a time (write-only: rows spool to disk)."""
 
-    for number, sheet in enumerate(sheets, start=1):
-        totals.add(sheet, names)
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.workbook = Workbook(write_only=True)
+        self.summary = _Writer(
+            self.workbook.create_sheet("汇总"),
+            SUMMARY_COLUMNS_HEAD + [(f"{name}得分", 10) for name in names] + SUMMARY_COLUMNS_TAIL,
+        )
+        self.details = _Writer(self.workbook.create_sheet("指标明细"), INDICATOR_COLUMNS)
+        self.checks = _Writer(self.workbook.create_sheet("检查结果"), FINDING_COLUMNS)
+        self.totals = _Totals(names)
+
+    def add(self, sheet: Sheet) -> int:
+        """Write one form's rows; return its 序号."""
+        summary, details, checks = self.summary, self.details, self.checks
+        self.totals.add(sheet, self.names)
+        number = self.totals.count
         line = sheet.budget_total
-        department, project = summary.text(sheet.department), summary.text(sheet.project_name)
         summary.append(
             [
                 number,
                 sheet.year,
-                department,
+                summary.text(sheet.department),
                 summary.text(sheet.implementing_unit),
-                project,
+                summary.text(sheet.project_name),
                 summary.number(line.initial_budget),
                 summary.number(line.annual_budget),
                 summary.number(line.executed),
                 summary.number(line.execution_rate),
                 summary.number(line.score),
-                *(summary.number(sheet.level1_score(name)) for name in names),
+                *(summary.number(sheet.level1_score(name)) for name in self.names),
                 summary.number(sheet.total_score),
                 sheet.grade,
                 sheet.status_label,
@@ -273,13 +278,23 @@ def write_summary(sheets: Iterable[Sheet], target: IO[bytes] | str, *, names: li
                     checks.text(finding.message),
                 ]
             )
+        return number
 
-    summary.finish()
-    details.finish()
-    checks.finish()
-    _append_totals(summary, totals, names)
-    workbook.save(target)
-    return totals.count
+    def save(self, target: IO[bytes] | str) -> int:
+        """Close the sheets (filters, 合计/平均) and write the file; return the number of forms."""
+        for writer in (self.summary, self.details, self.checks):
+            writer.finish()
+        _append_totals(self.summary, self.totals, self.names)
+        self.workbook.save(target)
+        return self.totals.count
+
+
+def write_summary(sheets: Iterable[Sheet], target: IO[bytes] | str, *, names: list[str]) -> int:
+    """Write the three-sheet summary of ``sheets`` to ``target``; return the number of forms."""
+    workbook = SummaryWorkbook(names)
+    for sheet in sheets:
+        workbook.add(sheet)
+    return workbook.save(target)
 
 
 def _append_totals(summary: _Writer, totals: _Totals, names: list[str]) -> None:

@@ -44,7 +44,7 @@ def test_everything_for_two_forms(dept_a):
     assert rendered.filename == "2023年度_绩效自评表.zip"
     _, archive = collect(rendered)
     names = archive.namelist()
-    assert names[0] == "2023年度/2023年度_汇总表.xlsx"
+    assert names[-1] == "2023年度/2023年度_汇总表.xlsx"  # written last, after one pass
     pdfs = sorted(n for n in names if n.endswith(".pdf"))
     assert pdfs == [
         "2023年度/PDF/001_通州区发展和改革委员会_价格认证资金.pdf",
@@ -66,3 +66,20 @@ def test_a_form_whose_pdf_fails_is_named_in_the_archive(dept_a):
     assert archive.read(good).startswith(b"%PDF-")
     (failed,) = [n for n in archive.namelist() if n.endswith(".pdf.错误.txt")]
     assert "U+0378" in archive.read(failed).decode()
+
+
+def test_the_summary_in_the_zip_equals_the_summary_alone():
+    import openpyxl
+
+    from projects.exports.excel import SummaryExporter
+
+    demo_forms()
+    rendered = ArchiveExporter(("xlsx",)).render(Evaluation.objects.all(), title="2023年度")
+    _, archive = collect(rendered)
+    (name,) = archive.namelist()
+    inside = openpyxl.load_workbook(io.BytesIO(archive.read(name)))
+    alone = openpyxl.load_workbook(
+        io.BytesIO(SummaryExporter().render(Evaluation.objects.all(), title="x").read_all())
+    )
+    for title in ("汇总", "指标明细", "检查结果"):
+        assert list(inside[title].values) == list(alone[title].values)
