@@ -7,7 +7,6 @@ session cookie and records console errors and page errors in ``page.errors``.
 
 from __future__ import annotations
 
-import os
 import shutil
 from importlib import import_module
 
@@ -15,9 +14,6 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.test import Client
-
-# Sync Playwright runs an event loop in the test thread; Django must not refuse ORM calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,7 +27,17 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
+def _async_unsafe(monkeypatch):
+    """Sync Playwright runs an event loop in the test thread; Django must not refuse ORM calls.
+
+    Only while a browser test runs: set for the whole session, it would also reach
+    ``check --deploy`` in test_deploy, which rightly refuses it (async.E001).
+    """
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(_async_unsafe, transactional_db):
     """Put back what data migrations made: live_server's flush removes it (PITFALLS).
 
     (serialized_rollback=True does the same in theory, but lost the groups between two
