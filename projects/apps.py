@@ -24,3 +24,5 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(use_sqlites_real_variable_limit, dispatch_uid="sqlite-limit")
+        # System check at start-up: PDF export needs HarfBuzz subsetting (DESIGN.md §7).
+        from projects.exports import checks  # noqa: F401

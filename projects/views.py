@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators.scoring import FormResult, ScoringRules, score_form
-from projects.dashboard import SUMMARY_PARAMS, filter_by_summary
+from projects.dashboard import SUMMARY_PARAMS, filter_by_summary, project_history
 from projects.form_table import edit_table, read_table
 from projects.forms import (
     ERROR_NO_PREVIOUS,
@@ -309,6 +309,7 @@ def _render_editor(
         result = score_form(editor.scoring_input(), rules)
     context = _editor_context(evaluation, editor, taxonomy, result)
     context["save_error"] = save_error
+    context["history"] = project_history(request.user, evaluation.project_id)
     return render(request, "projects/evaluation_form.html", context, status=status)
 
 
@@ -335,5 +336,6 @@ def _render_read_only(
         "read_only_reason": _read_only_reason(request, evaluation),
         "can_start_next_year": can_start_next_year,
         "next_year": next_year,
+        "history": [] if print_view else project_history(request.user, evaluation.project_id),
     }
     return render(request, "projects/evaluation_read.html", context)

@@ -9,5 +9,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("projects.urls_dashboard")),
+    path("imports/", include("projects.urls_imports")),
+    path("jobs/", include("jobs.urls")),
+    path("", include("projects.urls_exports")),
     path("", include("projects.urls")),
 ]
