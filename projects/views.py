@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from indicators.scoring import FormResult, ScoringRules, score_form
 from projects.dashboard import SUMMARY_PARAMS, filter_by_summary, project_history
+from projects.exports.sheet import build_sheet
 from projects.form_table import edit_table, read_table
 from projects.forms import (
     ERROR_NO_PREVIOUS,
@@ -178,9 +179,16 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def evaluation_print(request: HttpRequest, pk: int) -> HttpResponse:
-    """The stored form as a read-only table, for the browser's print (A4)."""
+    """The stored form as the official table for the browser's print (A4).
+
+    The table is the PDF export's own partial, built from the same sheet, so what is
+    printed from the browser and what is exported as PDF are one and the same.
+    """
     evaluation = get_evaluation_for_user(request.user, pk)
-    return _render_read_only(request, evaluation, print_view=True)
+    sheet = build_sheet(evaluation, evaluation_result(evaluation))
+    return render(
+        request, "projects/evaluation_print_page.html", {"evaluation": evaluation, "sheet": sheet}
+    )
 
 
 @login_required
@@ -313,14 +321,10 @@ def _render_editor(
     return render(request, "projects/evaluation_form.html", context, status=status)
 
 
-def _render_read_only(
-    request: HttpRequest, evaluation: Evaluation, *, print_view: bool = False
-) -> HttpResponse:
+def _render_read_only(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
     result = evaluation_result(evaluation)
-    can_start_next_year = (
-        not print_view
-        and can_create(request.user)
-        and project_in_scope(request.user, evaluation.project)
+    can_start_next_year = can_create(request.user) and project_in_scope(
+        request.user, evaluation.project
     )
     next_year = None
     if can_start_next_year:
@@ -336,6 +340,6 @@ def _render_read_only(
         "read_only_reason": _read_only_reason(request, evaluation),
         "can_start_next_year": can_start_next_year,
         "next_year": next_year,
-        "history": [] if print_view else project_history(request.user, evaluation.project_id),
+        "history": project_history(request.user, evaluation.project_id),
     }
     return render(request, "projects/evaluation_read.html", context)

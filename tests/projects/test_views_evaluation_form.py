@@ -89,7 +89,9 @@ def test_print_view_is_the_read_only_table(client, filler_a, evaluation_a):
     html = response.content.decode()
     assert response.status_code == 200
     assert "打印预览（只读）" in html and "<textarea" not in html
-    assert text_of(html, "total-score") == "100.00"
+    # The PDF export's own table partial, from the same sheet.
+    assert 'class="se-sheet' in html and "evaluation_table.css" in html
+    assert "<b>100.00</b>" in html
 
 
 # --- save --------------------------------------------------------------------------------
