@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from indicators.models import Level2
 from indicators.scoring import BUDGET_LINE_LABELS, TIER_LABELS, BudgetLineKind, Tier
@@ -112,6 +113,10 @@ class Evaluation(models.Model):
     recorded_total_score = models.DecimalField("原表总分", **SCORE, null=True, blank=True)
     amount_unit_converted = models.BooleanField("金额已由元换算为万元", default=False)
     amount_unit_note = models.TextField("金额换算说明", blank=True)
+
+    # The reviewer's comment on the whole form (per-row comments are on Indicator);
+    # shown to the filler at the top of a returned form.
+    review_comment = models.TextField("审核意见（整表）", blank=True)
 
     # Optimistic locking: a save names the version it was loaded at (PITFALLS: Django).
     version = models.PositiveIntegerField("版本", default=1)
@@ -332,3 +337,65 @@ class EvaluationSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation_id}: {self.total_score} {self.grade}"
+
+
+class EvaluationEvent(models.Model):
+    """One entry of a form's history: a workflow step or a save, who, when and what changed.
+
+    Append-only, written by the services themselves (they use ``update()`` and bulk
+    operations, which history libraries do not see). ``changes`` holds field-level
+    differences: ``[{"where": "第2行「…」", "field": "实际完成值", "before": "10件",
+    "after": "9件"}, ...]``, values as shown on the page.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "新建"
+        SAVED = "saved", "保存"
+        SUBMITTED = "submitted", "提交"
+        RETURNED = "returned", "退回"
+        APPROVED = "approved", "审核通过"
+        REOPENED = "reopened", "重新打开"
+        REVIEWED = "reviewed", "审核意见"
+        IMPORTED = "imported", "导入"
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="events", verbose_name="自评表"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    kind = models.CharField("操作", max_length=16, choices=Kind)
+    comment = models.TextField("说明", blank=True)
+    changes = models.JSONField("修改内容", default=list, blank=True)
+
+    class Meta:
+        ordering = ["evaluation", "-at", "-pk"]
+        verbose_name = "自评表历史"
+        verbose_name_plural = "自评表历史"
+        indexes = [models.Index(fields=["evaluation", "-at"], name="event_evaluation_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "created",
+                        "saved",
+                        "submitted",
+                        "returned",
+                        "approved",
+                        "reopened",
+                        "reviewed",
+                        "imported",
+                    ]
+                ),
+                name="event_kind_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -59,3 +59,31 @@ def can_edit(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
         and evaluation.status in EDITABLE_STATUSES
         and project_in_scope(user, evaluation.project)
     )
+
+
+def fills(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
+    """Whether the user is a filler of this form's department (whatever its status)."""
+    return Role.FILLER in user_roles(user) and project_in_scope(user, evaluation.project)
+
+
+def can_submit(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
+    """The filler who may edit the form may hand it in (the checks decide if it goes)."""
+    return can_edit(user, evaluation)
+
+
+def reviews(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
+    """Whether the user reviews this form's department (an admin reviews every one)."""
+    roles = user_roles(user)
+    return Role.ADMIN in roles or (
+        Role.REVIEWER in roles and project_in_scope(user, evaluation.project)
+    )
+
+
+def can_review(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
+    """Set 审核得分/审核意见, return or approve: a submitted form, by its reviewer or an admin."""
+    return evaluation.status == Evaluation.Status.SUBMITTED and reviews(user, evaluation)
+
+
+def can_reopen(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
+    """Only an admin reopens an approved (locked) form."""
+    return evaluation.status == Evaluation.Status.APPROVED and Role.ADMIN in user_roles(user)

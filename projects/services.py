@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,10 +14,26 @@ from django.utils import timezone
 
 from indicators.models import Level2
 from indicators.parsing import parse_actual, parse_target
-from indicators.scoring import BudgetLineKind
+from indicators.scoring import BUDGET_LINE_LABELS, BudgetLineKind, Finding
 from projects.interchange import FormData, InterchangeError
-from projects.models import BudgetLine, Department, Evaluation, Indicator, Project
-from projects.permissions import can_edit
+from projects.models import (
+    BudgetLine,
+    Department,
+    Evaluation,
+    EvaluationEvent,
+    Indicator,
+    Project,
+)
+from projects.permissions import (
+    can_edit,
+    can_reopen,
+    can_review,
+    can_submit,
+    fills,
+    reviews,
+)
+from projects.roles import Role
+from projects.selectors import evaluation_result, user_roles
 from projects.summaries import evaluation_summary_refresh
 
 PARSED_PLACES = Decimal("0.00000001")  # Indicator.target_number/actual_number: 8 places
@@ -173,7 +190,84 @@ def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation
         indicators.append(indicator)
     Indicator.objects.bulk_create(indicators)
     evaluation_summary_refresh(evaluation)
+    event_record(
+        evaluation=evaluation,
+        user=user,
+        kind=EvaluationEvent.Kind.IMPORTED,
+        comment=f"状态：{evaluation.get_status_display()}，三级指标 {len(indicators)} 行",
+    )
     return evaluation
+
+
+# --- history ---------------------------------------------------------------------
+
+
+def _shown(value: object) -> str:
+    """A value as the page shows it: no trailing zeros on numbers, nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
+
+
+def _change(where: str, field: str, before: object, after: object) -> dict[str, str]:
+    return {"where": where, "field": field, "before": _shown(before), "after": _shown(after)}
+
+
+def _diff(
+    where: str, model: type[models.Model], before: dict[str, object], after: dict[str, object]
+) -> list[dict[str, str]]:
+    """Field-level differences, labelled with the fields' verbose names."""
+    return [
+        _change(where, str(model._meta.get_field(name).verbose_name), before.get(name), value)
+        for name, value in after.items()
+        if _shown(before.get(name)) != _shown(value)
+    ]
+
+
+_HEADER_DIFF_FIELDS = (
+    "project_lead",
+    "contact_phone",
+    "goal_expected",
+    "goal_actual",
+    "budget_weight",
+)
+_TIER_LABELS = dict(Indicator.Tier.choices)
+
+
+def _indicator_shown(row: Indicator) -> dict[str, object]:
+    """What a filler sees of a row, for its history (the parsed columns are left out)."""
+    return {
+        "level2": row.level2.name,
+        "name": row.name,
+        "target": row.target,
+        "actual": row.actual,
+        "weight": row.weight,
+        "score": row.score,
+        "tier": _TIER_LABELS.get(row.tier, ""),
+        "override_reason": row.override_reason,
+        "deviation_reason": row.deviation_reason,
+    }
+
+
+def event_record(
+    *,
+    evaluation: Evaluation,
+    user: User | None,
+    kind: str,
+    comment: str = "",
+    changes: Iterable[dict[str, str]] = (),
+) -> EvaluationEvent:
+    """Append one entry to the form's history (never changed or deleted afterwards)."""
+    return EvaluationEvent.objects.create(
+        evaluation=evaluation,
+        user=user if user is not None and user.is_authenticated else None,
+        kind=kind,
+        comment=comment,
+        changes=list(changes),
+    )
 
 
 # --- creating and filling forms in the browser ---------------------------------
@@ -272,7 +366,9 @@ def project_create(
 
 
 @transaction.atomic
-def evaluation_create(*, project: Project, year: int, user: User | None) -> Evaluation:
+def evaluation_create(
+    *, project: Project, year: int, user: User | None, comment: str = ""
+) -> Evaluation:
     """An empty draft for a project and year, with its four 项目资金 rows."""
     if Evaluation.objects.filter(project=project, year=year).exists():
         raise ValidationError(ERROR_EVALUATION_EXISTS.format(project=project.name, year=year))
@@ -285,6 +381,9 @@ def evaluation_create(*, project: Project, year: int, user: User | None) -> Eval
         BudgetLine(evaluation=evaluation, kind=kind.value) for kind in BudgetLineKind
     )
     evaluation_summary_refresh(evaluation)
+    event_record(
+        evaluation=evaluation, user=user, kind=EvaluationEvent.Kind.CREATED, comment=comment
+    )
     return evaluation
 
 
@@ -299,7 +398,10 @@ def evaluation_create_from_previous(
     amounts, 实际完成情况, 实际完成值, 得分 and every reason or review note.
     """
     evaluation = evaluation_create(
-        project=previous.project, year=previous.year + 1 if year is None else year, user=user
+        project=previous.project,
+        year=previous.year + 1 if year is None else year,
+        user=user,
+        comment=f"以{previous.year}年度的自评表为基础新建",
     )
     evaluation.project_lead = previous.project_lead
     evaluation.contact_phone = previous.contact_phone
@@ -346,12 +448,17 @@ def evaluation_save_draft(
     if not can_edit(user, evaluation):
         raise PermissionDenied(ERROR_NOT_EDITABLE)
 
+    changes: list[dict[str, str]] = []
+    header_before = {name: getattr(evaluation, name) for name in _HEADER_DIFF_FIELDS}
     for name in _EVALUATION_FIELDS:
         setattr(evaluation, name, getattr(draft, name))
     if draft.budget_weight is not None:
         evaluation.budget_weight = draft.budget_weight
     evaluation.updated_at = timezone.now()
     _clean(evaluation, ["project", "created_by"])
+    changes += _diff(
+        "表头", Evaluation, header_before, {n: getattr(evaluation, n) for n in _HEADER_DIFF_FIELDS}
+    )
 
     existing_lines = {line.kind: line for line in evaluation.budget_lines.all()}
     changed_lines, new_lines = [], []
@@ -364,6 +471,12 @@ def evaluation_save_draft(
         for name in _BUDGET_FIELDS:
             setattr(line, name, getattr(line_draft, name))
         _clean(line, ["evaluation"])
+        changes += _diff(
+            f"项目资金·{BUDGET_LINE_LABELS[line_draft.kind]}",
+            BudgetLine,
+            dict(zip(_BUDGET_FIELDS, before, strict=True)),
+            {name: getattr(line, name) for name in _BUDGET_FIELDS},
+        )
         if line.pk is not None and _values(line, _BUDGET_FIELDS) != before:
             changed_lines.append(line)
 
@@ -380,6 +493,7 @@ def evaluation_save_draft(
         else:
             raise ValidationError(ERROR_UNKNOWN_ROW)
         before = _values(row, _INDICATOR_FIELDS) if row.pk is not None else None
+        shown_before = _indicator_shown(row) if row.pk is not None else {}
         row.level2 = row_draft.level2
         row.position = position
         for name in (
@@ -395,6 +509,9 @@ def evaluation_save_draft(
             setattr(row, name, getattr(row_draft, name))
         indicator_refresh_parsed(row)
         _clean(row, ["evaluation", "level2"])
+        changes += _diff(
+            f"三级指标第{position}行「{row.name}」", Indicator, shown_before, _indicator_shown(row)
+        )
         if before is not None:
             after = _values(row, _INDICATOR_FIELDS)
             if after != before:
@@ -415,12 +532,22 @@ def evaluation_save_draft(
     if not updated:
         raise StaleEvaluationError()
     evaluation.version = version + 1
+    deleted = set(existing_rows) - kept
+    changes += [
+        _change(
+            f"三级指标「{existing_rows[pk].name}」", "整行", existing_rows[pk].name, "（已删除）"
+        )
+        for pk in sorted(deleted)
+    ]
+    if changes:
+        event_record(
+            evaluation=evaluation, user=user, kind=EvaluationEvent.Kind.SAVED, changes=changes
+        )
 
     if changed_lines:
         BudgetLine.objects.bulk_update(changed_lines, list(_BUDGET_FIELDS))
     if new_lines:
         BudgetLine.objects.bulk_create(new_lines)
-    deleted = set(existing_rows) - kept
     if deleted:
         Indicator.objects.filter(evaluation=evaluation, pk__in=deleted).delete()
     if changed_rows:
@@ -431,3 +558,277 @@ def evaluation_save_draft(
         Indicator.objects.bulk_create(new_rows)
     evaluation_summary_refresh(evaluation)
     return evaluation
+
+
+# --- the review workflow: 草稿 → 已提交 → 已退回 / 已通过 -------------------------------
+
+ERROR_STALE_STATE = "操作未执行：您打开此表后，它已被他人（或您在另一个窗口中）修改或处理过。请查看最新内容后再操作。"
+ERROR_NOT_FILLER = "只有本部门的填报人可以提交此自评表"
+ERROR_NOT_REVIEWER = "只有负责该部门的审核人或管理员可以审核此自评表"
+ERROR_NOT_ADMIN = "只有管理员可以重新打开已通过的自评表"
+ERROR_WRONG_STATUS = "此表当前{status}，不能{action}"
+ERROR_SUBMIT_BLOCKED = "未能提交：还有 {count} 个错误需要改正"
+ERROR_RETURN_NEEDS_COMMENT = "退回时请填写整表审核意见，说明需要修改什么"
+ERROR_REOPEN_NEEDS_REASON = "重新打开已通过的自评表，必须填写理由"
+ERROR_REVIEW_SCORE_NEEDS_COMMENT = "第{row}行「{name}」：填写审核得分时必须同时填写审核意见"
+ERROR_REVIEW_SCORE_EXCEEDS_WEIGHT = "第{row}行「{name}」：审核得分 {score} 超过分值 {weight}"
+ERROR_REVIEW_SCORE_NEGATIVE = "第{row}行「{name}」：审核得分不能为负数"
+
+
+class SubmissionBlockedError(Exception):
+    """Submitting found errors: the filler must fix each of them first."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self.message = ERROR_SUBMIT_BLOCKED.format(count=len(findings))
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True)
+class IndicatorReview:
+    """A reviewer's 审核得分 (None: the filler's 得分 counts) and 审核意见 on one row."""
+
+    pk: int
+    review_score: Decimal | None = None
+    review_comment: str = ""
+
+
+@dataclass(frozen=True)
+class EvaluationReview:
+    """What a reviewer can write: a comment on the whole form and on any of its rows."""
+
+    comment: str = ""
+    indicators: tuple[IndicatorReview, ...] = ()
+
+
+def _check_step(
+    *,
+    evaluation: Evaluation,
+    version: int,
+    role_ok: bool,
+    role_error: str,
+    step_ok: bool,
+    action: str,
+) -> None:
+    """Wrong role: 403. A page loaded before someone else acted: stale. Wrong status: 403."""
+    if not role_ok:
+        raise PermissionDenied(role_error)
+    if evaluation.version != version:
+        raise StaleEvaluationError(ERROR_STALE_STATE)
+    if not step_ok:
+        raise PermissionDenied(
+            ERROR_WRONG_STATUS.format(status=evaluation.get_status_display(), action=action)
+        )
+
+
+def _transition(
+    *,
+    evaluation: Evaluation,
+    version: int,
+    user: User,
+    status: str,
+    kind: str,
+    comment: str = "",
+    changes: Iterable[dict[str, str]] = (),
+    **fields: object,
+) -> Evaluation:
+    """Change the status (and ``fields``) in one UPDATE that checks the version, and record it."""
+    now = timezone.now()
+    updated = Evaluation.objects.filter(pk=evaluation.pk, version=version).update(
+        version=F("version") + 1, status=status, updated_at=now, **fields
+    )
+    if not updated:
+        raise StaleEvaluationError(ERROR_STALE_STATE)
+    evaluation.version, evaluation.status, evaluation.updated_at = version + 1, status, now
+    for name, value in fields.items():
+        setattr(evaluation, name, value)
+    event_record(evaluation=evaluation, user=user, kind=kind, comment=comment, changes=changes)
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_submit(*, evaluation: Evaluation, version: int, user: User) -> Evaluation:
+    """Hand the form in for review once every check passes.
+
+    Every error of the scoring result blocks it (SubmissionBlockedError lists them),
+    a legacy form's too: the filler fixes them before the reviewer sees the form.
+    ``evaluation`` comes with its rows (``selectors.get_evaluation_for_user``).
+    """
+    _check_step(
+        evaluation=evaluation,
+        version=version,
+        role_ok=fills(user, evaluation),
+        role_error=ERROR_NOT_FILLER,
+        step_ok=can_submit(user, evaluation),
+        action="提交",
+    )
+    errors = list(evaluation_result(evaluation).errors)
+    if errors:
+        raise SubmissionBlockedError(errors)
+    return _transition(
+        evaluation=evaluation,
+        version=version,
+        user=user,
+        status=Evaluation.Status.SUBMITTED,
+        kind=EvaluationEvent.Kind.SUBMITTED,
+    )
+
+
+def _review_apply(
+    evaluation: Evaluation, review: EvaluationReview
+) -> tuple[list[Indicator], list[dict[str, str]]]:
+    """Put the reviewer's row values on the (prefetched) rows; the changed rows and diffs."""
+    rows = {row.pk: row for row in evaluation.indicators.all()}
+    positions = {pk: position for position, pk in enumerate(rows, start=1)}
+    changed: list[Indicator] = []
+    changes: list[dict[str, str]] = []
+    problems: list[str] = []
+    for item in review.indicators:
+        row = rows.get(item.pk)
+        if row is None:
+            raise ValidationError(ERROR_UNKNOWN_ROW)
+        comment = item.review_comment.strip()
+        names = {"row": positions[row.pk], "name": row.name}
+        if item.review_score is not None:
+            if item.review_score < 0:
+                problems.append(ERROR_REVIEW_SCORE_NEGATIVE.format(**names))
+            elif row.weight is not None and item.review_score > row.weight:
+                problems.append(
+                    ERROR_REVIEW_SCORE_EXCEEDS_WEIGHT.format(
+                        **names, score=_shown(item.review_score), weight=_shown(row.weight)
+                    )
+                )
+            if not comment:
+                problems.append(ERROR_REVIEW_SCORE_NEEDS_COMMENT.format(**names))
+        before = {"review_score": row.review_score, "review_comment": row.review_comment}
+        after = {"review_score": item.review_score, "review_comment": comment}
+        diff = _diff(f"三级指标第{names['row']}行「{row.name}」", Indicator, before, after)
+        if diff:
+            row.review_score, row.review_comment = item.review_score, comment
+            changed.append(row)
+            changes += diff
+    if problems:
+        raise ValidationError(problems)
+    return changed, changes
+
+
+def _review_step(
+    *,
+    evaluation: Evaluation,
+    version: int,
+    user: User,
+    review: EvaluationReview,
+    status: str,
+    kind: str,
+    action: str,
+) -> Evaluation:
+    _check_step(
+        evaluation=evaluation,
+        version=version,
+        role_ok=reviews(user, evaluation),
+        role_error=ERROR_NOT_REVIEWER,
+        step_ok=can_review(user, evaluation),
+        action=action,
+    )
+    changed, changes = _review_apply(evaluation, review)
+    comment = review.comment.strip()
+    changes = [
+        *_diff(
+            "整表",
+            Evaluation,
+            {"review_comment": evaluation.review_comment},
+            {"review_comment": comment},
+        ),
+        *changes,
+    ]
+    _transition(
+        evaluation=evaluation,
+        version=version,
+        user=user,
+        status=status,
+        kind=kind,
+        comment=comment if kind != EvaluationEvent.Kind.REVIEWED else "",
+        changes=changes,
+        review_comment=comment,
+    )
+    if changed:
+        Indicator.objects.bulk_update(changed, ["review_score", "review_comment"])
+        evaluation_summary_refresh(evaluation)  # totals and grade follow 审核得分
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_review(
+    *, evaluation: Evaluation, review: EvaluationReview, version: int, user: User
+) -> Evaluation:
+    """Store the reviewer's comments and 审核得分 on a submitted form; it stays submitted."""
+    return _review_step(
+        evaluation=evaluation,
+        version=version,
+        user=user,
+        review=review,
+        status=Evaluation.Status.SUBMITTED,
+        kind=EvaluationEvent.Kind.REVIEWED,
+        action="审核",
+    )
+
+
+@transaction.atomic
+def evaluation_return(
+    *, evaluation: Evaluation, review: EvaluationReview, version: int, user: User
+) -> Evaluation:
+    """Send the form back to its filler with the reviewer's comments (the form's is required)."""
+    if not review.comment.strip():
+        raise ValidationError(ERROR_RETURN_NEEDS_COMMENT)
+    return _review_step(
+        evaluation=evaluation,
+        version=version,
+        user=user,
+        review=review,
+        status=Evaluation.Status.RETURNED,
+        kind=EvaluationEvent.Kind.RETURNED,
+        action="退回",
+    )
+
+
+@transaction.atomic
+def evaluation_approve(
+    *, evaluation: Evaluation, review: EvaluationReview, version: int, user: User
+) -> Evaluation:
+    """Approve the form with the reviewer's last comments: it is locked from now on."""
+    return _review_step(
+        evaluation=evaluation,
+        version=version,
+        user=user,
+        review=review,
+        status=Evaluation.Status.APPROVED,
+        kind=EvaluationEvent.Kind.APPROVED,
+        action="审核通过",
+    )
+
+
+@transaction.atomic
+def evaluation_reopen(
+    *, evaluation: Evaluation, reason: str, version: int, user: User
+) -> Evaluation:
+    """An admin unlocks an approved form and sends it back to its filler, with a reason."""
+    _check_step(
+        evaluation=evaluation,
+        version=version,
+        role_ok=Role.ADMIN in user_roles(user),
+        role_error=ERROR_NOT_ADMIN,
+        step_ok=can_reopen(user, evaluation),
+        action="重新打开",
+    )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(ERROR_REOPEN_NEEDS_REASON)
+    return _transition(
+        evaluation=evaluation,
+        version=version,
+        user=user,
+        status=Evaluation.Status.RETURNED,
+        kind=EvaluationEvent.Kind.REOPENED,
+        comment=reason,
+        review_comment=f"重新打开：{reason}",
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import views, views_workflow
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,31 @@ urlpatterns = [
         "evaluations/<int:pk>/next-year/",
         views.evaluation_create_from_previous_view,
         name="evaluation_create_from_previous",
+    ),
+    path(
+        "evaluations/<int:pk>/submit/",
+        views_workflow.evaluation_submit_view,
+        name="evaluation_submit",
+    ),
+    path(
+        "evaluations/<int:pk>/review/",
+        views_workflow.evaluation_review_view,
+        name="evaluation_review",
+    ),
+    path(
+        "evaluations/<int:pk>/return/",
+        views_workflow.evaluation_return_view,
+        name="evaluation_return",
+    ),
+    path(
+        "evaluations/<int:pk>/approve/",
+        views_workflow.evaluation_approve_view,
+        name="evaluation_approve",
+    ),
+    path(
+        "evaluations/<int:pk>/reopen/",
+        views_workflow.evaluation_reopen_view,
+        name="evaluation_reopen",
     ),
     path("indicators/library/", views.indicator_library_view, name="indicator_library"),
 ]

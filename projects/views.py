@@ -33,8 +33,16 @@ from projects.forms import (
     has_out_of_band_score,
     indicator_library_query,
 )
+from projects.forms_review import ReviewInput, stored_review_input
 from projects.models import Evaluation
-from projects.permissions import can_create, can_edit, project_in_scope
+from projects.permissions import (
+    can_create,
+    can_edit,
+    can_reopen,
+    can_review,
+    can_submit,
+    project_in_scope,
+)
 from projects.selectors import (
     Taxonomy,
     departments_for_user,
@@ -56,6 +64,7 @@ from projects.services import (
     evaluation_save_draft,
     project_create,
 )
+from projects.workflow_selectors import evaluation_events
 
 SAVED = "已保存。"
 SAVE_REFUSED = "未保存：有输入需要改正（见下方标红处）。您填写的内容都还在。"
@@ -318,10 +327,20 @@ def _render_editor(
     context = _editor_context(evaluation, editor, taxonomy, result)
     context["save_error"] = save_error
     context["history"] = project_history(request.user, evaluation.project_id)
+    context["events"] = evaluation_events(evaluation)
+    context["can_submit"] = can_submit(request.user, evaluation)
     return render(request, "projects/evaluation_form.html", context, status=status)
 
 
-def _render_read_only(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
+def _render_read_only(
+    request: HttpRequest,
+    evaluation: Evaluation,
+    *,
+    review: ReviewInput | None = None,
+    review_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The read-only page; a reviewer's comment boxes (as posted when a review was refused)."""
     result = evaluation_result(evaluation)
     can_start_next_year = can_create(request.user) and project_in_scope(
         request.user, evaluation.project
@@ -333,13 +352,25 @@ def _render_read_only(request: HttpRequest, evaluation: Evaluation) -> HttpRespo
             .filter(project_id=evaluation.project_id, year=evaluation.year + 1)
             .first()
         )
+    table = read_table(evaluation, result)
+    reviewing = can_review(request.user, evaluation)
+    if reviewing:
+        review = review or stored_review_input(evaluation)
+        for row in table.rows:
+            # The boxes of each row, as stored or as just posted.
+            row.review_values = review.values.get(row.indicator.pk, ("", ""))
     context = {
         "evaluation": evaluation,
-        "table": read_table(evaluation, result),
+        "table": table,
+        "reviewing": reviewing,
+        "review": review,
+        "review_error": review_error,
+        "can_reopen": can_reopen(request.user, evaluation),
+        "events": evaluation_events(evaluation),
         "editable_elsewhere": can_edit(request.user, evaluation),
         "read_only_reason": _read_only_reason(request, evaluation),
         "can_start_next_year": can_start_next_year,
         "next_year": next_year,
         "history": project_history(request.user, evaluation.project_id),
     }
-    return render(request, "projects/evaluation_read.html", context)
+    return render(request, "projects/evaluation_read.html", context, status=status)

@@ -1,0 +1,69 @@
+"""The reviewer's input (审核意见 per form and per row, 审核得分) turned into domain values.
+
+Field names: ``review_comment`` for the whole form, ``review-<row pk>-score`` and
+``review-<row pk>-comment`` per 三级 row. A row whose fields are not in the POST is
+left as stored, so a button posted without the table changes no row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.http import QueryDict
+
+from projects.models import Evaluation
+from projects.services import EvaluationReview, IndicatorReview
+
+ERROR_SCORE_NOT_A_NUMBER = "第{row}行「{name}」：审核得分「{value}」不是数字"
+REVIEW_SCORE_PLACES = Decimal("0.01")
+
+
+@dataclass
+class ReviewInput:
+    """The review as posted (kept on the page when it is refused) and what it means."""
+
+    comment: str
+    values: dict[int, tuple[str, str]]  # row pk → (审核得分 as typed, 审核意见)
+    review: EvaluationReview | None
+    errors: list[str] = field(default_factory=list)
+
+
+def review_input(data: QueryDict, evaluation: Evaluation) -> ReviewInput:
+    comment = data.get("review_comment", "")
+    values: dict[int, tuple[str, str]] = {}
+    rows: list[IndicatorReview] = []
+    errors: list[str] = []
+    for position, row in enumerate(evaluation.indicators.all(), start=1):
+        score_key, comment_key = f"review-{row.pk}-score", f"review-{row.pk}-comment"
+        if score_key not in data and comment_key not in data:
+            continue
+        typed, row_comment = data.get(score_key, "").strip(), data.get(comment_key, "")
+        values[row.pk] = (typed, row_comment)
+        score = None
+        if typed:
+            try:
+                score = Decimal(typed.replace("，", ".").replace(",", "."))
+                if not score.is_finite():
+                    raise InvalidOperation
+                score = score.quantize(REVIEW_SCORE_PLACES)
+            except InvalidOperation:
+                errors.append(
+                    ERROR_SCORE_NOT_A_NUMBER.format(row=position, name=row.name, value=typed)
+                )
+                continue
+        rows.append(IndicatorReview(pk=row.pk, review_score=score, review_comment=row_comment))
+    review = None if errors else EvaluationReview(comment=comment, indicators=tuple(rows))
+    return ReviewInput(comment=comment, values=values, review=review, errors=errors)
+
+
+def stored_review_input(evaluation: Evaluation) -> ReviewInput:
+    """The review as stored, to fill the reviewer's boxes on first display."""
+    values = {
+        row.pk: (
+            "" if row.review_score is None else format(row.review_score, "f"),
+            row.review_comment,
+        )
+        for row in evaluation.indicators.all()
+    }
+    return ReviewInput(comment=evaluation.review_comment, values=values, review=None)

@@ -1,0 +1,135 @@
+"""The review workflow's buttons (issue 4): submit, review, return, approve, reopen.
+
+All POST, all thin: load through ``get_evaluation_for_user`` (404 outside the user's
+scope), call the service (a wrong role or status is its PermissionDenied: 403),
+redirect after success. A click on a page loaded before someone else acted is
+refused by the version check with a message; a reviewer's refused input is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from projects.forms_review import review_input
+from projects.models import Evaluation
+from projects.permissions import reviews
+from projects.selectors import get_evaluation_for_user
+from projects.services import (
+    ERROR_NOT_REVIEWER,
+    StaleEvaluationError,
+    SubmissionBlockedError,
+    evaluation_approve,
+    evaluation_reopen,
+    evaluation_return,
+    evaluation_review,
+    evaluation_submit,
+)
+from projects.views import _render_read_only
+
+SUBMITTED = "已提交审核。"
+REVIEW_SAVED = "审核意见已保存。"
+RETURNED = "已退回填报人修改。"
+APPROVED = "已审核通过，此表已锁定。"
+REOPENED = "已重新打开，此表已退回填报人修改。"
+BLOCKED_SHOWN = 5  # findings named in the message; the page lists them all
+
+
+def _version(request: HttpRequest) -> int:
+    """The version the page was loaded at; a missing one never matches (versions start at 1)."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return 0
+
+
+@login_required
+@require_POST
+def evaluation_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the saved form in; errors block it and are named in the message."""
+    evaluation = get_evaluation_for_user(request.user, pk)
+    try:
+        evaluation_submit(evaluation=evaluation, version=_version(request), user=request.user)
+    except SubmissionBlockedError as exc:
+        named = "；".join(finding.message for finding in exc.findings[:BLOCKED_SHOWN])
+        more = "……（全部错误见页面上方）" if len(exc.findings) > BLOCKED_SHOWN else ""
+        messages.error(request, f"{exc.message}：{named}{more}")
+    except StaleEvaluationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, SUBMITTED)
+    return redirect(evaluation)
+
+
+def _review_step(request: HttpRequest, pk: int, service: Callable, done: str) -> HttpResponse:
+    evaluation = get_evaluation_for_user(request.user, pk)
+    if not reviews(request.user, evaluation):
+        raise PermissionDenied(ERROR_NOT_REVIEWER)
+    posted = review_input(request.POST, evaluation)
+    error, status = "；".join(posted.errors), 200
+    if posted.review is not None:
+        try:
+            service(
+                evaluation=evaluation,
+                review=posted.review,
+                version=_version(request),
+                user=request.user,
+            )
+        except StaleEvaluationError as exc:
+            error, status = exc.message, 409
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+        else:
+            messages.success(request, done)
+            return redirect(evaluation)
+    # Refused: the page again, from the stored form, with the reviewer's input kept.
+    evaluation = get_evaluation_for_user(request.user, pk)
+    return _render_read_only(request, evaluation, review=posted, review_error=error, status=status)
+
+
+@login_required
+@require_POST
+def evaluation_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the reviewer's comments and 审核得分; the form stays submitted."""
+    return _review_step(request, pk, evaluation_review, REVIEW_SAVED)
+
+
+@login_required
+@require_POST
+def evaluation_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the comments and send the form back to its filler."""
+    return _review_step(request, pk, evaluation_return, RETURNED)
+
+
+@login_required
+@require_POST
+def evaluation_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the comments and approve: the form is locked."""
+    return _review_step(request, pk, evaluation_approve, APPROVED)
+
+
+@login_required
+@require_POST
+def evaluation_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An admin unlocks an approved form, with a reason."""
+    evaluation: Evaluation = get_evaluation_for_user(request.user, pk)
+    try:
+        evaluation_reopen(
+            evaluation=evaluation,
+            reason=request.POST.get("reason", ""),
+            version=_version(request),
+            user=request.user,
+        )
+    except StaleEvaluationError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, REOPENED)
+    return redirect(evaluation)

@@ -1,0 +1,34 @@
+"""Reads for the review workflow: a form's history and the home page's to-do counts."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Q, QuerySet
+
+from projects.models import Evaluation, EvaluationEvent
+from projects.roles import Role
+from projects.selectors import evaluations_for_user, user_roles
+
+
+def evaluation_events(evaluation: Evaluation) -> QuerySet[EvaluationEvent]:
+    """The form's history, newest first, with who did each step (one query)."""
+    return EvaluationEvent.objects.filter(evaluation=evaluation).select_related("user")
+
+
+def todo_counts(user: User | AnonymousUser) -> dict[str, int]:
+    """The home page's to-do counts, in one query over the user's forms.
+
+    Fillers: 退回待修改 (returned) and 未提交 (draft). Reviewers and admins: 待审核.
+    """
+    roles = user_roles(user)
+    wanted: dict[str, Q] = {}
+    if Role.FILLER in roles:
+        wanted["returned"] = Q(status=Evaluation.Status.RETURNED)
+        wanted["draft"] = Q(status=Evaluation.Status.DRAFT)
+    if Role.REVIEWER in roles or Role.ADMIN in roles:
+        wanted["submitted"] = Q(status=Evaluation.Status.SUBMITTED)
+    if not wanted:
+        return {}
+    return evaluations_for_user(user).aggregate(
+        **{key: Count("pk", filter=condition) for key, condition in wanted.items()}
+    )

@@ -1,0 +1,223 @@
+"""The review workflow's services: submit, review, return, approve, reopen, and their history."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from projects.models import Evaluation, EvaluationEvent
+from projects.selectors import get_evaluation_for_user
+from projects.services import (
+    ERROR_RETURN_NEEDS_COMMENT,
+    EvaluationReview,
+    IndicatorReview,
+    StaleEvaluationError,
+    SubmissionBlockedError,
+    evaluation_approve,
+    evaluation_reopen,
+    evaluation_return,
+    evaluation_review,
+    evaluation_submit,
+)
+from projects.summaries import evaluation_summary_refresh
+
+pytestmark = pytest.mark.django_db
+
+
+def _load(user, evaluation):
+    return get_evaluation_for_user(user, evaluation.pk)
+
+
+def _submitted(filler, evaluation):
+    return evaluation_submit(
+        evaluation=_load(filler, evaluation), version=evaluation.version, user=filler
+    )
+
+
+def _kinds(evaluation):
+    return list(
+        EvaluationEvent.objects.filter(evaluation=evaluation)
+        .order_by("at", "pk")
+        .values_list("kind", flat=True)
+    )
+
+
+def test_submit_moves_a_clean_draft_and_records_it(filler_a, evaluation_a):
+    evaluation = _submitted(filler_a, evaluation_a)
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.SUBMITTED
+    assert evaluation_a.version == evaluation.version == 2
+    event = EvaluationEvent.objects.get(evaluation=evaluation_a)
+    assert (event.kind, event.user) == ("submitted", filler_a)
+
+
+def test_submit_is_blocked_by_errors_with_the_list(filler_a, evaluation_a):
+    row = evaluation_a.indicators.get(position=1)
+    row.score = Decimal("31")  # over its 分值 30
+    row.save()
+    with pytest.raises(SubmissionBlockedError) as caught:
+        _submitted(filler_a, evaluation_a)
+    assert "score_exceeds_weight" in {finding.code for finding in caught.value.findings}
+    assert "个错误需要改正" in caught.value.message
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.DRAFT
+    assert not EvaluationEvent.objects.exists()
+
+
+def test_a_legacy_forms_errors_block_too(filler_a, evaluation_a):
+    evaluation_a.legacy = True
+    evaluation_a.save()
+    row = evaluation_a.indicators.get(position=1)
+    row.score = Decimal("31")
+    row.save()
+    with pytest.raises(SubmissionBlockedError):
+        _submitted(filler_a, evaluation_a)
+
+
+def test_only_the_departments_filler_submits(filler_a, reviewer_a, admin_user, evaluation_a):
+    for user in (reviewer_a, admin_user):
+        with pytest.raises(PermissionDenied):
+            evaluation_submit(evaluation=_load(user, evaluation_a), version=1, user=user)
+    _submitted(filler_a, evaluation_a)
+    with pytest.raises(PermissionDenied, match="已提交"):  # twice: wrong status
+        evaluation_submit(evaluation=_load(filler_a, evaluation_a), version=2, user=filler_a)
+
+
+def test_a_stale_click_is_refused(filler_a, evaluation_a):
+    with pytest.raises(StaleEvaluationError):
+        evaluation_submit(evaluation=_load(filler_a, evaluation_a), version=0, user=filler_a)
+
+
+def test_return_needs_a_comment_and_keeps_row_comments(filler_a, reviewer_a, evaluation_a):
+    _submitted(filler_a, evaluation_a)
+    row = evaluation_a.indicators.get(position=2)
+    with pytest.raises(ValidationError) as caught:
+        evaluation_return(
+            evaluation=_load(reviewer_a, evaluation_a),
+            review=EvaluationReview(comment="  "),
+            version=2,
+            user=reviewer_a,
+        )
+    assert caught.value.messages == [ERROR_RETURN_NEEDS_COMMENT]
+    evaluation_return(
+        evaluation=_load(reviewer_a, evaluation_a),
+        review=EvaluationReview(
+            comment="请补充第2行的偏差说明",
+            indicators=(IndicatorReview(pk=row.pk, review_comment="数据来源不清"),),
+        ),
+        version=2,
+        user=reviewer_a,
+    )
+    evaluation_a.refresh_from_db()
+    row.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.RETURNED
+    assert evaluation_a.review_comment == "请补充第2行的偏差说明"
+    assert (row.review_score, row.review_comment) == (None, "数据来源不清")
+    event = EvaluationEvent.objects.get(kind="returned")
+    assert event.comment == "请补充第2行的偏差说明"
+    assert {"field": "审核意见", "after": "数据来源不清"}.items() <= event.changes[1].items()
+
+
+def test_review_score_counts_in_the_total_and_summary(filler_a, reviewer_a, evaluation_a):
+    evaluation_summary_refresh(evaluation_a)
+    _submitted(filler_a, evaluation_a)
+    row = evaluation_a.indicators.get(position=1)
+    evaluation_review(
+        evaluation=_load(reviewer_a, evaluation_a),
+        review=EvaluationReview(
+            indicators=(
+                IndicatorReview(pk=row.pk, review_score=Decimal("20"), review_comment="核减"),
+            )
+        ),
+        version=2,
+        user=reviewer_a,
+    )
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.SUBMITTED
+    assert evaluation_a.version == 3
+    assert evaluation_a.summary.total_score == Decimal("90.00")
+    change = EvaluationEvent.objects.get(kind="reviewed").changes[0]
+    assert change == {
+        "where": "三级指标第1行「完成件数1」",
+        "field": "审核得分",
+        "before": "",
+        "after": "20",
+    }
+
+
+@pytest.mark.parametrize(
+    ("score", "comment", "message"),
+    [
+        (Decimal("20"), "", "必须同时填写审核意见"),
+        (Decimal("31"), "多给", "超过分值"),
+    ],
+)
+def test_review_score_rules(filler_a, reviewer_a, evaluation_a, score, comment, message):
+    _submitted(filler_a, evaluation_a)
+    row = evaluation_a.indicators.get(position=1)
+    with pytest.raises(ValidationError, match=message):
+        evaluation_review(
+            evaluation=_load(reviewer_a, evaluation_a),
+            review=EvaluationReview(
+                indicators=(IndicatorReview(pk=row.pk, review_score=score, review_comment=comment),)
+            ),
+            version=2,
+            user=reviewer_a,
+        )
+    row.refresh_from_db()
+    assert row.review_score is None
+
+
+def test_only_reviewers_of_the_department_or_admins_review(
+    filler_a, filler_b, reviewer_a, evaluation_a
+):
+    _submitted(filler_a, evaluation_a)
+    with pytest.raises(PermissionDenied):
+        evaluation_approve(
+            evaluation=_load(filler_a, evaluation_a),
+            review=EvaluationReview(),
+            version=2,
+            user=filler_a,
+        )
+
+
+def test_approve_locks_and_only_an_admin_reopens_with_a_reason(
+    filler_a, reviewer_a, admin_user, evaluation_a
+):
+    _submitted(filler_a, evaluation_a)
+    evaluation_approve(
+        evaluation=_load(reviewer_a, evaluation_a),
+        review=EvaluationReview(),
+        version=2,
+        user=reviewer_a,
+    )
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.APPROVED
+    with pytest.raises(PermissionDenied):
+        evaluation_reopen(
+            evaluation=_load(reviewer_a, evaluation_a), reason="x", version=3, user=reviewer_a
+        )
+    with pytest.raises(ValidationError):
+        evaluation_reopen(
+            evaluation=_load(admin_user, evaluation_a), reason=" ", version=3, user=admin_user
+        )
+    evaluation_reopen(
+        evaluation=_load(admin_user, evaluation_a), reason="金额有误", version=3, user=admin_user
+    )
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.RETURNED
+    assert "金额有误" in evaluation_a.review_comment
+    assert _kinds(evaluation_a) == ["submitted", "approved", "reopened"]
+
+
+def test_two_reviewers_second_click_is_refused(filler_a, reviewer_a, admin_user, evaluation_a):
+    _submitted(filler_a, evaluation_a)
+    first = _load(reviewer_a, evaluation_a)
+    second = _load(admin_user, evaluation_a)
+    evaluation_return(
+        evaluation=first, review=EvaluationReview(comment="改"), version=2, user=reviewer_a
+    )
+    with pytest.raises(StaleEvaluationError):
+        evaluation_approve(evaluation=second, review=EvaluationReview(), version=2, user=admin_user)
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.RETURNED

@@ -1,0 +1,239 @@
+"""Every URL of the app, as every persona, against the forms of departments A and B.
+
+The table below says what each persona must get. Personas are named by their relation
+to the form (or job) a URL is called with: its department's ``filler``, the filler of
+the other department (``outsider``), its department's ``reviewer``, the other
+department's reviewer (``other_reviewer``), an ``admin`` and ``anon`` (not signed in).
+Each URL is walked against the form of A and the form of B, so both directions of
+every relation are checked. URLs that take no form are called once per persona, with
+the two fillers both ``filler`` and the two reviewers both ``reviewer``.
+
+A URL pattern without an entry here fails ``test_every_url_is_in_the_table``: a new page
+must state who may reach it. ``LOGIN`` means a redirect to the login page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from jobs.models import Job
+from projects.models import Evaluation
+from projects.roles import Role
+from tests.factories import make_evaluation, make_project, make_user
+from tests.projects.form_helpers import page_data
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "login"
+SKIPPED_NAMESPACES = {"admin"}  # Django's own admin has its own permission system
+
+RELATIONS = ("filler", "outsider", "reviewer", "other_reviewer", "admin", "anon")
+
+
+def _expect(**statuses: int | str) -> dict[str, int | str]:
+    missing = set(RELATIONS) - set(statuses)
+    assert not missing, f"no expectation for {missing}"
+    return statuses
+
+
+# Usual shapes: a page of one form; a write that only the form's filler may make.
+FORM_PAGE = _expect(
+    filler=200, outsider=404, reviewer=200, other_reviewer=404, admin=200, anon=LOGIN
+)
+FILLER_WRITE = _expect(
+    filler=302, outsider=404, reviewer=403, other_reviewer=404, admin=403, anon=LOGIN
+)
+FILLER_PARTIAL = {**FILLER_WRITE, "filler": 200}
+REVIEW_STEP = _expect(
+    filler=403, outsider=404, reviewer=302, other_reviewer=404, admin=302, anon=LOGIN
+)
+EVERY_ROLE = _expect(
+    filler=200, outsider=200, reviewer=200, other_reviewer=200, admin=200, anon=LOGIN
+)
+FILLER_ONLY = {**EVERY_ROLE, "reviewer": 403, "other_reviewer": 403, "admin": 403}
+ADMIN_ONLY = _expect(
+    filler=403, outsider=403, reviewer=403, other_reviewer=403, admin=200, anon=LOGIN
+)
+OWN_JOB = _expect(filler=200, outsider=404, reviewer=404, other_reviewer=404, admin=404, anon=LOGIN)
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call a URL and what each relation gets.
+
+    ``target``: what the URL's arguments name ("evaluation", "project", "job" or None).
+    ``status``: the state the forms are put in first. ``data``: the POST body.
+    """
+
+    method: str
+    expect: dict[str, int | str]
+    target: str | None = None
+    kwargs: dict[str, str] = field(default_factory=dict)
+    status: str = Evaluation.Status.DRAFT
+    data: str = ""  # "page": what the form page posts; "version"; "review"; "reopen"
+
+
+TABLE: dict[str, Case] = {
+    # --- the app's own pages, no form --------------------------------------------
+    "healthz": Case("get", {**EVERY_ROLE, "anon": 200}),
+    "login": Case("get", {**EVERY_ROLE, "anon": 200}),
+    "logout": Case("post", {relation: 302 for relation in RELATIONS}),
+    "home": Case("get", EVERY_ROLE),
+    "evaluation_create": Case("get", FILLER_ONLY),
+    "indicator_library": Case("get", FILLER_ONLY),
+    "evaluations_export": Case("get", EVERY_ROLE, kwargs={"kind": "xlsx"}),
+    "dashboard": Case("get", EVERY_ROLE),
+    "dashboard_indicators": Case("get", EVERY_ROLE),
+    "imports:upload": Case("get", ADMIN_ONLY),
+    # An unknown upload token: the admin's 404, everyone else's 403 (role first).
+    "imports:preview": Case("get", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22}),
+    "imports:confirm": Case("post", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22}),
+    "imports:cancel": Case("post", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22}),
+    "jobs:list": Case("get", EVERY_ROLE),
+    # An empty form: the message is shown on the list (a redirect), nothing starts.
+    "jobs:year_zip": Case("post", {**EVERY_ROLE, **dict.fromkeys(RELATIONS[:5], 302)}),
+    "jobs:bulk_import": Case("post", {**ADMIN_ONLY, "admin": 302}),
+    # --- a job belongs to the user who started it (here: the department's filler) --
+    "jobs:detail": Case("get", OWN_JOB, target="job"),
+    "jobs:progress": Case("get", OWN_JOB, target="job"),
+    # A queued job has nothing to download yet, even for its owner.
+    "jobs:download": Case("get", {**OWN_JOB, "filler": 404}, target="job"),
+    # --- one project / one form ---------------------------------------------------
+    "dashboard_project": Case("get", FORM_PAGE, target="project"),
+    "evaluation_detail": Case("get", FORM_PAGE, target="evaluation"),
+    "evaluation_print": Case("get", FORM_PAGE, target="evaluation"),
+    "evaluation_export": Case("get", FORM_PAGE, target="evaluation", kwargs={"kind": "docx"}),
+    "evaluation_save": Case("post", FILLER_WRITE, target="evaluation", data="page"),
+    "evaluation_recalculate": Case("post", FILLER_PARTIAL, target="evaluation", data="page"),
+    "evaluation_rows": Case("post", FILLER_PARTIAL, target="evaluation", data="page"),
+    "evaluation_create_from_previous": Case("post", FILLER_WRITE, target="evaluation"),
+    "evaluation_submit": Case("post", FILLER_WRITE, target="evaluation", data="version"),
+    "evaluation_review": Case(
+        "post", REVIEW_STEP, target="evaluation", status="submitted", data="review"
+    ),
+    "evaluation_return": Case(
+        "post", REVIEW_STEP, target="evaluation", status="submitted", data="review"
+    ),
+    "evaluation_approve": Case(
+        "post", REVIEW_STEP, target="evaluation", status="submitted", data="review"
+    ),
+    "evaluation_reopen": Case(
+        "post",
+        {**REVIEW_STEP, "reviewer": 403},
+        target="evaluation",
+        status="approved",
+        data="reopen",
+    ),
+}
+
+
+def _pattern_names(patterns=None, namespace: str = "") -> list[str]:
+    names = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in SKIPPED_NAMESPACES:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names += _pattern_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            if str(pattern.pattern).startswith(settings.STATIC_URL.lstrip("/")):
+                continue
+            names.append(f"{namespace}{pattern.name}" if pattern.name else str(pattern.pattern))
+    return names
+
+
+def test_every_url_is_in_the_table():
+    names = _pattern_names()
+    assert len(names) == len(set(names)), "two URL patterns share a name"
+    assert sorted(set(names) - set(TABLE)) == [], "URLs without an expected status per persona"
+    assert sorted(set(TABLE) - set(names)) == [], "entries for URLs that no longer exist"
+
+
+PERSONAS = ("filler_a", "filler_b", "reviewer_a", "reviewer_b", "admin", "anon")
+
+
+def _relation(persona: str, department: str | None) -> str:
+    if persona in {"admin", "anon"}:
+        return persona
+    role, own = persona.rsplit("_", 1)
+    if department is None or own == department.lower():
+        return role
+    return "outsider" if role == "filler" else "other_reviewer"
+
+
+def _cases():
+    for name, case in TABLE.items():
+        for department in ("A", "B") if case.target else (None,):
+            for persona in PERSONAS:
+                yield pytest.param(name, persona, department, id=f"{name}-{persona}-{department}")
+
+
+@pytest.fixture
+def world(dept_a, dept_b, filler_a, filler_b, reviewer_a, admin_user):
+    reviewer_b = make_user("reviewer_b", Role.REVIEWER, dept_b)
+    forms = {
+        "A": make_evaluation(make_project(dept_a, "价格认证资金"), indicators=3),
+        "B": make_evaluation(make_project(dept_b, "档案整理及数字化服务"), indicators=3),
+    }
+    users = {
+        "filler_a": filler_a,
+        "filler_b": filler_b,
+        "reviewer_a": reviewer_a,
+        "reviewer_b": reviewer_b,
+        "admin": admin_user,
+        "anon": None,
+    }
+    jobs = {
+        key: Job.objects.create(kind=Job.Kind.YEAR_ZIP, key=f"2023-{key}", user=user)
+        for key, user in (("A", filler_a), ("B", filler_b))
+    }
+    return forms, users, jobs
+
+
+def _data(case: Case, evaluation: Evaluation) -> dict[str, str]:
+    version = {"version": str(evaluation.version)}
+    return {
+        "": {},
+        "page": page_data(evaluation),
+        "version": version,
+        "review": {**version, "review_comment": "请核实"},
+        "reopen": {**version, "reason": "金额有误"},
+    }[case.data]
+
+
+@pytest.mark.parametrize(("name", "persona", "department"), list(_cases()))
+def test_status_code(client, world, name, persona, department):
+    forms, users, jobs = world
+    case = TABLE[name]
+    kwargs = dict(case.kwargs)
+    evaluation = forms[department] if department else forms["A"]
+    if case.status != evaluation.status:
+        Evaluation.objects.filter(pk=evaluation.pk).update(status=case.status)
+        evaluation.refresh_from_db()
+    if case.target == "evaluation":
+        kwargs["pk"] = evaluation.pk
+    elif case.target == "project":
+        kwargs["pk"] = evaluation.project_id
+    elif case.target == "job":
+        kwargs["pk"] = jobs[department].pk
+    if users[persona] is not None:
+        client.force_login(users[persona])
+    path = reverse(name, kwargs=kwargs)
+    if case.method == "get":
+        response = client.get(path)
+    else:
+        response = client.post(path, _data(case, evaluation))
+
+    expected = case.expect[_relation(persona, department)]
+    if expected == LOGIN:
+        assert response.status_code == 302, response.content[:300]
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == expected, (
+            f"{case.method.upper()} {path} as {persona}: "
+            f"{response.status_code} (expected {expected})"
+        )

@@ -1,0 +1,202 @@
+"""The workflow's buttons and pages: submit, review, return, approve, reopen; history;
+the two-tab conflict (runs on SQLite and PostgreSQL like the rest of the suite)."""
+
+import re
+
+import pytest
+
+from projects.models import Evaluation, EvaluationEvent, Indicator
+from projects.services import ERROR_STALE_STATE, ERROR_STALE_VERSION
+from projects.views_workflow import APPROVED, RETURNED, SUBMITTED
+from tests.projects.form_helpers import page_data, url
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def _submit(client, evaluation, version=None):
+    evaluation.refresh_from_db()
+    return client.post(
+        url("evaluation_submit", evaluation),
+        {"version": evaluation.version if version is None else version},
+        follow=True,
+    )
+
+
+def test_filler_submits_from_the_form_page(client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    html = client.get(url("evaluation_detail", evaluation_a)).content.decode()
+    assert 'id="submit-button"' in html
+    response = _submit(client, evaluation_a)
+    assert _messages(response) == [SUBMITTED]
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.SUBMITTED
+    html = response.content.decode()
+    assert 'name="indicator-0-name"' not in html  # read-only now
+    assert 'data-kind="submitted"' in html  # in the history
+
+
+def test_submit_blocked_names_the_errors(client, filler_a, evaluation_a):
+    Indicator.objects.filter(evaluation=evaluation_a, position=1).update(score="31")
+    client.force_login(filler_a)
+    response = _submit(client, evaluation_a)
+    [message] = _messages(response)
+    assert message.startswith("未能提交：还有") and "第1行" in message
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.DRAFT
+
+
+def test_wrong_role_is_403_out_of_scope_404_get_405(
+    client, filler_a, filler_b, reviewer_a, evaluation_a
+):
+    client.force_login(reviewer_a)
+    assert _submit(client, evaluation_a).status_code == 403
+    client.force_login(filler_b)
+    assert _submit(client, evaluation_a).status_code == 404
+    client.force_login(filler_a)
+    assert client.get(url("evaluation_submit", evaluation_a)).status_code == 405
+    assert client.post(url("evaluation_approve", evaluation_a), {"version": 1}).status_code == 403
+
+
+def _submitted(client, filler, evaluation):
+    client.force_login(filler)
+    assert _submit(client, evaluation).status_code == 200
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+def test_reviewer_sees_boxes_and_returns_with_a_row_comment(
+    client, filler_a, reviewer_a, evaluation_a
+):
+    evaluation = _submitted(client, filler_a, evaluation_a)
+    row = evaluation.indicators.get(position=2)
+    client.force_login(reviewer_a)
+    html = client.get(url("evaluation_detail", evaluation)).content.decode()
+    assert f'name="review-{row.pk}-score"' in html and 'id="review-return"' in html
+    response = client.post(
+        url("evaluation_return", evaluation),
+        {
+            "version": evaluation.version,
+            "review_comment": "请核实第2行",
+            f"review-{row.pk}-score": "",
+            f"review-{row.pk}-comment": "完成值与附件不符",
+        },
+        follow=True,
+    )
+    assert _messages(response) == [RETURNED]
+    client.force_login(filler_a)
+    html = client.get(url("evaluation_detail", evaluation)).content.decode()
+    assert 'name="indicator-0-name"' in html  # editable again
+    assert "请核实第2行" in html[html.index('id="review-comment"') :]
+    assert "审核意见：完成值与附件不符" in html
+
+
+def test_refused_review_keeps_the_input(client, filler_a, reviewer_a, evaluation_a):
+    evaluation = _submitted(client, filler_a, evaluation_a)
+    row = evaluation.indicators.get(position=1)
+    client.force_login(reviewer_a)
+    response = client.post(
+        url("evaluation_approve", evaluation),
+        {"version": evaluation.version, f"review-{row.pk}-score": "20", "review_comment": "整表"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "必须同时填写审核意见" in html
+    assert 'value="20"' in html and "整表" in html
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.SUBMITTED
+
+
+def test_reviewed_score_side_by_side_and_approve_locks(client, filler_a, reviewer_a, evaluation_a):
+    evaluation = _submitted(client, filler_a, evaluation_a)
+    row = evaluation.indicators.get(position=1)
+    client.force_login(reviewer_a)
+    response = client.post(
+        url("evaluation_approve", evaluation),
+        {
+            "version": evaluation.version,
+            f"review-{row.pk}-score": "20",
+            f"review-{row.pk}-comment": "核减",
+        },
+        follow=True,
+    )
+    assert _messages(response) == [APPROVED]
+    html = response.content.decode()
+    assert re.search(r'class="self-score">30\.00<.*class="review-score">20\.00<', html, re.S)
+    assert re.search(r'id="total-score">90\.00<', html)
+    assert 'id="review-form"' not in html  # locked: no boxes
+    client.force_login(filler_a)
+    data = page_data(evaluation)
+    assert client.post(url("evaluation_save", evaluation), data).status_code == 403
+
+
+def test_admin_reopens_with_a_reason(client, filler_a, reviewer_a, admin_user, evaluation_a):
+    evaluation = _submitted(client, filler_a, evaluation_a)
+    client.force_login(reviewer_a)
+    client.post(url("evaluation_approve", evaluation), {"version": evaluation.version})
+    evaluation.refresh_from_db()
+    assert client.post(url("evaluation_reopen", evaluation), {"version": 3}).status_code == 403
+    client.force_login(admin_user)
+    assert 'id="reopen-form"' in client.get(url("evaluation_detail", evaluation)).content.decode()
+    response = client.post(
+        url("evaluation_reopen", evaluation), {"version": 3, "reason": ""}, follow=True
+    )
+    assert "必须填写理由" in _messages(response)[0]
+    client.post(url("evaluation_reopen", evaluation), {"version": 3, "reason": "金额填错"})
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.RETURNED
+
+
+def test_a_stale_workflow_click_is_refused_with_a_message(
+    client, filler_a, reviewer_a, evaluation_a
+):
+    evaluation = _submitted(client, filler_a, evaluation_a)
+    client.force_login(reviewer_a)
+    stale = evaluation.version
+    client.post(url("evaluation_review", evaluation), {"version": stale, "review_comment": "a"})
+    response = client.post(
+        url("evaluation_approve", evaluation), {"version": stale, "review_comment": "b"}
+    )
+    assert response.status_code == 409
+    assert ERROR_STALE_STATE in response.content.decode()
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.SUBMITTED
+
+
+def test_two_tabs_second_save_refused_and_input_kept(client, filler_a, evaluation_a):
+    """Two saves from the same loaded version: the first wins, the second is refused."""
+    client.force_login(filler_a)
+    first, second = page_data(evaluation_a), page_data(evaluation_a)
+    first["indicator-0-actual"] = "11件"
+    second["indicator-0-actual"] = "12件"
+    second["project_lead"] = "第二个窗口"
+    assert client.post(url("evaluation_save", evaluation_a), first).status_code == 302
+    response = client.post(url("evaluation_save", evaluation_a), second)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert ERROR_STALE_VERSION in html
+    assert "12件" in html and 'value="第二个窗口"' in html  # the second tab's input kept
+    row = evaluation_a.indicators.get(position=1)
+    assert row.actual == "11件"
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.project_lead != "第二个窗口"
+
+
+def test_save_records_field_level_changes(client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    data = page_data(evaluation_a)
+    data["indicator-0-actual"] = "9件"
+    data["project_lead"] = "王五"
+    data["budget-total-executed"] = "90"
+    client.post(url("evaluation_save", evaluation_a), data)
+    event = EvaluationEvent.objects.get(kind="saved")
+    assert event.user == filler_a
+    changes = {(c["where"], c["field"]): (c["before"], c["after"]) for c in event.changes}
+    assert changes[("表头", "项目负责人")] == ("", "王五")
+    assert changes[("三级指标第1行「完成件数1」", "实际完成值")] == ("10件", "9件")
+    assert changes[("项目资金·年度资金总额", "全年执行数")] == ("100", "90")
+    html = client.get(url("evaluation_detail", evaluation_a)).content.decode()
+    assert "<del>10件</del> → <ins>9件</ins>" in html
