@@ -48,7 +48,6 @@ from projects.selectors import (
     departments_for_user,
     evaluation_list_page,
     evaluation_result,
-    evaluation_years,
     evaluations_for_user,
     get_evaluation_for_user,
     indicator_library,
@@ -64,7 +63,7 @@ from projects.services import (
     evaluation_save_draft,
     project_create,
 )
-from projects.workflow_selectors import evaluation_events
+from projects.workflow_selectors import evaluation_events, years_and_todos
 
 SAVED = "已保存。"
 SAVE_REFUSED = "未保存：有输入需要改正（见下方标红处）。您填写的内容都还在。"
@@ -79,9 +78,10 @@ READ_ONLY_ROLE = "您没有填报权限"
 def home(request: HttpRequest) -> HttpResponse:
     """The user's forms, filtered and paginated, with 总分/等级/状态 per row."""
     rules = scoring_rules()
+    years, todos = years_and_todos(request.user)
     filter_form = EvaluationFilterForm(
         request.GET,
-        years=evaluation_years(request.user),
+        years=years,
         departments=departments_for_user(request.user).select_related("parent"),
         grades=[grade for grade, _ in rules.grade_bands],
     )
@@ -99,6 +99,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "filter_form": filter_form,
             "page": page,
             "can_create": can_create(request.user),
+            "todos": todos,
             "drill_down": [key for key in SUMMARY_PARAMS if request.GET.get(key)],
         },
     )

@@ -15,11 +15,7 @@ def evaluation_events(evaluation: Evaluation) -> QuerySet[EvaluationEvent]:
     return EvaluationEvent.objects.filter(evaluation=evaluation).select_related("user")
 
 
-def todo_counts(user: User | AnonymousUser) -> dict[str, int]:
-    """The home page's to-do counts, in one query over the user's forms.
-
-    Fillers: 退回待修改 (returned) and 未提交 (draft). Reviewers and admins: 待审核.
-    """
+def _todo_conditions(user: User | AnonymousUser) -> dict[str, Q]:
     roles = user_roles(user)
     wanted: dict[str, Q] = {}
     if Role.FILLER in roles:
@@ -27,8 +23,39 @@ def todo_counts(user: User | AnonymousUser) -> dict[str, int]:
         wanted["draft"] = Q(status=Evaluation.Status.DRAFT)
     if Role.REVIEWER in roles or Role.ADMIN in roles:
         wanted["submitted"] = Q(status=Evaluation.Status.SUBMITTED)
+    return wanted
+
+
+def todo_counts(user: User | AnonymousUser) -> dict[str, int]:
+    """The home page's to-do counts, in one query over the user's forms.
+
+    Fillers: 退回待修改 (returned) and 未提交 (draft). Reviewers and admins: 待审核.
+    """
+    wanted = _todo_conditions(user)
     if not wanted:
         return {}
     return evaluations_for_user(user).aggregate(
         **{key: Count("pk", filter=condition) for key, condition in wanted.items()}
     )
+
+
+def years_and_todos(user: User | AnonymousUser) -> tuple[list[int], dict[str, int]]:
+    """The years of the user's forms (newest first) and their to-do counts, in one query.
+
+    The list page needs both; grouping the forms by year gives the years and, summed,
+    the counts of ``todo_counts`` without a query of their own.
+    """
+    wanted = _todo_conditions(user)
+    rows = (
+        evaluations_for_user(user)
+        .order_by("-year")
+        .values("year")
+        .annotate(**{key: Count("pk", filter=condition) for key, condition in wanted.items()})
+        .distinct()  # without any count to group by, the years must still come once each
+    )
+    years, counts = [], dict.fromkeys(wanted, 0)
+    for row in rows:
+        years.append(row["year"])
+        for key in wanted:
+            counts[key] += row[key]
+    return years, counts
