@@ -6,14 +6,16 @@ Every list, page, export and download loads forms through
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Prefetch, Q, QuerySet, Value, prefetch_related_objects
 from django.http import Http404
 
 from indicators.models import Level1, Level2
@@ -28,7 +30,7 @@ from indicators.scoring import (
     Tier,
     score_form,
 )
-from projects.models import Department, Evaluation, Indicator, Project
+from projects.models import Department, Evaluation, EvaluationSummary, Indicator, Project
 from projects.roles import Role
 
 
@@ -75,9 +77,8 @@ def evaluations_for_user(user: User | AnonymousUser) -> QuerySet[Evaluation]:
     )
 
 
-def with_rows(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
-    """Prefetch what scoring needs: budget lines and indicator rows with their tiers."""
-    return queryset.prefetch_related(
+def _rows_prefetch() -> tuple[str | Prefetch, ...]:
+    return (
         "budget_lines",
         Prefetch(
             "indicators",
@@ -86,6 +87,11 @@ def with_rows(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
             ),
         ),
     )
+
+
+def with_rows(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
+    """Prefetch what scoring needs: budget lines and indicator rows with their tiers."""
+    return queryset.prefetch_related(*_rows_prefetch())
 
 
 def get_evaluation_for_user(user: User | AnonymousUser, pk: int) -> Evaluation:
@@ -112,6 +118,16 @@ def scoring_rules() -> ScoringRules:
     )
     overrides = getattr(settings, "SELFEVAL_SCORING", None) or {}
     return replace(rules, **overrides) if overrides else rules
+
+
+def rules_digest(rules: ScoringRules) -> str:
+    """A short fingerprint of the rules a stored summary was computed with."""
+    return hashlib.sha256(repr(rules).encode()).hexdigest()[:16]
+
+
+def summary_is_current(summary: EvaluationSummary | None, digest: str) -> bool:
+    """Whether a stored summary was computed with the rules in force (``digest``)."""
+    return summary is not None and summary.rules_digest == digest
 
 
 def _optional_tier(value: str) -> Tier | None:
@@ -234,6 +250,75 @@ def _matches_result(result: FormResult, filters: EvaluationFilters) -> bool:
     return filters.has_errors is None or bool(result.errors) == filters.has_errors
 
 
+@dataclass(frozen=True)
+class ListScore:
+    """What the list shows of a form's result: from its stored summary or, when that
+    is stale or missing, from live scoring (the summary is built from the same result)."""
+
+    total_score: Decimal
+    grade: str
+    error_count: int
+    warning_count: int
+
+    @classmethod
+    def of_summary(cls, summary: EvaluationSummary) -> ListScore:
+        return cls(summary.total_score, summary.grade, summary.error_count, summary.warning_count)
+
+    @classmethod
+    def of_result(cls, result: FormResult) -> ListScore:
+        return cls(result.total_score, result.grade, len(result.errors), len(result.warnings))
+
+
+def filter_by_result(
+    queryset: QuerySet[Evaluation], filters: EvaluationFilters, rules: ScoringRules
+) -> QuerySet[Evaluation]:
+    """The 等级 and "has errors" filters, in SQL on the stored summaries.
+
+    Forms whose summary is missing or was computed with other rules are scored live
+    (one query plus two prefetches, whatever their number; none when every summary is
+    current), so the result is the same as scoring every form.
+    """
+    digest = rules_digest(rules)
+    matches = Q(summary__rules_digest=digest)
+    if filters.grade:
+        matches &= Q(summary__grade=filters.grade)
+    if filters.has_errors is not None:
+        matches &= (
+            Q(summary__error_count__gt=0) if filters.has_errors else Q(summary__error_count=0)
+        )
+    stale = with_rows(queryset.filter(Q(summary__isnull=True) | ~Q(summary__rules_digest=digest)))
+    stale_matches = [
+        evaluation.pk
+        for evaluation, result in evaluation_results(stale, rules)
+        if _matches_result(result, filters)
+    ]
+    return queryset.filter(matches | Q(pk__in=stale_matches))
+
+
+def list_scores(
+    evaluations: Iterable[Evaluation], rules: ScoringRules
+) -> list[tuple[Evaluation, ListScore]]:
+    """Each form with its ``ListScore``; only forms without a current summary are scored
+    (their rows are prefetched together: two queries, none when all are current)."""
+    evaluations = list(evaluations)
+    digest = rules_digest(rules)
+
+    def summary(evaluation: Evaluation) -> EvaluationSummary | None:
+        return getattr(evaluation, "summary", None)  # the reverse one-to-one may be missing
+
+    stale = [e for e in evaluations if not summary_is_current(summary(e), digest)]
+    prefetch_related_objects(stale, *_rows_prefetch())
+    return [
+        (
+            evaluation,
+            ListScore.of_summary(summary(evaluation))
+            if summary_is_current(summary(evaluation), digest)
+            else ListScore.of_result(evaluation_result(evaluation, rules)),
+        )
+        for evaluation in evaluations
+    ]
+
+
 def evaluation_list_page(
     user: User | AnonymousUser,
     filters: EvaluationFilters,
@@ -242,28 +327,22 @@ def evaluation_list_page(
     rules: ScoringRules | None = None,
     refine: Callable[[QuerySet[Evaluation]], QuerySet[Evaluation]] | None = None,
 ) -> Page:
-    """One page of the user's forms; ``object_list`` holds (evaluation, result) pairs.
+    """One page of the user's forms; ``object_list`` holds (evaluation, ListScore) pairs.
 
-    Without a grade or error filter only the page's forms are scored. With one,
-    every form that passes the database filters is scored (the totals are not
-    stored: they follow the scoring rules in force). Either way the number of
-    queries does not depend on the number of forms. ``refine`` narrows the queryset
-    further (the dashboard's drill-down parameters, ``dashboard.filter_by_summary``).
+    Grade and error filters run in SQL on the stored summaries (``filter_by_result``)
+    and the page's 总分/等级/errors come from them; only forms whose summary is stale
+    or missing are scored. The number of queries does not depend on the number of
+    forms. ``refine`` narrows the queryset further (the dashboard's drill-down
+    parameters, ``dashboard.filter_by_summary``).
     """
     queryset = filter_evaluations(evaluations_for_user(user), filters)
     if refine is not None:
         queryset = refine(queryset)
-    queryset = with_rows(queryset)
     rules = rules or scoring_rules()
     if filters.needs_scoring:
-        scored = [
-            (evaluation, result)
-            for evaluation, result in evaluation_results(queryset, rules)
-            if _matches_result(result, filters)
-        ]
-        return Paginator(scored, per_page).get_page(page_number)
-    page = Paginator(queryset, per_page).get_page(page_number)
-    page.object_list = evaluation_results(page.object_list, rules)
+        queryset = filter_by_result(queryset, filters, rules)
+    page = Paginator(queryset.select_related("summary"), per_page).get_page(page_number)
+    page.object_list = list_scores(page.object_list, rules)
     return page
 
 

@@ -11,7 +11,6 @@ rules changed.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 
 from django.db import transaction
@@ -21,7 +20,7 @@ from django.utils import timezone
 from indicators.scoring import BudgetLineKind, FormResult, ScoringRules
 from projects.interchange import score_str
 from projects.models import Evaluation, EvaluationSummary
-from projects.selectors import evaluation_result, scoring_rules, with_rows
+from projects.selectors import evaluation_result, rules_digest, scoring_rules, with_rows
 
 RECORDED_TOTAL_MISMATCH = "recorded_total_mismatch"
 CHUNK_SIZE = 500
@@ -42,11 +41,6 @@ _FIELDS = (
     "rules_digest",
     "refreshed_at",
 )
-
-
-def rules_digest(rules: ScoringRules) -> str:
-    """A short fingerprint of the rules a summary was computed with."""
-    return hashlib.sha256(repr(rules).encode()).hexdigest()[:16]
 
 
 def summary_from_result(

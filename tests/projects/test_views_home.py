@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects.models import BudgetLine, Evaluation, Indicator, Project
+from projects.models import BudgetLine, Evaluation, EvaluationSummary, Indicator, Project
 from projects.summaries import summaries_refresh_all
 from tests.factories import level2, make_evaluation, make_project
 
@@ -144,8 +144,13 @@ def _bulk_forms(department, count, rows=3):
 # departments of the filters; the page count; the page; its budget lines and rows
 # (prefetched); the 一级 weights of the scoring rules.
 LIST_QUERIES = 10
-# With a grade or error filter every matching form is scored: no count query.
-LIST_QUERIES_SCORED = 9
+# A grade or error filter runs in SQL on the stored summaries. Forms without a current
+# summary are scored live: one query for them and two prefetches of their rows, then
+# the page's own two prefetches (the forms made here in bulk have no summary yet).
+LIST_QUERIES_SCORED = 13
+# With every summary current: the stale forms' query finds none, and the page shows
+# the stored 总分/等级/errors without loading any rows.
+LIST_QUERIES_FROM_SUMMARIES = 9
 
 
 @pytest.mark.parametrize("count", [10, 500])
@@ -166,6 +171,39 @@ def test_scored_filter_query_count_does_not_grow(
     with django_assert_num_queries(LIST_QUERIES_SCORED):
         response = client.get(reverse("home") + "?grade=优&has_errors=yes")
     assert response.context["page"].paginator.count == count
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_scored_filters_use_the_stored_summaries(
+    client, filler_a, dept_a, count, django_assert_num_queries
+):
+    forms = _bulk_forms(dept_a, count)
+    summaries_refresh_all()
+    grade = EvaluationSummary.objects.get(evaluation=forms[0]).grade
+    other = "差" if grade != "差" else "优"
+    # The SQL filter reads the summary: one form's stored grade made different shows it.
+    EvaluationSummary.objects.filter(evaluation=forms[-1]).update(grade=other)
+    client.force_login(filler_a)
+    with django_assert_num_queries(LIST_QUERIES_FROM_SUMMARIES):
+        response = client.get(reverse("home") + f"?grade={grade}&has_errors=yes")
+    page = response.context["page"]
+    assert page.paginator.count == count - 1
+    _, shown = page.object_list[0]
+    assert shown.grade == grade
+    assert _names(client.get(reverse("home") + f"?grade={other}")) == [forms[-1].project.name]
+
+
+def test_a_stale_summary_is_scored_live(client, filler_a, dept_a):
+    good = make_evaluation(make_project(dept_a, "好项目"), indicators=3)
+    make_evaluation(make_project(dept_a, "差项目"), executed="10")
+    summaries_refresh_all()
+    # Stored with other rules: neither the filter nor the row may trust it.
+    EvaluationSummary.objects.filter(evaluation=good).update(grade="差", rules_digest="old")
+    client.force_login(filler_a)
+    response = client.get(reverse("home") + "?grade=优")
+    assert _names(response) == [good.project.name]
+    _, shown = response.context["page"].object_list[0]
+    assert shown.grade == "优"
 
 
 def test_dashboard_drill_down_parameters_narrow_the_list(client, filler_a, dept_a):
