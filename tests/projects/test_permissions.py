@@ -3,7 +3,7 @@
 import pytest
 
 from projects.models import Evaluation
-from projects.permissions import can_create, can_edit
+from projects.permissions import can_create, can_edit, can_reopen, can_review, can_submit
 from projects.roles import Role
 from tests.factories import make_department, make_evaluation, make_project, make_user
 
@@ -44,3 +44,33 @@ def test_only_fillers_create(filler_a, reviewer_a, admin_user):
     assert can_create(filler_a)
     assert not can_create(reviewer_a)
     assert not can_create(admin_user)
+
+
+@pytest.mark.parametrize(
+    ("status", "submit", "review", "reopen"),
+    [
+        (Evaluation.Status.DRAFT, True, False, False),
+        (Evaluation.Status.RETURNED, True, False, False),
+        (Evaluation.Status.SUBMITTED, False, True, False),
+        (Evaluation.Status.APPROVED, False, False, True),
+    ],
+)
+def test_workflow_permissions_follow_the_status(
+    filler_a, reviewer_a, admin_user, evaluation_a, status, submit, review, reopen
+):
+    evaluation_a.status = status
+    assert can_submit(filler_a, evaluation_a) is submit
+    assert can_review(reviewer_a, evaluation_a) is review
+    assert can_review(admin_user, evaluation_a) is review
+    assert can_reopen(admin_user, evaluation_a) is reopen
+    # Nobody else: a filler never reviews, a reviewer never submits or reopens.
+    assert not can_review(filler_a, evaluation_a)
+    assert not can_submit(reviewer_a, evaluation_a)
+    assert not can_submit(admin_user, evaluation_a)
+    assert not can_reopen(reviewer_a, evaluation_a)
+
+
+def test_a_reviewer_of_another_department_reviews_nothing(dept_b, evaluation_a):
+    outsider = make_user("reviewer_b", Role.REVIEWER, dept_b)
+    evaluation_a.status = Evaluation.Status.SUBMITTED
+    assert not can_review(outsider, evaluation_a)
