@@ -167,3 +167,12 @@ def test_grade_filter_keeps_only_matching_forms(dept_a):
 def test_an_empty_selection_is_a_valid_workbook(db):
     workbook = read_summary(Evaluation.objects.none())
     assert workbook["汇总"].max_row == 1
+
+
+def test_markup_and_spaces_in_user_text_round_trip(dept_a):
+    name = '  <b>甲&乙</b> "项目"  '
+    evaluation = make_evaluation(make_project(dept_a, name))
+    add_indicator(evaluation, name="a < b & c", weight=Decimal("90"), score=Decimal("90"))
+    workbook = read_summary(Evaluation.objects.filter(pk=evaluation.pk))
+    assert workbook["汇总"]["E2"].value == name
+    assert workbook["指标明细"]["G2"].value == "a < b & c"
