@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from projects.exports.base import Rendered
 from projects.exports.pdf_engine import PdfRenderError
 from projects.exports.registry import FORM_EXPORTERS, LIST_EXPORTERS
-from projects.exports.sheet import Sheet, build_sheet
+from projects.exports.sheet import build_sheet
 from projects.forms import EvaluationFilterForm
 from projects.selectors import (
     EvaluationFilters,
@@ -26,6 +26,7 @@ from projects.selectors import (
     evaluation_result,
     evaluation_years,
     evaluations_for_user,
+    filter_by_result,
     filter_evaluations,
     get_evaluation_for_user,
     scoring_rules,
@@ -77,19 +78,6 @@ def _list_filters(request: HttpRequest) -> EvaluationFilters:
     ).filters()
 
 
-def _keep(filters: EvaluationFilters):
-    """The filters only scoring can apply (等级, has errors), as the list applies them."""
-    if not filters.needs_scoring:
-        return None
-
-    def keep(sheet: Sheet) -> bool:
-        if filters.grade and sheet.grade != filters.grade:
-            return False
-        return filters.has_errors is None or (sheet.error_count > 0) == filters.has_errors
-
-    return keep
-
-
 @login_required
 @require_GET
 def evaluations_export(request: HttpRequest, kind: str) -> HttpResponse:
@@ -99,5 +87,7 @@ def evaluations_export(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404("没有这种导出格式。")
     filters = _list_filters(request)
     evaluations = filter_evaluations(evaluations_for_user(request.user), filters)
+    if filters.needs_scoring:  # 等级/errors: in SQL on the stored summaries, as the list
+        evaluations = filter_by_result(evaluations, filters, scoring_rules())
     title = f"{filters.year}年度" if filters.year else "全部年度"
-    return _download(exporter.render(evaluations, title=title, keep=_keep(filters)))
+    return _download(exporter.render(evaluations, title=title))
