@@ -211,15 +211,30 @@ def _chinese_to_int(chars: str) -> int | None:
     return total + (pending or 0)
 
 
+def _by_char(
+    words: tuple[tuple[str, Comparator], ...], index: int
+) -> dict[str, tuple[tuple[str, Comparator], ...]]:
+    """The words grouped by their first (index 0) or last (-1) character, order kept:
+    a value is only compared with the few words that can match it (parsing is hot)."""
+    groups: dict[str, list[tuple[str, Comparator]]] = {}
+    for item in words:
+        groups.setdefault(item[0][index], []).append(item)
+    return {char: tuple(items) for char, items in groups.items()}
+
+
+_PREFIXES_BY_FIRST = _by_char(_PREFIXES, 0)
+_SUFFIXES_BY_LAST = _by_char(_SUFFIXES, -1)
+
+
 def _split_comparator(text: str) -> tuple[Comparator | None, str] | None:
     """Strip a comparator prefix and/or suffix; None when they contradict each other."""
     prefix: Comparator | None = None
-    for word, comparator in _PREFIXES:
+    for word, comparator in _PREFIXES_BY_FIRST.get(text[:1], ()):
         if text.startswith(word):
             prefix, text = comparator, text[len(word) :]
             break
     suffix: Comparator | None = None
-    for word, comparator in _SUFFIXES:
+    for word, comparator in _SUFFIXES_BY_LAST.get(text[-1:], ()):
         if text.endswith(word) and len(text) > len(word):
             suffix, text = comparator, text[: -len(word)]
             break
