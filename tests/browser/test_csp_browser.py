@@ -93,7 +93,8 @@ def html_pages(client: Client, data: dict[str, list], per_route: int = 2) -> lis
     return found
 
 
-def admin_pages(data: dict[str, list]) -> list[str]:
+def admin_pages(client: Client) -> list[str]:
+    """The admin's index and each model's list, add and change pages the admin may open."""
     pages = [reverse("admin:index")]
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
@@ -102,7 +103,8 @@ def admin_pages(data: dict[str, list]) -> list[str]:
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             pages += [reverse("admin:{}_{}_change".format(*info), args=[first.pk])]
-    return pages
+    # e.g. a read-only model answers its add page with 403
+    return [url for url in pages if client.get(url).status_code == 200]
 
 
 @pytest.fixture
@@ -183,7 +185,7 @@ def test_every_page_loads_without_a_csp_violation(browser, live_server, demo):
         client.force_login(User.objects.get(username=username))
         pages = html_pages(client, demo)
         if username == "admin":
-            pages += admin_pages(demo)
+            pages += admin_pages(client)
         context, page = _open(browser, live_server, username)
         for url in pages:
             check(page, url)
