@@ -24,6 +24,7 @@ import tempfile
 import zipfile
 from decimal import Decimal
 from enum import IntEnum
+from functools import lru_cache
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -91,6 +92,14 @@ def clean_text(value: str) -> str:
     return ILLEGAL_CHARACTERS.sub("", value)[:MAX_TEXT]
 
 
+@lru_cache(maxsize=4096)  # department, project, 一级/二级 names repeat row after row
+def _text_xml(value: str) -> str:
+    """The inline-string body of a cell holding ``value``."""
+    text = escape(clean_text(value))
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f"<is><t{space}>{text}</t></is>"
+
+
 def _number_text(value: Decimal | int | float) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -125,11 +134,7 @@ class StreamingSheet:
             s = f' s="{style:d}"' if style else ""
             if type(value) is str:
                 if value:
-                    text = escape(clean_text(value))
-                    space = ' xml:space="preserve"' if text != text.strip() else ""
-                    parts.append(
-                        f'<c r="{reference}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
-                    )
+                    parts.append(f'<c r="{reference}"{s} t="inlineStr">{_text_xml(value)}</c>')
             elif type(value) is bool:
                 parts.append(f'<c r="{reference}"{s} t="b"><v>{int(value)}</v></c>')
             else:
