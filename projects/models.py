@@ -399,3 +399,22 @@ class EvaluationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginFailure(models.Model):
+    """Failed sign-ins of one username from one address (``selfeval/login.py``).
+
+    In the database, not in a per-process cache, so that every app-server process
+    counts the same failures.
+    """
+
+    key = models.CharField("用户名与地址摘要", max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    first_at = models.DateTimeField("首次失败时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = "登录失败记录"
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… × {self.failures}"

@@ -1,22 +1,18 @@
 """Security basics of issue 4: login throttling, session expiry, CSRF on state changes."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from projects.models import LoginFailure
 from selfeval import settings as project_settings
 from selfeval.login import ERROR_LOCKED
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _login(client, username, password, address="10.0.0.1"):
@@ -65,3 +61,13 @@ def test_state_changes_need_the_csrf_token(filler_a, evaluation_a):
     assert response.status_code == 403
     evaluation_a.refresh_from_db()
     assert evaluation_a.status == "draft"
+
+
+def test_the_window_passes(client, filler_a, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    for _ in range(2):
+        _login(client, "filler_a", "wrong")
+    assert _login(client, "filler_a", "pw-filler_a").status_code == 429
+    LoginFailure.objects.update(first_at=timezone.now() - timedelta(hours=1))
+    assert _login(client, "filler_a", "pw-filler_a").status_code == 302
+    assert not LoginFailure.objects.exists()
