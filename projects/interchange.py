@@ -56,6 +56,7 @@ def evaluation_to_dict(evaluation: Evaluation, result: FormResult) -> dict[str, 
         "legacy": evaluation.legacy,
         "goal_expected": evaluation.goal_expected,
         "goal_actual": evaluation.goal_actual,
+        "review_comment": evaluation.review_comment,
         "budget_lines": [
             {
                 "kind": kind.value,
@@ -147,6 +148,7 @@ class FormData:
     contact_phone: str = ""
     goal_expected: str = ""
     goal_actual: str = ""
+    review_comment: str = ""  # the reviewer's comment on the whole form
     legacy: bool = False
     budget_weight: Decimal = Decimal("10")
     recorded_budget_score: Decimal | None = None
@@ -291,6 +293,7 @@ def read_form_dict(raw: Any, where: str = "表单") -> FormData:
         contact_phone=_text(data, "contact_phone", where),
         goal_expected=_text(data, "goal_expected", where),
         goal_actual=_text(data, "goal_actual", where),
+        review_comment=_text(data, "review_comment", where),
         legacy=bool(data.get("legacy", False)),
         budget_weight=Decimal("10") if budget_weight is None else budget_weight,
         recorded_budget_score=_score(budget, "recorded_score", where),

@@ -130,6 +130,7 @@ def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation
         "contact_phone",
         "goal_expected",
         "goal_actual",
+        "review_comment",
         "legacy",
         "budget_weight",
         "recorded_budget_score",

@@ -113,3 +113,18 @@ def test_import_reports_a_broken_file(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_forms", str(path))
     assert "不是有效的 UTF-8 JSON 文件" in capsys.readouterr().err
+
+
+def test_the_reviewers_comments_survive_the_round_trip(tmp_path):
+    load_demo()
+    evaluation = Evaluation.objects.order_by("pk").first()
+    evaluation.review_comment = "请补充绩效目标完成情况说明"
+    evaluation.save()
+    evaluation.indicators.filter(position=1).update(review_comment="数据来源不清")
+    first = _export(tmp_path, "first.json")
+    Evaluation.objects.all().delete()
+    call_command("import_forms", str(tmp_path / "first.json"))
+    second = _export(tmp_path, "second.json")
+    assert sorted(first["forms"], key=_key) == sorted(second["forms"], key=_key)
+    stored = Evaluation.objects.get(review_comment="请补充绩效目标完成情况说明")
+    assert stored.indicators.get(position=1).review_comment == "数据来源不清"
