@@ -23,8 +23,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
+        # Django drops a broken connection when the request ends (close_old_connections),
+        # so the next request opens a fresh one.
         logger.warning("healthz: database unavailable: %s", exc)
-        # Drop the broken connection so the next request opens a fresh one.
-        connection.close_if_unusable_or_obsolete()
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
