@@ -21,7 +21,7 @@ from django.db import DatabaseError, OperationalError, close_old_connections, co
 from django.test import Client
 
 from projects.interchange import read_document
-from projects.models import Evaluation, Indicator
+from projects.models import Evaluation, Indicator, Project
 from projects.services import evaluation_import
 from tests.db_snapshot import snapshot
 from tests.factories import make_evaluation, make_project
@@ -182,3 +182,42 @@ def test_a_connection_killed_while_idle_is_replaced_on_the_next_request(
     close_old_connections()  # request_started does this in a server
     assert logged_in.get("/healthz").content == b"ok"
     assert logged_in.get(url("evaluation_detail", evaluation_a)).status_code == 200
+
+
+def test_a_bulk_import_job_cut_off_midway_loses_only_that_file(
+    admin_user, dept_a, monkeypatch, settings, tmp_path
+):
+    """The background import goes on with the next file on a fresh connection."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jobs.models import Job
+    from jobs.runners import run
+    from jobs.services import job_start_bulk_import
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    files = [
+        SimpleUploadedFile(f"{n}.json", json.dumps(_document(f"批量{n}")).encode())
+        for n in range(3)
+    ]
+    job, _ = job_start_bulk_import(user=admin_user, files=files)
+    original = Indicator.objects.bulk_create
+    calls: list[int] = []
+
+    def second_file_cut_off(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            cut_the_connection()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(Indicator.objects, "bulk_create", second_file_cut_off)
+    assert run(job.pk) == "done"
+
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE
+    assert [entry["ok"] for entry in job.report] == [True, False, True]
+    names = set(Evaluation.objects.values_list("project__name", flat=True))
+    assert {"批量0", "批量2"} <= names and "批量1" not in names
+    assert not Indicator.objects.filter(name__startswith="批量1").exists()
+    assert not Project.objects.filter(
+        name="批量1"
+    ).exists()  # created inside the file's transaction
