@@ -76,6 +76,17 @@ def _applied_migrations() -> dict[str, list[str]]:
     return dict(applied)
 
 
+def _check_migrated() -> None:
+    """Refuse a database whose tables are behind the code (a model without its table)."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        names = "、".join(f"{m.app_label}.{m.name}" for m, _ in pending[:5])
+        raise BackupError(f"数据库尚未迁移到当前程序版本（待运行：{names}）：请先运行 migrate")
+
+
 def _open(path: Path, mode: str, *, gz: bool | None = None) -> IO[str]:
     if path.suffix == ".gz" if gz is None else gz:
         return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")
@@ -143,6 +154,7 @@ def backup_write(path: Path) -> dict[str, int]:
     Reads inside one transaction (REPEATABLE READ on PostgreSQL) so the file is a
     consistent snapshot even while people keep saving.
     """
+    _check_migrated()
     counts: dict[str, int] = {}
     tmp = path.with_name(path.name + ".partial")
     outermost = not connection.in_atomic_block
@@ -303,6 +315,7 @@ def backup_restore(path: Path, *, replace: bool = False) -> RestoreResult:
     unless ``replace`` is given. Sequences are reset afterwards (PostgreSQL), so new
     rows do not collide with restored ids.
     """
+    _check_migrated()
     header, rows = _read(path)
     _check_schema(header)
     selected = backup_models()

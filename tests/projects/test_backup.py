@@ -21,6 +21,7 @@ from django.db import connection
 from projects.backup import BackupError, backup_restore, backup_write
 from projects.models import Department, Evaluation, Indicator
 from projects.roles import Role
+from projects.services import event_record
 from tests.db_snapshot import snapshot
 from tests.factories import add_indicator, make_department, make_evaluation, make_project, make_user
 
@@ -57,6 +58,22 @@ def stored(dept_a, dept_b, filler_a, reviewer_a, admin_user):
         )
     make_evaluation(make_project(dept_b, "档案整理"), year=2024, annual_budget=None, executed=None)
     evaluation = Evaluation.objects.first()
+    # The form's history (the workflow services write these entries).
+    for kind, comment in (("saved", ""), ("submitted", ""), ("returned", "请补充偏差原因")):
+        event_record(
+            evaluation=evaluation,
+            user=filler_a if kind != "returned" else reviewer_a,
+            kind=kind,
+            comment=comment,
+            changes=[
+                {
+                    "where": "第1行「完成件数1」",
+                    "field": "实际完成值",
+                    "before": "10件",
+                    "after": "9件",
+                }
+            ],
+        )
     LogEntry.objects.log_actions(
         user_id=admin_user.pk,
         queryset=[evaluation],
@@ -97,6 +114,7 @@ def test_restore_into_an_empty_database_gives_back_every_row(stored, tmp_path):
         "indicators.level2",
         "auth.user",
         "auth.group",
+        "projects.evaluationevent",
     ):
         assert counts[label] > 0, label
 
@@ -188,3 +206,17 @@ def test_backup_never_leaves_a_partial_file_under_the_final_name(stored, tmp_pat
     with pytest.raises(RuntimeError):
         backup_write(path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unmigrated_database_is_refused(tmp_path, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    class Pending:
+        app_label, name = "projects", "0099_new"
+
+    monkeypatch.setattr(
+        MigrationExecutor, "migration_plan", lambda self, targets: [(Pending, False)]
+    )
+    with pytest.raises(CommandError, match="0099_new"):
+        call_command("backup", out=tmp_path / "b.jsonl", verbosity=0)
+    assert not (tmp_path / "b.jsonl").exists()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.backup import backup_write
+from projects.backup import BackupError, backup_write
 
 
 class Command(BaseCommand):
@@ -17,7 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, out: Path, **options) -> None:
         if not out.parent.is_dir():
             raise CommandError(f"文件夹不存在：{out.parent}")
-        counts = backup_write(out)
+        try:
+            counts = backup_write(out)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"已备份 {sum(counts.values())} 行（{len(counts)} 张表）到 {out}")
         for label, count in counts.items():
             if count:
