@@ -8,6 +8,7 @@ import pytest
 from projects.models import Evaluation, EvaluationEvent, Indicator
 from projects.services import ERROR_STALE_STATE, ERROR_STALE_VERSION
 from projects.views_workflow import APPROVED, RETURNED, SUBMITTED
+from tests.factories import make_evaluation, make_project
 from tests.projects.form_helpers import page_data, url
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +201,22 @@ def test_save_records_field_level_changes(client, filler_a, evaluation_a):
     assert changes[("项目资金·年度资金总额", "全年执行数")] == ("100", "90")
     html = client.get(url("evaluation_detail", evaluation_a)).content.decode()
     assert "<del>10件</del> → <ins>9件</ins>" in html
+
+
+# session, user, roles, the form with its lines and rows (3), the 一级 weights, the
+# reviewer's departments, the project's forms across the years, the history.
+REVIEW_PAGE_QUERIES = 10
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_review_page_query_count(
+    client, filler_a, reviewer_a, dept_a, rows, django_assert_num_queries
+):
+    """The reviewer's page costs the same whatever the number of rows."""
+    evaluation = make_evaluation(
+        make_project(dept_a, f"{rows}行的项目"), indicators=rows, status="submitted"
+    )
+    client.force_login(reviewer_a)
+    with django_assert_num_queries(REVIEW_PAGE_QUERIES):
+        response = client.get(url("evaluation_detail", evaluation))
+    assert f'name="review-{evaluation.indicators.last().pk}-score"' in response.content.decode()
