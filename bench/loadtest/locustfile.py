@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import random
+import re
 import socket
 import threading
 from html.parser import HTMLParser
@@ -133,23 +134,9 @@ class Filler(FastHttpUser):
             raise StopUser()
         self.plan = PLAN["users"][number]
         self.forms = [form["pk"] for form in self.plan["forms"]]
+        self.submit_form = self.plan.get("submit_form")
         self.saves = 0
-        page = self.client.get("/login/", name="/login/")
-        token = _csrf(page.text)
-        response = self.client.post(
-            "/login/",
-            data={
-                "username": self.plan["username"],
-                "password": self.plan["password"],
-                "csrfmiddlewaretoken": token,
-                "next": "/",
-            },
-            headers={"Referer": self.host + "/login/"},
-            allow_redirects=False,
-            name="/login/ POST",
-        )
-        if response.status_code != 302:
-            raise StopUser()
+        _login(self, self.plan)
 
     @task(4)
     def list_forms(self) -> None:
@@ -219,6 +206,23 @@ class Filler(FastHttpUser):
             )
 
     @task(1)
+    def submit(self) -> None:
+        """Hand in the form kept for it, when it is editable (a draft, or returned)."""
+        if self.submit_form is None:
+            return
+        page = self.client.get(f"/evaluations/{self.submit_form}/", name="open form")
+        data = form_fields(page.text or "", "submit-form")
+        if "version" not in data:
+            return  # handed in already: waiting for a reviewer
+        self.client.post(
+            f"/evaluations/{self.submit_form}/submit/",
+            data=data,
+            headers={"Referer": f"{self.host}/evaluations/{self.submit_form}/"},
+            allow_redirects=False,
+            name="submit",
+        )
+
+    @task(1)
     def export_pdf(self) -> None:
         if "pdf" in DISABLED:
             return
@@ -229,3 +233,98 @@ def _csrf(html: str) -> str:
     marker = 'name="csrfmiddlewaretoken" value="'
     start = html.find(marker)
     return html[start + len(marker) : html.find('"', start + len(marker))] if start >= 0 else ""
+
+
+def _login(user: FastHttpUser, account: dict) -> None:
+    page = user.client.get("/login/", name="/login/")
+    response = user.client.post(
+        "/login/",
+        data={
+            "username": account["username"],
+            "password": account["password"],
+            "csrfmiddlewaretoken": _csrf(page.text),
+            "next": "/",
+        },
+        headers={"Referer": user.host + "/login/"},
+        allow_redirects=False,
+        name="/login/ POST",
+    )
+    if response.status_code != 302:
+        raise StopUser()
+
+
+_next_reviewer = itertools.count()
+FORM_LINK = re.compile(r'href="/evaluations/(\d+)/"')
+
+
+class Reviewer(FastHttpUser):
+    """A reviewer of the finance bureau: looks through what was handed in, comments,
+    returns some forms to their fillers and approves others."""
+
+    fixed_count = len(PLAN.get("reviewers", []))
+    wait_time = between(*WAIT)
+
+    def on_start(self) -> None:
+        number = next(_next_reviewer)
+        if number >= len(PLAN.get("reviewers", [])):
+            raise StopUser()
+        _login(self, PLAN["reviewers"][number])
+        self.submitted: list[int] = []
+
+    @task(2)
+    def list_submitted(self) -> None:
+        page = self.client.get(
+            f"/?status=submitted&year={PLAN['year']}", name="list (reviewer, submitted)"
+        )
+        self.submitted = [int(pk) for pk in FORM_LINK.findall(page.text or "")]
+
+    def _review_page(self) -> tuple[int, dict[str, str]] | None:
+        if not self.submitted:
+            self.list_submitted()
+        if not self.submitted:
+            return None
+        pk = random.choice(self.submitted)
+        page = self.client.get(f"/evaluations/{pk}/", name="open form (reviewer)")
+        data = form_fields(page.text or "", "review-form")
+        if "version" not in data:
+            self.submitted.remove(pk)  # returned or approved in the meantime
+            return None
+        return pk, data
+
+    @task(3)
+    def open_submitted(self) -> None:
+        self._review_page()
+
+    def _step(self, action: str, comment: str) -> None:
+        loaded = self._review_page()
+        if loaded is None:
+            return
+        pk, data = loaded
+        data["review_comment"] = comment
+        with self.client.post(
+            f"/evaluations/{pk}/{action}/",
+            data=data,
+            headers={"Referer": f"{self.host}/evaluations/{pk}/"},
+            allow_redirects=False,
+            name=action,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302:
+                if action != "review":
+                    self.submitted.remove(pk)
+            elif response.status_code == 200 and 'id="review-error"' in (response.text or ""):
+                response.success()  # refused with a reason (e.g. approving a form with errors)
+            else:
+                response.failure(f"{action} answered {response.status_code}")
+
+    @task(2)
+    def review(self) -> None:
+        self._step("review", f"已阅（压测 {random.random():.6f}）")
+
+    @task(1)
+    def return_form(self) -> None:
+        self._step("return", "请补充偏差原因（压测）")
+
+    @task(1)
+    def approve(self) -> None:
+        self._step("approve", "同意（压测）")

@@ -6,7 +6,8 @@ Every simulated user is a filler of one synthetic department and edits only its 
 forms (real fillers do not share a form during the test), so any 409 "saved by
 someone else" or lost save is a bug, not a collision. Each user's forms are made
 editable drafts; their ids and starting versions go into the plan for the checker.
-Also creates a reviewer of every department and an admin. Idempotent for the forms
+Each filler also gets one more draft to hand in (submit); ten reviewers over disjoint
+departments review, return and approve what is handed in. Also creates an admin. Idempotent for the forms
 (``ensure_forms``); users and plan are rebuilt each run.
 """
 
@@ -31,6 +32,7 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2023)
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--forms-per-user", type=int, default=3)
+    parser.add_argument("--reviewers", type=int, default=10)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
 
@@ -63,29 +65,44 @@ def main() -> None:
                 Evaluation.objects.filter(project__department=department, year=args.year)
                 .exclude(pk__in=taken)
                 .order_by("pk")
-                .values_list("pk", flat=True)[: args.forms_per_user]
+                .values_list("pk", flat=True)[: args.forms_per_user + 1]
             )
             taken.update(forms)
-            Evaluation.objects.filter(pk__in=forms).update(status=Evaluation.Status.DRAFT)
+            # The last one is handed in (submit) and comes back (return); the others are
+            # only saved, so the save check never meets a read-only form.
+            forms, submit_form = forms[:-1], forms[-1]
+            Evaluation.objects.filter(pk__in=[*forms, submit_form]).update(
+                status=Evaluation.Status.DRAFT
+            )
             versions = dict(Evaluation.objects.filter(pk__in=forms).values_list("pk", "version"))
             plan_users.append(
                 {
                     "username": user.username,
                     "password": PASSWORD,
                     "forms": [{"pk": pk, "version": versions[pk]} for pk in forms],
+                    "submit_form": submit_form,
                 }
             )
-        reviewer = User.objects.create(username="lt_reviewer", password=password)
-        reviewer.groups.add(Group.objects.get(name=Role.REVIEWER.value))
-        for department in departments:
-            DepartmentAssignment.objects.create(user=reviewer, department=department)
+        # Reviewers over disjoint departments: two never act on the same form at once.
+        reviewer_group = Group.objects.get(name=Role.REVIEWER.value)
+        plan_reviewers = []
+        for number in range(args.reviewers):
+            reviewer = User.objects.create(username=f"lt_reviewer{number:02d}", password=password)
+            reviewer.groups.add(reviewer_group)
+            for department in departments[number :: args.reviewers]:
+                DepartmentAssignment.objects.create(user=reviewer, department=department)
+            plan_reviewers.append({"username": reviewer.username, "password": PASSWORD})
         admin = User.objects.create(
             username="lt_admin", password=password, is_staff=True, is_superuser=True
         )
         admin.groups.add(Group.objects.get(name=Role.ADMIN.value))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
-        json.dumps({"year": args.year, "users": plan_users}, ensure_ascii=False, indent=1),
+        json.dumps(
+            {"year": args.year, "users": plan_users, "reviewers": plan_reviewers},
+            ensure_ascii=False,
+            indent=1,
+        ),
         encoding="utf-8",
     )
     print(
