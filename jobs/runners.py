@@ -59,7 +59,9 @@ def _year_zip(job: Job) -> None:
     evaluations = evaluations_for_user(job.user).filter(year=year)
     exporter = ArchiveExporter()
     title = f"{year}年度"
-    progress = Progress(job, total=2 * evaluations.count())  # the summary, then each form
+    progress = Progress(
+        job, total=evaluations.count()
+    )  # one step per form; the archive makes one pass
     with tempfile.TemporaryFile(prefix="selfeval-job-") as handle:
         write_stream(exporter.stream(evaluations, title=title, keep=progress.keep), handle)
         handle.seek(0)
