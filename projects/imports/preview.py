@@ -22,13 +22,9 @@ from typing import Any
 from django.db import transaction
 
 from indicators.scoring import (
-    BudgetLineInput,
-    BudgetLineKind,
     FormInput,
     FormResult,
-    IndicatorInput,
     ScoringRules,
-    Tier,
     score_form,
 )
 from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
@@ -36,7 +32,7 @@ from projects.imports.base import human_size, max_upload_bytes
 from projects.imports.services import evaluations_import, existing_evaluation
 from projects.interchange import FormData, InterchangeError, score_str
 from projects.models import Department, Evaluation
-from projects.selectors import scoring_rules
+from projects.selectors import budget_line_inputs, indicator_input, scoring_rules
 
 logger = logging.getLogger(__name__)
 
@@ -48,33 +44,11 @@ SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 
 def form_input(form: FormData) -> FormInput:
     """The scoring service's input from parsed values (as selectors.scoring_input does)."""
-    lines = {line.kind: line for line in form.budget_lines}
     return FormInput(
-        budget_lines=tuple(
-            BudgetLineInput(
-                kind=kind,
-                initial_budget=getattr(lines.get(kind.value), "initial_budget", None),
-                annual_budget=getattr(lines.get(kind.value), "annual_budget", None),
-                executed=getattr(lines.get(kind.value), "executed", None),
-            )
-            for kind in BudgetLineKind
-        ),
+        budget_lines=budget_line_inputs(form.budget_lines),
         indicators=tuple(
-            IndicatorInput(
-                key=f"row-{position}",
-                level1=row.level1,
-                level2=row.level2,
-                name=row.name,
-                target=row.target,
-                actual=row.actual,
-                weight=row.weight,
-                score=row.score,
-                override_reason=row.override_reason,
-                deviation_reason=row.deviation_reason,
-                tier=Tier(row.tier) if row.tier else None,
-                review_score=row.review_score,
-                review_comment=row.review_comment,
-                position=position,
+            indicator_input(
+                row, key=f"row-{position}", level1=row.level1, level2=row.level2, position=position
             )
             for position, row in enumerate(form.indicators, start=1)
         ),
