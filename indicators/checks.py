@@ -25,7 +25,6 @@ from indicators.scoring import (
     FormInput,
     FormResult,
     IndicatorResult,
-    ScoreSource,
     ScoringRules,
     Severity,
     budget_total_line,
@@ -278,11 +277,15 @@ def indicator_findings(row: IndicatorResult, rules: ScoringRules) -> list[Findin
             )
         )
 
-    if row.counted_score < weight and is_blank_reason(ind.deviation_reason):
+    # 偏差原因 is the filler's explanation of their own 得分. A reviewer who scores
+    # lower explains it in 审核意见 (required with every 审核得分), so a 审核得分
+    # below 分值 does not ask the filler for a reason, nor block an approved form.
+    self_score, self_description = _self_score(row)
+    if self_score < weight and is_blank_reason(ind.deviation_reason):
         findings.append(
             _finding(
                 Code.MISSING_DEVIATION_REASON,
-                f"{label}：{_counted_description(row)}低于分值 {fmt(ind.weight)}，"
+                f"{label}：{self_description}低于分值 {fmt(ind.weight)}，"
                 "请填写偏差原因分析及改进措施",
                 key=key,
             )
@@ -385,13 +388,11 @@ def _value_unparsed_message(row: IndicatorResult) -> str:
     return f"年度指标值「{target}」与实际完成值「{actual}」的单位不一致，无法比较，按定性指标处理"
 
 
-def _counted_description(row: IndicatorResult) -> str:
-    # Names the score that counts, so the filler knows which number is "too low".
-    score = fmt(row.counted_score)
-    if row.score_source == ScoreSource.REVIEW:
-        return f"审核得分 {score} "
-    if row.score_source == ScoreSource.RULE:
-        return f"按规则计算的得分 {score} "
-    if row.score_source == ScoreSource.NONE:
-        return "得分未填（按 0 计），"
-    return f"得分 {score} "
+def _self_score(row: IndicatorResult) -> tuple[Decimal, str]:
+    """The filler's own score (得分, else the rule's, else 0) and how to name it."""
+    ind = row.input
+    if ind.score is not None:
+        return ind.score, f"得分 {fmt(ind.score)} "
+    if row.suggested_score is not None:
+        return row.suggested_score, f"按规则计算的得分 {fmt(row.suggested_score)} "
+    return ZERO, "得分未填（按 0 计），"

@@ -110,11 +110,15 @@ CASES = [
         "请填写偏差原因分析及改进措施",
     ),
     Case(
+        # the filler's own 得分 is what needs a reason, whatever the reviewer scored
         "missing_deviation_reason",
-        clean_form(indicators=with_row(4, review_score=Decimal("8"))),
-        "r4",
-        "第4行「满意度指标/服务对象满意度指标/指标」：审核得分 8 低于分值 10，"
-        "请填写偏差原因分析及改进措施",
+        clean_form(
+            indicators=with_row(
+                3, deviation_reason="", review_score=Decimal("30"), review_comment="同意"
+            )
+        ),
+        "r3",
+        "第3行「效益指标/社会效益指标/指标」：得分 27 低于分值 30，请填写偏差原因分析及改进措施",
     ),
     Case(
         "qualitative_score_out_of_band",
@@ -411,6 +415,17 @@ def test_review_score_does_not_bypass_the_filler_checks() -> None:
         )
     )
     assert [f.code for f in score_form(form).findings] == ["score_differs_from_rule"]
+
+
+def test_review_score_below_weight_needs_no_deviation_reason() -> None:
+    # The reviewer explains a lower 审核得分 in 审核意见 (required with it); the filler's
+    # full 得分 needs no 偏差原因, so an approved form with such a row raises nothing.
+    form = clean_form(
+        indicators=with_row(4, review_score=Decimal("8"), review_comment="满意度调查样本不足")
+    )
+    result = score_form(form)
+    assert result.findings == ()
+    assert result.indicators[3].counted_score == Decimal("8")
 
 
 def test_both_scores_above_weight_give_two_findings() -> None:
