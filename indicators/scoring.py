@@ -106,6 +106,13 @@ class ScoringRules:
 
 DEFAULT_RULES = ScoringRules()
 
+# Bumped whenever a change of this module or of ``indicators.checks`` changes what a
+# form's result says. Part of the fingerprint stored with each ``EvaluationSummary``,
+# so that summaries computed by older code are scored live until
+# ``manage.py refresh_summaries`` rewrites them.
+#   2: missing_deviation_reason looks at the filler's 得分, not a reviewer's 审核得分.
+LOGIC_VERSION = 2
+
 
 @dataclass(frozen=True)
 class BudgetLineInput:

@@ -22,6 +22,7 @@ from django.http import Http404
 from indicators.models import Level1, Level2
 from indicators.scoring import (
     DEFAULT_RULES,
+    LOGIC_VERSION,
     BudgetLineInput,
     BudgetLineKind,
     FormInput,
@@ -122,8 +123,8 @@ def scoring_rules() -> ScoringRules:
 
 
 def rules_digest(rules: ScoringRules) -> str:
-    """A short fingerprint of the rules a stored summary was computed with."""
-    return hashlib.sha256(repr(rules).encode()).hexdigest()[:16]
+    """A short fingerprint of the rules (and scoring code) a stored summary was computed with."""
+    return hashlib.sha256(f"{LOGIC_VERSION}:{rules!r}".encode()).hexdigest()[:16]
 
 
 def summary_is_current(summary: EvaluationSummary | None, digest: str) -> bool:
