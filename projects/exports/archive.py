@@ -130,7 +130,9 @@ class ArchiveExporter:
             # Runs as the PDF workers ask for more work: the summary rows and the
             # .docx are written here, the HTML goes to a worker, the PDF comes back
             # below in the same order.
-            for number, sheet in enumerate(sheets_for(evaluations, keep=keep), start=1):
+            for number, sheet in enumerate(
+                sheets_for(evaluations, keep=keep, history=True), start=1
+            ):
                 if summary is not None:
                     summary.add(sheet)
                 if "docx" in self.kinds:

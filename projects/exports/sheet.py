@@ -7,17 +7,23 @@ same numbers in every export and on the page (DESIGN.md §5, STYLE.md §6).
 Every number is a ``Number``: the exact ``Decimal`` for Excel and the text the
 paper form shows for Word and HTML (money without trailing zeros, scores with two
 decimals, the execution rate as "99.35%"), the same strings as the interchange JSON.
+
+Under the table the documents print the reviewer's 审核意见 on the whole form and
+the 审核记录: the form's history (``EvaluationEvent``), shortened for paper, once the
+form has been handed in for review.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from itertools import groupby
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
@@ -27,8 +33,9 @@ from indicators.scoring import (
     Severity,
 )
 from projects.interchange import money_str, score_str
-from projects.models import Evaluation, Indicator
+from projects.models import Evaluation, EvaluationEvent, Indicator
 from projects.selectors import evaluation_result, scoring_rules
+from projects.workflow_selectors import evaluation_events
 
 TITLE = "项目支出绩效自评表"
 SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
@@ -40,6 +47,13 @@ BUDGET_ROW_LABELS = {
     BudgetLineKind.OTHER: BUDGET_LINE_LABELS[BudgetLineKind.OTHER],
 }
 NOT_APPLICABLE = "—"  # what the paper form prints in 分值/得分 of the sub-lines
+
+Kind = EvaluationEvent.Kind
+# The steps that change a form's status; the first of them starts the 审核记录.
+STATUS_STEPS = frozenset({Kind.SUBMITTED, Kind.RETURNED, Kind.APPROVED, Kind.REOPENED})
+REVIEW_STEPS = STATUS_STEPS | {Kind.REVIEWED}
+SYSTEM_ACTOR = "系统"  # an event without a user: an import, a command
+WHOLE_FORM = "整表"  # ``changes[].where`` of the form-level 审核意见 (services._review_step)
 
 
 class NumberKind(StrEnum):
@@ -169,6 +183,16 @@ class Level1Score:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """One line of the 审核记录: 时间 | 操作 | 操作人 | 说明."""
+
+    at: str  # local time, "2024-03-05 14:30"
+    action: str  # 提交, 退回, 审核通过, 保存 …
+    actor: str  # the user's first name, else the user name; 系统 without a user
+    comment: str  # the step's comment or reason, and how many places it changed
+
+
+@dataclass(frozen=True)
 class Sheet:
     """Everything the official table shows, in the paper form's order."""
 
@@ -192,6 +216,9 @@ class Sheet:
     grade: str
     findings: tuple[SheetFinding, ...]
     amount_unit_note: str = ""
+    review_comment: str = ""  # the reviewer's 审核意见 on the whole form
+    history: tuple[HistoryEntry, ...] = ()  # empty until the form was handed in
+    status_changed_on: date | None = None  # the day of the last step in STATUS_STEPS
     title: str = TITLE
 
     @property
@@ -291,9 +318,100 @@ def _blocks(indicators: tuple[IndicatorResult, ...]) -> tuple[Level1Block, ...]:
     return tuple(blocks)
 
 
-def build_sheet(evaluation: Evaluation, result: FormResult) -> Sheet:
-    """The table of one form, from its (prefetched) rows and its one scoring result."""
+def _local_time(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _actor(event: EvaluationEvent) -> str:
+    user = event.user
+    if user is None:
+        return SYSTEM_ACTOR
+    return user.first_name or user.username
+
+
+def _changed(count: int) -> str:
+    return f"修改 {count} 处" if count else ""
+
+
+def _step_entry(event: EvaluationEvent) -> HistoryEntry:
+    """A workflow step: its comment (a reviewer's comment is also among its changes)."""
+    whole_form = [c for c in event.changes if c.get("where") == WHOLE_FORM]
+    comment = event.comment.strip()
+    if not comment and event.kind == Kind.REVIEWED and whole_form:
+        comment = whole_form[-1].get("after", "").strip()  # 保存审核意见 records it only there
+    comment = "；".join(filter(None, (comment, _changed(len(event.changes) - len(whole_form)))))
+    return HistoryEntry(_local_time(event.at), event.get_kind_display(), _actor(event), comment)
+
+
+def _saves_entry(saves: list[EvaluationEvent]) -> HistoryEntry:
+    """A run of saves by one person as one line: when the last one was, how much changed."""
+    changed = _changed(sum(len(event.changes) for event in saves))
+    times = f"共 {len(saves)} 次" if len(saves) > 1 else ""
+    last = saves[-1]
+    return HistoryEntry(
+        _local_time(last.at),
+        last.get_kind_display(),
+        _actor(last),
+        "，".join(filter(None, (times, changed))),
+    )
+
+
+def sheet_history(events: Iterable[EvaluationEvent]) -> tuple[HistoryEntry, ...]:
+    """The 审核记录 of a form, oldest first; empty until the form was handed in.
+
+    A form that was only created, imported or saved has nothing to record on paper,
+    so demo and imported forms print exactly as before. Field-level diffs are
+    counted, not listed (the form page lists them); consecutive saves by one person
+    shrink to one line.
+    """
+    events = sorted(events, key=lambda event: (event.at, event.pk))
+    if not any(event.kind in REVIEW_STEPS for event in events):
+        return ()
+    entries: list[HistoryEntry] = []
+    saves: list[EvaluationEvent] = []
+    for event in events:
+        if saves and (event.kind != Kind.SAVED or event.user_id != saves[-1].user_id):
+            entries.append(_saves_entry(saves))
+            saves = []
+        if event.kind == Kind.SAVED:
+            saves.append(event)
+        else:
+            entries.append(_step_entry(event))
+    if saves:
+        entries.append(_saves_entry(saves))
+    return tuple(entries)
+
+
+def _status_changed_on(moment: datetime | None) -> date | None:
+    return None if moment is None else timezone.localtime(moment).date()
+
+
+# The time of a form's last status step, as ``sheets_for`` annotates it (no event loaded).
+LAST_STATUS_STEP = "sheet_last_status_step_at"
+# The form's events, as ``sheets_for(history=True)`` prefetches them.
+EVENTS = "sheet_events"
+
+
+def _events(evaluation: Evaluation) -> list[EvaluationEvent]:
+    """The form's events with their users: prefetched by sheets_for, else one query."""
+    events = getattr(evaluation, EVENTS, None)
+    return list(evaluation_events(evaluation)) if events is None else events
+
+
+def build_sheet(evaluation: Evaluation, result: FormResult, *, history: bool = True) -> Sheet:
+    """The table of one form, from its (prefetched) rows and its one scoring result.
+
+    With ``history`` the form's events are read (one query, none when prefetched by
+    ``sheets_for``) for the 审核记录; without it, as for the Excel summary, only
+    the date of the last status step, which ``sheets_for`` annotates.
+    """
     project = evaluation.project
+    if history:
+        events = _events(evaluation)
+        entries = sheet_history(events)
+        last_step = max((e.at for e in events if e.kind in STATUS_STEPS), default=None)
+    else:
+        entries, last_step = (), getattr(evaluation, LAST_STATUS_STEP, None)
     lines = {line.kind: line for line in evaluation.budget_lines.all()}
     budget_rows = []
     for kind in BudgetLineKind:
@@ -335,6 +453,9 @@ def build_sheet(evaluation: Evaluation, result: FormResult) -> Sheet:
         grade=result.grade,
         findings=tuple(_finding(f) for f in result.findings),
         amount_unit_note=evaluation.amount_unit_note if evaluation.amount_unit_converted else "",
+        review_comment=evaluation.review_comment.strip(),
+        history=entries,
+        status_changed_on=_status_changed_on(last_step),
     )
 
 
@@ -348,27 +469,45 @@ def sheets_for(
     *,
     keep: Callable[[Sheet], bool] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    history: bool = False,
 ) -> Iterator[Sheet]:
     """The sheets of many forms, in the order of the queryset, loaded chunk by chunk.
 
     The scoring rules are loaded once. Pass a queryset that is already scoped to
     the user (``evaluations_for_user``); its ordering is kept, with ``pk`` last so
     that it is total. ``keep`` filters on what only scoring knows (等级, errors).
+    ``history``: the 审核记录 too, for Word and PDF (one more query per chunk); the
+    Excel summary needs only the date of the last status step, a subquery.
     """
     rules = scoring_rules()
     ordering = [*(evaluations.query.order_by or evaluations.model._meta.ordering), "pk"]
-    queryset = (
-        evaluations.select_related("project__department", "project__implementing_unit")
-        .prefetch_related(
-            "budget_lines",
-            Prefetch("indicators", queryset=Indicator.objects.order_by("position", "pk")),
-            # The few 二级/一级 rows are fetched once per chunk and shared by every
-            # indicator: with_rows' select_related would build two objects per row.
-            "indicators__level2__level1",
+    prefetches = [
+        "budget_lines",
+        Prefetch("indicators", queryset=Indicator.objects.order_by("position", "pk")),
+        # The few 二级/一级 rows are fetched once per chunk and shared by every
+        # indicator: with_rows' select_related would build two objects per row.
+        "indicators__level2__level1",
+    ]
+    if history:
+        prefetches.append(
+            Prefetch(
+                "events",
+                queryset=EvaluationEvent.objects.select_related("user").order_by("at", "pk"),
+                to_attr=EVENTS,
+            )
         )
-        .order_by(*ordering)
-    )
+    queryset = evaluations.select_related(
+        "project__department", "project__implementing_unit"
+    ).prefetch_related(*prefetches)
+    if not history:  # with it, the prefetched events give the date
+        last_status_step = (
+            EvaluationEvent.objects.filter(evaluation=OuterRef("pk"), kind__in=STATUS_STEPS)
+            .order_by("-at")
+            .values("at")[:1]
+        )
+        queryset = queryset.annotate(**{LAST_STATUS_STEP: Subquery(last_status_step)})
+    queryset = queryset.order_by(*ordering)
     for evaluation in queryset.iterator(chunk_size=chunk_size):
-        sheet = build_sheet(evaluation, evaluation_result(evaluation, rules))
+        sheet = build_sheet(evaluation, evaluation_result(evaluation, rules), history=history)
         if keep is None or keep(sheet):
             yield sheet

@@ -7,8 +7,18 @@ from decimal import Decimal
 from projects.demo import load_demo
 from projects.exports.sheet import build_sheet
 from projects.interchange import evaluation_to_dict
-from projects.models import Evaluation
-from projects.selectors import evaluation_result, with_rows
+from projects.models import Evaluation, EvaluationEvent
+from projects.selectors import evaluation_result, get_evaluation_for_user, with_rows
+from projects.services import (
+    EvaluationReview,
+    evaluation_approve,
+    evaluation_return,
+    evaluation_submit,
+    event_record,
+)
+
+RETURN_COMMENT = "请补充佐证材料"
+APPROVE_COMMENT = "同意。\n材料齐全"
 
 
 def demo_forms():
@@ -32,6 +42,27 @@ def demo_forms():
 def sheet_of(evaluation: Evaluation):
     evaluation = with_rows(Evaluation.objects.filter(pk=evaluation.pk)).get()
     return build_sheet(evaluation, evaluation_result(evaluation))
+
+
+def returned_and_approved(evaluation: Evaluation, filler, reviewer) -> Evaluation:
+    """The usual path through review: submitted, returned, saved twice, submitted, approved."""
+
+    def load(user):
+        return get_evaluation_for_user(user, evaluation.pk)
+
+    version = evaluation_submit(evaluation=load(filler), version=1, user=filler).version
+    review = EvaluationReview(comment=RETURN_COMMENT)
+    version = evaluation_return(
+        evaluation=load(reviewer), review=review, version=version, user=reviewer
+    ).version
+    change = {"where": "表头", "field": "联系电话", "before": "1", "after": "2"}
+    for changes in ([change, change], [change]):
+        event_record(evaluation=evaluation, user=filler, kind="saved", changes=changes)
+    version = evaluation_submit(evaluation=load(filler), version=version, user=filler).version
+    review = EvaluationReview(comment=APPROVE_COMMENT)
+    evaluation_approve(evaluation=load(reviewer), review=review, version=version, user=reviewer)
+    assert EvaluationEvent.objects.filter(evaluation=evaluation).count() == 6
+    return evaluation
 
 
 def dec(value) -> Decimal | None:

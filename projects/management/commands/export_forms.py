@@ -72,7 +72,7 @@ class Command(BaseCommand):
         names = []
 
         def named_sheets():
-            for number, sheet in enumerate(sheets_for(evaluations), start=1):
+            for number, sheet in enumerate(sheets_for(evaluations, history=True), start=1):
                 names.append(out / member_name(number, width, sheet, format))
                 yield sheet
 
