@@ -9,7 +9,8 @@ cell exactly once and keeps a 30-indicator form well under 100 ms.
 Two tables with the same grid, one under the other: the first holds the header,
 项目资金 and 年度总体目标; the second the 绩效指标 block, whose first row is the
 column header that Word repeats on every page (``w:tblHeader`` only works on the
-first rows of a table). Every row has ``w:cantSplit``.
+first rows of a table). Every row has ``w:cantSplit``. After the notes, when the
+form has them, the reviewer's 审核意见 and the 审核记录 as a small table of its own.
 """
 
 from __future__ import annotations
@@ -84,6 +85,14 @@ REVIEW_COLUMNS = (
     ("review_score", 1.1),
     ("deviation", 2.0),
     ("review_comment", 2.0),
+)
+
+# 审核记录: 时间 | 操作 | 操作人 | 说明, as wide as the form's tables.
+HISTORY_COLUMNS = (
+    ("at", 3.2),
+    ("action", 1.9),
+    ("actor", 2.5),
+    ("comment", 9.8),
 )
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -267,6 +276,39 @@ def _indicator_rows(sheet: Sheet, grid: _Grid) -> list[list[_Cell]]:
     return rows
 
 
+def _history_rows(sheet: Sheet) -> list[list[_Cell]]:
+    rows = [[_head(text) for text in ("时间", "操作", "操作人", "说明")]]
+    for entry in sheet.history:
+        rows.append(
+            [
+                _value(entry.at),
+                _value(entry.action),
+                _value(entry.actor),
+                _value(entry.comment, align="left"),
+            ]
+        )
+    return rows
+
+
+def _review_section(document, sheet: Sheet) -> None:
+    """审核意见 (the whole form's) and 审核记录, each only when the form has one."""
+    if sheet.review_comment:
+        paragraph = document.add_paragraph(style="Form Note")
+        paragraph.paragraph_format.space_before = Pt(6)
+        paragraph.add_run("审核意见：").bold = True
+        # The comment's own lines stay lines (w:br), as in the table's cells.
+        runs = parse_xml(f"<w:p {nsdecls('w')}>{_runs(sheet.review_comment, False)}</w:p>")
+        paragraph._p.extend(list(runs))
+    if sheet.history:
+        heading = document.add_paragraph("审核记录", style="Form Note")
+        heading.paragraph_format.space_before = Pt(6)
+        heading.runs[0].bold = True
+        heading.paragraph_format.keep_with_next = True
+        document.element.body._insert_tbl(
+            parse_xml(_Grid(HISTORY_COLUMNS).table(_history_rows(sheet), header_rows=1))
+        )
+
+
 def _span_cell(text: str, rowspan: int) -> _Cell:
     """The 一级/二级 cell: the first row of a run starts the merge, the others continue it."""
     if rowspan == 0:
@@ -411,6 +453,7 @@ def build_document(sheet: Sheet) -> docx.document.Document:
         )
     if sheet.amount_unit_note:
         document.add_paragraph(_clean(f"注：{sheet.amount_unit_note}"), style="Form Note")
+    _review_section(document, sheet)
     if sheet.findings:
         document.add_paragraph(
             f"检查结果（系统生成）：错误 {sheet.error_count} 项，警告 {sheet.warning_count} 项",

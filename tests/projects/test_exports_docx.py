@@ -13,8 +13,15 @@ from pypdf import PdfReader
 
 from projects.exports.base import safe_filename
 from projects.exports.word import DocxExporter
+from projects.imports.word import DocxImporter
 from tests.factories import make_evaluation, make_project
-from tests.projects.exports_helpers import demo_forms, sheet_of
+from tests.projects.exports_helpers import (
+    APPROVE_COMMENT,
+    RETURN_COMMENT,
+    demo_forms,
+    returned_and_approved,
+    sheet_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +183,45 @@ def test_user_text_is_escaped_and_control_characters_dropped(dept_a):
     rows = grid(document.tables[0])
     assert text(rows[0][1]) == "<b>&amp; 项目名称</b>"
     assert text(rows[9][1]) == "第一行\n第二行"
+
+
+def test_review_comment_and_history_follow_the_table(evaluation_a, filler_a, reviewer_a):
+    reviewer_a.first_name = "王审核"
+    reviewer_a.save()
+    returned_and_approved(evaluation_a, filler_a, reviewer_a)
+    sheet = sheet_of(evaluation_a)
+    document = open_docx(sheet)
+    texts = [p.text for p in document.paragraphs]
+    comment = texts.index(f"审核意见：{APPROVE_COMMENT}")  # its line break kept
+    assert texts[comment + 1] == "审核记录"
+    assert document.paragraphs[comment].runs[0].bold
+    assert texts.index("审核记录") < texts.index("检查结果（系统生成）：错误 0 项，警告 1 项")
+    _, _, history = document.tables
+    rows = [[text(c) for c in row] for row in grid(history)]
+    assert rows[0] == ["时间", "操作", "操作人", "说明"]
+    assert [row[1:] for row in rows[1:]] == [
+        ["提交", "filler_a", ""],
+        ["退回", "王审核", RETURN_COMMENT],
+        ["保存", "filler_a", "共 2 次，修改 3 处"],
+        ["提交", "filler_a", ""],
+        ["审核通过", "王审核", APPROVE_COMMENT],
+    ]
+    assert [row[0] for row in rows[1:]] == [entry.at for entry in sheet.history]
+    assert history.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    # The history table's text is set in the table style, with its East Asian font.
+    cell = history.rows[2].cells[3].paragraphs[0]
+    assert cell.style.name == "Form Table Text"
+    fonts = cell.style.element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    # Our own export still imports: the record after 总分 is not read as form data.
+    [form] = DocxImporter().parse(DocxExporter().render(sheet).read_all(), filename="a.docx")
+    assert (form.project_name, form.status, len(form.indicators)) == ("价格认证资金", "approved", 3)
+
+
+def test_forms_without_review_print_no_review_section(evaluation_a):
+    document = open_docx(sheet_of(evaluation_a))
+    assert len(document.tables) == 2
+    assert not [p.text for p in document.paragraphs if "审核" in p.text]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")

@@ -5,12 +5,19 @@ from decimal import Decimal
 
 import pytest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from pypdf import PdfReader
 
 from projects.exports.pdf import PdfExporter, print_html
 from projects.exports.pdf_engine import PdfRenderError, harfbuzz_subset_available, html_to_pdf
 from tests.factories import make_evaluation, make_project
-from tests.projects.exports_helpers import demo_forms, sheet_of
+from tests.projects.exports_helpers import (
+    APPROVE_COMMENT,
+    RETURN_COMMENT,
+    demo_forms,
+    returned_and_approved,
+    sheet_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +79,41 @@ def test_draft_status_and_review_columns_are_visible(dept_a):
     flat = "".join(content.split())
     assert "状态：草稿" in flat
     assert "审核得分" in flat and "证明材料不全" in flat and "85.00" in flat
+
+
+def test_review_comment_and_history_follow_the_table(evaluation_a, filler_a, reviewer_a):
+    reviewer_a.first_name = "王审核"
+    reviewer_a.save()
+    returned_and_approved(evaluation_a, filler_a, reviewer_a)
+    sheet = sheet_of(evaluation_a)
+    reader, content = read_pdf(sheet)
+    flat = "".join(content.split())
+    assert "审核意见：" + "".join(APPROVE_COMMENT.split()) in flat
+    assert "审核记录时间操作操作人说明" in flat
+    assert f"{''.join(sheet.history[1].at.split())}退回王审核{RETURN_COMMENT}" in flat
+    assert "保存filler_a共2次，修改3处" in flat
+    assert flat.index("审核记录") < flat.index("检查结果")
+    fonts = fonts_of(reader)
+    assert fonts and all(embedded for _, embedded in fonts), fonts
+
+
+def test_forms_without_review_print_no_review_section(evaluation_a):
+    html = render_to_string("projects/_evaluation_table.html", {"sheet": sheet_of(evaluation_a)})
+    assert "审核" not in html and "se-review" not in html and "se-history" not in html
+    _, content = read_pdf(sheet_of(evaluation_a))
+    assert "审核" not in content
+
+
+def test_the_print_page_shows_the_record_and_the_form_page_not_twice(
+    client, evaluation_a, filler_a, reviewer_a
+):
+    returned_and_approved(evaluation_a, filler_a, reviewer_a)
+    client.force_login(reviewer_a)
+    page = client.get(reverse("evaluation_print", args=[evaluation_a.pk])).content.decode()
+    assert page.count("<h2>审核记录</h2>") == 1 and RETURN_COMMENT in page
+    # The form page has its own full history (partials/history.html), not this one.
+    page = client.get(evaluation_a.get_absolute_url()).content.decode()
+    assert "修改记录" in page and "se-history" not in page
 
 
 def test_a_missing_glyph_is_an_error_not_a_box():

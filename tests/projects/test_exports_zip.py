@@ -5,12 +5,14 @@ import zipfile
 
 import docx
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from projects.exports.archive import ArchiveExporter
 from projects.models import Evaluation
 from tests.factories import make_evaluation, make_project
-from tests.projects.exports_helpers import demo_forms
+from tests.projects.exports_helpers import RETURN_COMMENT, demo_forms, returned_and_approved
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +85,27 @@ def test_the_summary_in_the_zip_equals_the_summary_alone():
     )
     for title in ("汇总", "指标明细", "检查结果"):
         assert list(inside[title].values) == list(alone[title].values)
+
+
+def test_the_word_files_carry_the_review_record_at_a_fixed_query_count(
+    dept_a, filler_a, reviewer_a
+):
+    def archive_queries() -> tuple[int, zipfile.ZipFile]:
+        exporter = ArchiveExporter(("docx", "xlsx"))
+        with CaptureQueriesContext(connection) as queries:
+            _, archive = collect(exporter.render(Evaluation.objects.all(), title="2023年度"))
+        return len(queries), archive
+
+    for name in ("第一个项目", "第二个项目", "第三个项目"):
+        evaluation = make_evaluation(make_project(dept_a, name), indicators=3)
+        returned_and_approved(evaluation, filler_a, reviewer_a)
+        if name == "第一个项目":
+            one, _ = archive_queries()
+    many, archive = archive_queries()
+    assert many == one  # the events come in one prefetch, not one query per form
+    words = [name for name in archive.namelist() if name.endswith(".docx")]
+    assert len(words) == 3
+    for name in words:
+        document = docx.Document(io.BytesIO(archive.read(name)))
+        assert "审核记录" in [p.text for p in document.paragraphs]
+        assert RETURN_COMMENT in [cell.text for cell in document.tables[2].columns[3].cells]
