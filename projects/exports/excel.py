@@ -12,6 +12,10 @@ alone would spend twice the time budget on the 8.5 million cells of 50,000 forms
   cannot hold are dropped.
 - Numbers are written from ``Decimal`` with a number format: money
   ``#,##0.00####`` (万元, up to 6 decimals), scores ``0.00``, rates ``0.00%``.
+- 汇总 ends with two columns after 警告数 (so the columns before them keep their
+  place): 状态变更日期, the day of the last submit/return/approve/reopen, and the
+  reviewer's 整表审核意见. Both come with the form's row (a subquery, a field):
+  no query per form.
 """
 
 from __future__ import annotations
@@ -84,6 +88,8 @@ SUMMARY_COLUMNS_TAIL = [
     ("状态", 8),
     ("错误数", 7),
     ("警告数", 7),
+    ("状态变更日期", 12),
+    ("整表审核意见", 40),
 ]
 INDICATOR_COLUMNS = [
     ("序号", 6),
@@ -201,6 +207,8 @@ class SummaryWorkbook:
                 sheet.status_label,
                 sheet.error_count,
                 sheet.warning_count,
+                sheet.status_changed_on,
+                sheet.review_comment,
             ]
         )
         append = self.details.append

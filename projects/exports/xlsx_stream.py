@@ -6,13 +6,13 @@ summary, twice the time allowed for the whole export (docs/performance.md「导�
 This writer formats each row straight into XML text (well under 1 µs a cell) and
 supports only what the summary needs: one header row frozen with an autofilter,
 column widths, a handful of fixed styles (number formats, bold, a header fill),
-numbers and text.
+numbers, dates and text.
 
 - Every string is an inline string cell (``t="inlineStr"``): never a formula nor an
   error code, whatever the user typed ("=HYPERLINK(…)", "#N/A"). Characters a
   worksheet cannot hold are dropped, text is cut at 32,767 characters.
 - ``Decimal`` is written exactly (fixed-point text, no float on the way); the style
-  gives the number format.
+  gives the number format. A ``date`` is a day number with the format yyyy-mm-dd.
 - Each sheet's rows spool to a temporary file, so three sheets can be filled in one
   pass over the forms with flat memory; ``save`` zips them at the end.
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
+from datetime import date
 from decimal import Decimal
 from enum import IntEnum
 from functools import lru_cache
@@ -36,6 +37,8 @@ ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 MONEY_FORMAT = "#,##0.00####"
 SCORE_FORMAT = "0.00"
 RATE_FORMAT = "0.00%"
+DATE_FORMAT = "yyyy-mm-dd"
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of the 1900 date system (1900-03-01 onwards)
 HEADER_FILL = "FFDDE4EE"
 
 
@@ -51,6 +54,7 @@ class Style(IntEnum):
     RATE_TOTAL = 6
     BOLD = 7
     HEADER = 8
+    DATE = 9
 
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -59,7 +63,7 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="{MAIN_NS}">
-<numFmts count="1"><numFmt numFmtId="164" formatCode="{MONEY_FORMAT}"/></numFmts>
+<numFmts count="2"><numFmt numFmtId="164" formatCode="{MONEY_FORMAT}"/><numFmt numFmtId="165" formatCode="{DATE_FORMAT}"/></numFmts>
 <fonts count="2">
 <font><sz val="11"/><name val="Calibri"/><family val="2"/></font>
 <font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>
@@ -71,7 +75,7 @@ STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="9">
+<cellXfs count="10">
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
 <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
 <xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
@@ -81,6 +85,7 @@ STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <xf numFmtId="10" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>
 <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>
 <xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf>
+<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
 </cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>
@@ -120,7 +125,7 @@ class StreamingSheet:
 
     def append(self, values: list) -> None:
         """One row of values: ``None`` (empty), ``str`` (text), ``int``/``Decimal``
-        (number, general format), or ``(value, Style)``."""
+        (number, general format), ``date`` (yyyy-mm-dd), or ``(value, Style)``."""
         self.row_count += 1
         number = str(self.row_count)
         parts = [f'<row r="{number}">']
@@ -137,6 +142,9 @@ class StreamingSheet:
                     parts.append(f'<c r="{reference}"{s} t="inlineStr">{_text_xml(value)}</c>')
             elif type(value) is bool:
                 parts.append(f'<c r="{reference}"{s} t="b"><v>{int(value)}</v></c>')
+            elif type(value) is date:
+                days = (value - EXCEL_EPOCH).days
+                parts.append(f'<c r="{reference}" s="{style or Style.DATE:d}"><v>{days}</v></c>')
             else:
                 parts.append(f'<c r="{reference}"{s}><v>{_number_text(value)}</v></c>')
         parts.append("</row>")

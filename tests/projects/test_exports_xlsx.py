@@ -2,15 +2,26 @@
 
 import io
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from projects.exports.excel import MONEY_FORMAT, RATE_FORMAT, SCORE_FORMAT, SummaryExporter
+from projects.exports.xlsx_stream import DATE_FORMAT
 from projects.models import Evaluation
 from tests.factories import add_indicator, make_department, make_evaluation, make_project
-from tests.projects.exports_helpers import dec, demo_forms, money
+from tests.projects.exports_helpers import (
+    APPROVE_COMMENT,
+    dec,
+    demo_forms,
+    money,
+    returned_and_approved,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +58,15 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
         "预算执行得分",
     ]
     assert header[10:13] == ["产出指标得分", "效益指标得分", "满意度指标得分"]
-    assert header[13:] == ["总分", "等级", "状态", "错误数", "警告数"]
+    assert header[13:] == [
+        "总分",
+        "等级",
+        "状态",
+        "错误数",
+        "警告数",
+        "状态变更日期",
+        "整表审核意见",
+    ]
     form_rows, (sums, averages) = rows[:-2], rows[-2:]
     assert len(form_rows) == 14
     numbers = {}
@@ -79,6 +98,7 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
         severities = [f["severity"] for f in data["findings"]]
         assert row["错误数"].value == severities.count("error")
         assert row["警告数"].value == severities.count("warning")
+        assert row["状态变更日期"].value is row["整表审核意见"].value is None  # imported
 
     assert sums["项目名称"].value == "合计（14 个项目）"
     annual = sum(money(d["budget_lines"][0]["annual_budget"]) for d in forms.values())
@@ -124,7 +144,7 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
 def test_frozen_header_filters_and_widths():
     demo_forms()
     workbook = read_summary(Evaluation.objects.all())
-    for name, last in (("汇总", "R15"), ("指标明细", "Q130")):
+    for name, last in (("汇总", "T15"), ("指标明细", "Q130")):
         sheet = workbook[name]
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == f"A1:{last}"
@@ -176,3 +196,41 @@ def test_markup_and_spaces_in_user_text_round_trip(dept_a):
     workbook = read_summary(Evaluation.objects.filter(pk=evaluation.pk))
     assert workbook["汇总"]["E2"].value == name
     assert workbook["指标明细"]["G2"].value == "a < b & c"
+
+
+def test_the_review_comment_and_the_status_date_close_each_row(dept_a, filler_a, reviewer_a):
+    approved = make_evaluation(make_project(dept_a, "审核通过的项目"), indicators=3)
+    returned_and_approved(approved, filler_a, reviewer_a)
+    formula = '=HYPERLINK("http://example.com/x","点我")'
+    make_evaluation(make_project(dept_a, "草稿"), review_comment=formula)
+    make_evaluation(make_project(dept_a, "没有审核的项目"))
+    workbook = read_summary(Evaluation.objects.order_by("pk"))
+    header, rows = records(workbook["汇总"])
+    assert header[-2:] == ["状态变更日期", "整表审核意见"]
+    first, second, third = rows[:3]
+    day = first["状态变更日期"]
+    today = timezone.localdate()
+    assert (day.value, day.number_format) == (
+        datetime(today.year, today.month, today.day),
+        DATE_FORMAT,
+    )
+    assert first["整表审核意见"].value == APPROVE_COMMENT
+    comment = second["整表审核意见"]
+    assert (comment.value, comment.data_type) == (formula, "s")  # text, never a formula
+    assert second["状态变更日期"].value is None
+    assert third["状态变更日期"].value is third["整表审核意见"].value is None
+    assert rows[-2]["项目名称"].value == "合计（3 个项目）"
+
+
+def test_the_summary_costs_the_queries_of_one_form(dept_a, filler_a, reviewer_a):
+    def summary_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            read_summary(Evaluation.objects.all())
+        return len(queries)
+
+    for number in range(3):
+        evaluation = make_evaluation(make_project(dept_a, f"项目{number}"), indicators=3)
+        returned_and_approved(evaluation, filler_a, reviewer_a)
+        if number == 0:
+            one = summary_queries()
+    assert summary_queries() == one
