@@ -455,10 +455,13 @@ def build_document(sheet: Sheet) -> docx.document.Document:
         document.add_paragraph(_clean(f"注：{sheet.amount_unit_note}"), style="Form Note")
     _review_section(document, sheet)
     if sheet.findings:
-        document.add_paragraph(
+        heading = document.add_paragraph(
             f"检查结果（系统生成）：错误 {sheet.error_count} 项，警告 {sheet.warning_count} 项",
             style="Form Note",
-        ).runs[0].bold = True
+        )
+        heading.runs[0].bold = True
+        if sheet.history:  # after the 审核记录 table, as the PDF's margin does
+            heading.paragraph_format.space_before = Pt(6)
         for number, finding in enumerate(sheet.findings, start=1):
             document.add_paragraph(
                 _clean(f"{number}. [{finding.severity_label}] {finding.message}"),
