@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from projects.interchange import read_document
-from projects.models import Department, DepartmentAssignment, Evaluation
+from projects.models import Department, DepartmentAssignment, Evaluation, ReportingYear
 from projects.roles import Role
 from projects.services import evaluation_import
 
@@ -63,6 +63,11 @@ def load_demo(path: Path = DEMO_FILE) -> DemoResult:
             continue
         evaluation_import(data=form)
         created += 1
+
+    # The demo's year and the next one are open for filling (an admin changes that
+    # under 系统管理 → 年度); a year the admin has already set up is left as it is.
+    for year in sorted({form.year for form in forms} | {max(form.year for form in forms) + 1}):
+        ReportingYear.objects.get_or_create(year=year, defaults={"is_open": True})
 
     departments = list(Department.objects.filter(parent__isnull=True).order_by("pk"))
     accounts = [

@@ -50,7 +50,8 @@ ERROR_PROJECT_REQUIRED = "请选择项目，或填写新项目名称并选择单
 ERROR_PROJECT_AND_NEW = "请选择已有项目或填写新项目名称，二者只选其一"
 ERROR_UNIT_REQUIRED = "新项目需要选择所属单位"
 ERROR_NO_PREVIOUS = "「{project}」没有 {year} 年度的自评表，无法从上年复制；请取消勾选后新建空白表"
-ERROR_YEAR = "年度应在 2000 至 2100 之间"
+ERROR_YEAR_REQUIRED = "请选择年度"
+ERROR_YEAR_NOT_OPEN = "该年度未开放填报，请选择开放填报的年度"
 
 OUT_OF_BAND = "qualitative_score_out_of_band"  # DESIGN.md §4
 MONEY_MAX = Decimal("999999999.999999")  # Money fields: 15 digits, 6 decimals
@@ -560,16 +561,10 @@ def apply_row_action(
 class EvaluationCreateForm(forms.Form):
     """Start a form: an existing project, or a new one under one of the user's units."""
 
-    year = forms.IntegerField(
+    year = forms.TypedChoiceField(
         label="年度",
-        min_value=2000,
-        max_value=2100,
-        error_messages={
-            "required": ERROR_YEAR,
-            "invalid": ERROR_YEAR,
-            "min_value": ERROR_YEAR,
-            "max_value": ERROR_YEAR,
-        },
+        coerce=int,
+        error_messages={"required": ERROR_YEAR_REQUIRED, "invalid_choice": ERROR_YEAR_NOT_OPEN},
     )
     project = forms.ModelChoiceField(
         label="项目", queryset=Project.objects.none(), required=False, empty_label="（新项目）"
@@ -580,8 +575,9 @@ class EvaluationCreateForm(forms.Form):
     )
     from_previous = forms.BooleanField(label="从上年自评表开始", required=False)
 
-    def __init__(self, *args, projects, units, **kwargs):
+    def __init__(self, *args, projects, units, open_years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, f"{year}年度") for year in open_years]
         self.fields["project"].queryset = projects
         self.fields["unit"].queryset = units
 

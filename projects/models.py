@@ -157,6 +157,37 @@ class Evaluation(models.Model):
         return reverse("evaluation_detail", args=[self.pk])
 
 
+class ReportingYear(models.Model):
+    """A 年度 of self-evaluation as the admin opens and closes it for filling.
+
+    Open: fillers may start new forms for the year and edit and submit their drafts.
+    Closed (已截止): the year's forms are read-only for fillers; review goes on.
+    A year without a record (forms imported from paper, say) takes no new forms, and
+    its forms stay editable until the admin records the year and closes it.
+    """
+
+    year = models.PositiveSmallIntegerField(
+        "年度", unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    is_open = models.BooleanField("开放填报", default=True)
+    deadline = models.DateField("填报截止日期", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = "填报年度"
+        verbose_name_plural = "填报年度"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="reporting_year_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度（{'开放填报' if self.is_open else '已截止'}）"
+
+
 class BudgetLine(models.Model):
     """One row of the 项目资金（万元） block; amounts in 万元."""
 

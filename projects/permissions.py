@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
 
-from projects.models import DepartmentAssignment, Evaluation, Project
+from projects.models import DepartmentAssignment, Evaluation, Project, ReportingYear
 from projects.roles import Role
 from projects.selectors import user_roles
 
@@ -51,14 +51,29 @@ def can_create(user: User | AnonymousUser) -> bool:
 def can_edit(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
     """Whether the user may change the form's content now.
 
-    Fillers edit drafts and returned forms of their departments. Reviewers and
-    admins only look, for now: the review workflow (a later issue) adds 审核得分.
+    Fillers edit drafts and returned forms of their departments while the form's
+    year is open for filling. Reviewers and admins write 审核得分 and comments
+    through the review services instead.
     """
     return (
         Role.FILLER in user_roles(user)
         and evaluation.status in EDITABLE_STATUSES
         and project_in_scope(user, evaluation.project)
+        and not year_closed(evaluation)
     )
+
+
+def year_closed(evaluation: Evaluation) -> bool:
+    """Whether the admin has closed the form's year for filling (``ReportingYear``).
+
+    ``selectors.get_evaluation_for_user`` annotates ``year_closed``; any other
+    evaluation costs one query.
+    """
+    closed = getattr(evaluation, "year_closed", None)
+    if closed is None:
+        closed = ReportingYear.objects.filter(year=evaluation.year, is_open=False).exists()
+        evaluation.year_closed = closed  # type: ignore[attr-defined]
+    return closed
 
 
 def fills(user: User | AnonymousUser, evaluation: Evaluation) -> bool:

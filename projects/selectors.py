@@ -16,7 +16,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.http import Http404
 
 from indicators.models import Level1, Level2
@@ -32,7 +41,14 @@ from indicators.scoring import (
     Tier,
     score_form,
 )
-from projects.models import Department, Evaluation, EvaluationSummary, Indicator, Project
+from projects.models import (
+    Department,
+    Evaluation,
+    EvaluationSummary,
+    Indicator,
+    Project,
+    ReportingYear,
+)
 from projects.roles import Role
 
 
@@ -98,7 +114,13 @@ def with_rows(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
 
 def get_evaluation_for_user(user: User | AnonymousUser, pk: int) -> Evaluation:
     """The form with its rows, or 404 when it is outside the user's scope."""
-    evaluation = with_rows(evaluations_for_user(user)).filter(pk=pk).first()
+    closed = ReportingYear.objects.filter(year=OuterRef("year"), is_open=False)
+    evaluation = (
+        with_rows(evaluations_for_user(user))
+        .filter(pk=pk)
+        .annotate(year_closed=Exists(closed))
+        .first()
+    )
     if evaluation is None:
         raise Http404("没有找到该自评表，或您无权查看。")
     return evaluation

@@ -23,6 +23,7 @@ from projects.models import (
     EvaluationEvent,
     Indicator,
     Project,
+    ReportingYear,
 )
 from projects.permissions import (
     can_edit,
@@ -274,6 +275,7 @@ def event_record(
 # --- creating and filling forms in the browser ---------------------------------
 
 ERROR_EVALUATION_EXISTS = "「{project}」{year}年度的自评表已存在"
+ERROR_YEAR_NOT_OPEN = "{year}年度未开放填报，不能新建自评表；如需填报请联系管理员开放该年度"
 ERROR_STALE_VERSION = (
     "保存失败：您打开此表后，它已被他人（或您在另一个窗口中）保存过。"
     "您填写的内容仍保留在本页，请复制需要的内容后重新打开此表，在最新版本上修改。"
@@ -370,7 +372,12 @@ def project_create(
 def evaluation_create(
     *, project: Project, year: int, user: User | None, comment: str = ""
 ) -> Evaluation:
-    """An empty draft for a project and year, with its four 项目资金 rows."""
+    """An empty draft for a project and year, with its four 项目资金 rows.
+
+    Only in a year the admin has opened for filling (``ReportingYear``).
+    """
+    if not ReportingYear.objects.filter(year=year, is_open=True).exists():
+        raise ValidationError(ERROR_YEAR_NOT_OPEN.format(year=year))
     if Evaluation.objects.filter(project=project, year=year).exists():
         raise ValidationError(ERROR_EVALUATION_EXISTS.format(project=project.name, year=year))
     evaluation = Evaluation(

@@ -8,8 +8,6 @@ form page, its live recalculation and its row actions all bind the same
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,14 +32,16 @@ from projects.forms import (
     indicator_library_query,
 )
 from projects.forms_review import ReviewInput, stored_review_input
-from projects.models import Evaluation
+from projects.models import Evaluation, ReportingYear
 from projects.permissions import (
+    EDITABLE_STATUSES,
     can_create,
     can_edit,
     can_reopen,
     can_review,
     can_submit,
     project_in_scope,
+    year_closed,
 )
 from projects.selectors import (
     Taxonomy,
@@ -71,6 +71,7 @@ CREATED = "已新建{year}年度「{project}」的自评表。"
 CREATED_FROM_PREVIOUS = "已从{previous}年度的自评表复制，新建{year}年度「{project}」的自评表。"
 READ_ONLY_STATUS = "此表{status}，不能修改"
 READ_ONLY_ROLE = "您没有填报权限"
+READ_ONLY_YEAR_CLOSED = "{year}年度已截止填报，如需修改请联系管理员"
 
 
 @login_required
@@ -111,11 +112,13 @@ def evaluation_create_view(request: HttpRequest) -> HttpResponse:
     """Start a form for a project (or a new project) and a year, blank or from last year's."""
     if not can_create(request.user):
         raise PermissionDenied(READ_ONLY_ROLE)
+    open_years = list(ReportingYear.objects.filter(is_open=True))  # newest first
     form = EvaluationCreateForm(
         request.POST or None,
         projects=projects_for_user(request.user),
         units=departments_for_user(request.user).select_related("parent"),
-        initial={"year": date.today().year - 1, "from_previous": True},
+        open_years=[year.year for year in open_years],
+        initial={"year": open_years[0].year if open_years else None, "from_previous": True},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +127,11 @@ def evaluation_create_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return redirect(evaluation)
-    return render(request, "projects/evaluation_create.html", {"form": form})
+    return render(
+        request,
+        "projects/evaluation_create.html",
+        {"form": form, "open_years": open_years},
+    )
 
 
 def _start_evaluation(request: HttpRequest, data: dict) -> Evaluation:
@@ -292,11 +299,12 @@ def _load_editable(request: HttpRequest, pk: int) -> tuple[Evaluation, Taxonomy,
 
 
 def _read_only_reason(request: HttpRequest, evaluation: Evaluation) -> str:
-    if can_create(request.user) and evaluation.status not in {
-        Evaluation.Status.DRAFT,
-        Evaluation.Status.RETURNED,
-    }:
+    if not can_create(request.user):
+        return READ_ONLY_ROLE
+    if evaluation.status not in EDITABLE_STATUSES:
         return READ_ONLY_STATUS.format(status=evaluation.get_status_display())
+    if year_closed(evaluation):
+        return READ_ONLY_YEAR_CLOSED.format(year=evaluation.year)
     return READ_ONLY_ROLE
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/", include("projects.urls_dashboard")),
     path("imports/", include("projects.urls_imports")),
     path("jobs/", include("jobs.urls")),
+    path("manage/", include("projects.urls_manage")),
     path("", include("projects.urls_exports")),
     path("", include("projects.urls")),
 ]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from projects.roles import Role
-from tests.factories import make_department, make_evaluation, make_project, make_user
+from tests.factories import (
+    make_department,
+    make_evaluation,
+    make_project,
+    make_user,
+    open_years,
+)
 
 
 @pytest.fixture
@@ -47,6 +53,12 @@ def evaluation_a(dept_a):
 @pytest.fixture
 def evaluation_b(dept_b):
     return make_evaluation(make_project(dept_b, "档案整理及数字化服务"), indicators=3)
+
+
+@pytest.fixture
+def open_round(db):
+    """2023 (the factories' year) to 2025 open for filling: new forms may be started."""
+    open_years(2023, 2024, 2025)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from projects.models import (
     Evaluation,
     Indicator,
     Project,
+    ReportingYear,
 )
 from projects.roles import Role
 from projects.services import indicator_refresh_parsed
@@ -25,6 +26,12 @@ def make_user(username: str, role: Role, *departments: Department) -> User:
     for department in departments:
         DepartmentAssignment.objects.create(user=user, department=department)
     return user
+
+
+def open_years(*years: int) -> None:
+    """Open the years for filling (``ReportingYear``), as an admin does before a round."""
+    for year in years:
+        ReportingYear.objects.update_or_create(year=year, defaults={"is_open": True})
 
 
 def make_department(name: str, parent: Department | None = None) -> Department:

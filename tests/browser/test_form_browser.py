@@ -18,6 +18,7 @@ from tests.factories import (
     make_evaluation,
     make_project,
     make_user,
+    open_years,
 )
 
 pytestmark = [
@@ -39,6 +40,7 @@ def _shot(page, name: str) -> None:
 @pytest.fixture
 def last_year(db):
     """A filler of 通州区发改委 and last year's submitted form of one of its projects."""
+    open_years(2024)
     department = make_department("通州区发展和改革委员会")
     filler = make_user("tianbao", Role.FILLER, department)
     evaluation = make_evaluation(
@@ -104,7 +106,7 @@ def test_fill_a_form_from_last_years_in_the_browser(page, live_server, last_year
 
     # Start the 2024 form from the 2023 one.
     page.click("text=新建自评表")
-    page.fill("#id_year", "2024")
+    page.select_option("#id_year", "2024")
     page.select_option("#id_project", str(previous.project_id))
     expect(page.locator("#id_from_previous")).to_be_checked()
     page.click("button:has-text('创建')")

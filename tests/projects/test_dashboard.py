@@ -32,7 +32,11 @@ from projects.services import evaluation_create
 from projects.summaries import evaluation_summary_refresh
 from tests.factories import make_evaluation, make_project
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.projects.dashboard_urls")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.urls("tests.projects.dashboard_urls"),
+    pytest.mark.usefixtures("open_round"),
+]
 
 URL = "/dashboard/"
 

@@ -17,7 +17,7 @@ from projects.services import (
 from tests.factories import level2
 from tests.projects.test_services_drafts import _draft
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_round")]
 
 
 def _changes(event):

@@ -20,7 +20,7 @@ from projects.services import (
 )
 from tests.factories import add_indicator, level2, make_evaluation, make_project
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_round")]
 
 
 def test_create_makes_an_empty_draft_with_four_budget_lines(dept_a, filler_a):

@@ -20,7 +20,7 @@ from projects.services import (
 from projects.summaries import evaluation_summary_refresh, rules_digest
 from tests.factories import make_evaluation, make_project
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_round")]
 
 
 def assert_summary_is_result(evaluation: Evaluation) -> None:

@@ -21,12 +21,12 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.models import Job
-from projects.models import Evaluation
+from projects.models import Evaluation, ReportingYear
 from projects.roles import Role
 from tests.factories import make_evaluation, make_project, make_user
 from tests.projects.form_helpers import page_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_round")]
 
 LOGIN = "login"
 SKIPPED_NAMESPACES = {"admin"}  # Django's own admin has its own permission system
@@ -65,7 +65,8 @@ OWN_JOB = _expect(filler=200, outsider=404, reviewer=404, other_reviewer=404, ad
 class Case:
     """How to call a URL and what each relation gets.
 
-    ``target``: what the URL's arguments name ("evaluation", "project", "job" or None).
+    ``target``: what the URL's arguments name ("evaluation", "project", "job", "user",
+    "department", "year" or None).
     ``status``: the state the forms are put in first. ``data``: the POST body.
     """
 
@@ -97,6 +98,21 @@ TABLE: dict[str, Case] = {
     # An empty form: the message is shown on the list (a redirect), nothing starts.
     "jobs:year_zip": Case("post", {**EVERY_ROLE, **dict.fromkeys(RELATIONS[:5], 302)}),
     "jobs:bulk_import": Case("post", {**ADMIN_ONLY, "admin": 302}),
+    # --- 系统管理 (admins only) ------------------------------------------------------
+    "manage:users": Case("get", ADMIN_ONLY),
+    "manage:user_create": Case("get", ADMIN_ONLY),
+    "manage:departments": Case("get", ADMIN_ONLY),
+    "manage:department_create": Case("get", ADMIN_ONLY),
+    "manage:years": Case("get", ADMIN_ONLY),
+    "manage:year_create": Case("get", ADMIN_ONLY),
+    "manage:year_edit": Case("get", ADMIN_ONLY, target="year"),
+    # One object per department: its filler's account, the department itself.
+    "manage:user_edit": Case("get", ADMIN_ONLY, target="user"),
+    # An empty password form: the admin gets the page back with the messages (400).
+    "manage:user_password": Case("post", {**ADMIN_ONLY, "admin": 400}, target="user"),
+    "manage:department_edit": Case("get", ADMIN_ONLY, target="department"),
+    # The department has a project: refused with a message on the edit page.
+    "manage:department_delete": Case("post", {**ADMIN_ONLY, "admin": 302}, target="department"),
     # --- a job belongs to the user who started it (here: the department's filler) --
     "jobs:detail": Case("get", OWN_JOB, target="job"),
     "jobs:progress": Case("get", OWN_JOB, target="job"),
@@ -220,6 +236,12 @@ def test_status_code(client, world, name, persona, department):
         kwargs["pk"] = evaluation.project_id
     elif case.target == "job":
         kwargs["pk"] = jobs[department].pk
+    elif case.target == "user":
+        kwargs["pk"] = users[f"filler_{department.lower()}"].pk
+    elif case.target == "department":
+        kwargs["pk"] = evaluation.project.department_id
+    elif case.target == "year":
+        kwargs["pk"] = ReportingYear.objects.get(year=evaluation.year).pk
     if users[persona] is not None:
         client.force_login(users[persona])
     path = reverse(name, kwargs=kwargs)

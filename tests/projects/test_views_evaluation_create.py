@@ -8,7 +8,7 @@ from projects.models import Evaluation, Project
 from projects.roles import Role
 from tests.factories import make_department, make_evaluation, make_project, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_round")]
 
 CREATE = reverse("evaluation_create")
 
@@ -56,11 +56,11 @@ def test_from_last_years_form(client, filler_a, evaluation_a):
 def test_from_last_year_without_a_form_last_year(client, filler_a, evaluation_a):
     client.force_login(filler_a)
     response = client.post(
-        CREATE, {"year": "2030", "project": evaluation_a.project_id, "from_previous": "on"}
+        CREATE, {"year": "2025", "project": evaluation_a.project_id, "from_previous": "on"}
     )
     assert response.status_code == 200
-    assert ERROR_NO_PREVIOUS.format(project="价格认证资金", year=2029) in response.content.decode()
-    assert not Evaluation.objects.filter(year=2030).exists()
+    assert ERROR_NO_PREVIOUS.format(project="价格认证资金", year=2024) in response.content.decode()
+    assert not Evaluation.objects.filter(year=2025).exists()
 
 
 def test_new_project_under_a_unit(client, dept_a):
