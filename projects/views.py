@@ -100,6 +100,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "filter_form": filter_form,
             "page": page,
             "can_create": can_create(request.user),
+            # Fillers see which years take forms, and until when.
+            "open_years": (
+                list(ReportingYear.objects.filter(is_open=True)) if can_create(request.user) else []
+            ),
             "todos": todos,
             "drill_down": [key for key in SUMMARY_PARAMS if request.GET.get(key)],
         },

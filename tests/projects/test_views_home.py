@@ -1,11 +1,19 @@
 """The list of forms (home): scope, filters, search, pagination, fixed query count."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from projects.models import BudgetLine, Evaluation, EvaluationSummary, Indicator, Project
+from projects.models import (
+    BudgetLine,
+    Evaluation,
+    EvaluationSummary,
+    Indicator,
+    Project,
+    ReportingYear,
+)
 from projects.summaries import summaries_refresh_all
 from tests.factories import level2, make_evaluation, make_project
 
@@ -142,15 +150,16 @@ def _bulk_forms(department, count, rows=3):
 
 # The list's queries, whatever the number of forms: session, user, roles; the years and
 # departments of the filters; the page count; the page; its budget lines and rows
-# (prefetched); the 一级 weights of the scoring rules.
-LIST_QUERIES = 10
+# (prefetched); the 一级 weights of the scoring rules; the years open for filling
+# (shown to fillers).
+LIST_QUERIES = 11
 # A grade or error filter runs in SQL on the stored summaries. Forms without a current
 # summary are scored live: one query for them and two prefetches of their rows, then
 # the page's own two prefetches (the forms made here in bulk have no summary yet).
-LIST_QUERIES_SCORED = 13
+LIST_QUERIES_SCORED = 14
 # With every summary current: the stale forms' query finds none, and the page shows
 # the stored 总分/等级/errors without loading any rows.
-LIST_QUERIES_FROM_SUMMARIES = 9
+LIST_QUERIES_FROM_SUMMARIES = 10
 
 
 @pytest.mark.parametrize("count", [10, 500])
@@ -214,3 +223,14 @@ def test_dashboard_drill_down_parameters_narrow_the_list(client, filler_a, dept_
     response = client.get(reverse("home") + "?score_below=60")
     assert _names(response) == ["差项目"]
     assert "另有统计页的筛选条件" in response.content.decode()
+
+
+def test_fillers_see_the_open_years(client, filler_a, reviewer_a):
+    ReportingYear.objects.create(year=2024, deadline=date(2025, 3, 31))
+    ReportingYear.objects.create(year=2023, is_open=False)
+    client.force_login(filler_a)
+    assert "开放填报：2024年度（2025年3月31日截止）" in client.get(reverse("home")).content.decode()
+    ReportingYear.objects.filter(year=2024).update(is_open=False)
+    assert "目前没有开放填报的年度" in client.get(reverse("home")).content.decode()
+    client.force_login(reviewer_a)
+    assert 'id="open-years"' not in client.get(reverse("home")).content.decode()
