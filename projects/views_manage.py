@@ -127,13 +127,9 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def user_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
-    target = get_object_or_404(User.objects.prefetch_related("groups"), pk=pk)
+def _user_initial(target: User) -> dict[str, object]:
     role = user_role(target)
-    initial = {
+    return {
         "username": target.username,
         "first_name": target.first_name,
         "role": role.value if role else "",
@@ -142,7 +138,14 @@ def user_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "is_active": target.is_active,
     }
-    form = UserForm(request.POST or None, instance=target, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_admin(request)
+    target = get_object_or_404(User.objects.prefetch_related("groups"), pk=pk)
+    form = UserForm(request.POST or None, instance=target, initial=_user_initial(target))
     if request.method == "POST" and form.is_valid():
         try:
             changes = user_update(actor=request.user, user=target, data=_user_data(form))
@@ -179,21 +182,7 @@ def user_password_view(request: HttpRequest, pk: int) -> HttpResponse:
         user_set_password(actor=request.user, user=target, password=form.cleaned_data["password1"])
         messages.success(request, f"已为「{target.username}」设置新密码。")
         return redirect("manage:user_edit", pk=target.pk)
-    role = user_role(target)
-    user_form = UserForm(
-        instance=target,
-        initial={
-            "username": target.username,
-            "first_name": target.first_name,
-            "role": role.value if role else "",
-            "departments": list(
-                DepartmentAssignment.objects.filter(user=target).values_list(
-                    "department", flat=True
-                )
-            ),
-            "is_active": target.is_active,
-        },
-    )
+    user_form = UserForm(instance=target, initial=_user_initial(target))
     return render(
         request,
         "projects/manage/user_form.html",
