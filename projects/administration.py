@@ -8,7 +8,7 @@ take their own admin role away nor deactivate their own account.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
@@ -135,22 +135,40 @@ def user_set_password(*, actor: User, user: User, password: str) -> None:
     log_change(actor, user, CHANGE, "重设密码")
 
 
+def _save_and_log(
+    actor: User,
+    obj: models.Model,
+    added: str,
+    described: Iterable[tuple[str, Callable[[models.Model], object]]],
+) -> None:
+    """Save ``obj`` as the validated form left it and record it: ``added`` for a new one,
+    else each described field that changed ("label：before → after"); nothing if none did.
+    """
+    if obj.pk is None:
+        obj.save()
+        log_change(actor, obj, ADDITION, added)
+        return
+    old = type(obj)._default_manager.get(pk=obj.pk)
+    changes = [
+        f"{label}：{show(old)} → {show(obj)}" for label, show in described if show(old) != show(obj)
+    ]
+    if changes:
+        obj.save()
+        log_change(actor, obj, CHANGE, "；".join(changes))
+
+
 @transaction.atomic
 def department_save(*, actor: User, department: Department) -> Department:
     """Create or change a department (``department`` as the validated form left it)."""
-    if department.pk is None:
-        department.save()
-        log_change(actor, department, ADDITION, f"新建{_kind(department)}「{department}」")
-        return department
-    old = Department.objects.select_related("parent").get(pk=department.pk)
-    changes = []
-    if old.name != department.name:
-        changes.append(f"名称：{old.name} → {department.name}")
-    if old.parent_id != department.parent_id:
-        changes.append(f"所属主管部门：{old.parent or '（无）'} → {department.parent or '（无）'}")
-    if changes:
-        department.save()
-        log_change(actor, department, CHANGE, "；".join(changes))
+    _save_and_log(
+        actor,
+        department,
+        f"新建{_kind(department)}「{department}」",
+        [
+            ("名称", lambda d: d.name),
+            ("所属主管部门", lambda d: str(d.parent) if d.parent_id else "（无）"),
+        ],
+    )
     return department
 
 
@@ -184,21 +202,16 @@ def department_delete(*, actor: User, department: Department) -> None:
 @transaction.atomic
 def reporting_year_save(*, actor: User, year: ReportingYear) -> ReportingYear:
     """Create or change a year's record (``year`` as the validated form left it)."""
-    if year.pk is None:
-        year.save()
-        log_change(actor, year, ADDITION, f"登记{year.year}年度：{_year_state(year)}")
-        return year
-    old = ReportingYear.objects.get(pk=year.pk)
-    changes = []
-    if old.is_open != year.is_open:
-        changes.append(f"状态：{_year_state(old)} → {_year_state(year)}")
-    if old.deadline != year.deadline:
-        changes.append(f"截止日期：{old.deadline or '（无）'} → {year.deadline or '（无）'}")
-    if old.note != year.note:
-        changes.append(f"说明：{old.note or '（空）'} → {year.note or '（空）'}")
-    if changes:
-        year.save()
-        log_change(actor, year, CHANGE, "；".join(changes))
+    _save_and_log(
+        actor,
+        year,
+        f"登记{year.year}年度：{_year_state(year)}",
+        [
+            ("状态", _year_state),
+            ("截止日期", lambda y: y.deadline or "（无）"),
+            ("说明", lambda y: y.note or "（空）"),
+        ],
+    )
     return year
 
 
