@@ -1,4 +1,5 @@
-"""Long jobs run off the request (a year's ZIP, a bulk import): what the user sees of them.
+"""Long jobs run off the request (a year's ZIP, an Excel summary, a bulk import): what
+the user sees of them.
 
 The queue itself is django-tasks with its database backend (``django_tasks_db``): the
 task row is written in the same transaction as the Job, and ``manage.py db_worker``
@@ -16,6 +17,7 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         YEAR_ZIP = "year_zip", "整年打包（ZIP）"
         BULK_IMPORT = "bulk_import", "批量导入"
+        XLSX_SUMMARY = "xlsx_summary", "Excel 汇总表"
 
     class State(models.TextChoices):
         QUEUED = "queued", "排队中"
@@ -26,7 +28,8 @@ class Job(models.Model):
     ACTIVE = (State.QUEUED, State.RUNNING)
 
     kind = models.CharField("类型", max_length=20, choices=Kind)
-    # What makes two requests the same job: the year, or a digest of the uploaded files.
+    # What makes two requests the same job: the year, the list's filters, or a digest of
+    # the uploaded files.
     key = models.CharField("参数", max_length=100)
     params = models.JSONField("参数详情", default=dict, blank=True)
     user = models.ForeignKey(

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from jobs.models import Job
 from projects.exports.archive import ArchiveExporter, write_stream
+from projects.exports.excel import SummaryExporter
 from projects.imports import ImportFailure, parse_file
 from projects.imports.services import evaluations_import
 from projects.interchange import InterchangeError
-from projects.selectors import evaluations_for_user
+from projects.selectors import EvaluationFilters, evaluations_for_export, evaluations_for_user
 
 logger = logging.getLogger(__name__)
 WRITE_EVERY = 1.0  # seconds between progress writes
@@ -45,6 +46,10 @@ class Progress:
         self.step()
         return True
 
+    def finish(self) -> None:
+        self.done = self.total
+        self._write(force=True)
+
     def _write(self, force: bool = False) -> None:
         now = time.monotonic()
         if force or now - self._written >= WRITE_EVERY:
@@ -52,6 +57,13 @@ class Progress:
                 done=min(self.done, self.total), total=self.total, updated_at=timezone.now()
             )
             self._written = now
+
+
+def _store_result(job: Job, handle, filename: str) -> None:
+    """Keep the finished file (an open temporary file) as the job's result."""
+    handle.seek(0)
+    name = default_storage.save(f"jobs/{job.pk}/{filename}", File(handle, name=filename))
+    Job.objects.filter(pk=job.pk).update(result_name=name, result_filename=filename)
 
 
 def _year_zip(job: Job) -> None:
@@ -64,12 +76,21 @@ def _year_zip(job: Job) -> None:
     )  # one step per form; the archive makes one pass
     with tempfile.TemporaryFile(prefix="selfeval-job-") as handle:
         write_stream(exporter.stream(evaluations, title=title, keep=progress.keep), handle)
-        handle.seek(0)
-        filename = exporter.filename(title)
-        name = default_storage.save(f"jobs/{job.pk}/{filename}", File(handle, name=filename))
-    Job.objects.filter(pk=job.pk).update(result_name=name, result_filename=filename)
-    progress.done = progress.total
-    progress._write(force=True)
+        _store_result(job, handle, exporter.filename(title))
+    progress.finish()
+
+
+def _xlsx_summary(job: Job) -> None:
+    """The list's Excel summary of the job's filters, as the job's user may see them now."""
+    filters = EvaluationFilters(**job.params["filters"])
+    evaluations = evaluations_for_export(job.user, filters)
+    exporter = SummaryExporter()
+    progress = Progress(job, total=evaluations.count())  # one step per form
+    with tempfile.TemporaryFile(prefix="selfeval-job-") as handle:
+        count = exporter.write(evaluations, handle, keep=progress.keep)
+        _store_result(job, handle, exporter.filename(job.params["title"]))
+    progress.finish()
+    Job.objects.filter(pk=job.pk).update(message=f"共 {count} 张自评表")
 
 
 def _bulk_import(job: Job) -> None:
@@ -104,7 +125,11 @@ def _bulk_import(job: Job) -> None:
     Job.objects.filter(pk=job.pk).update(message=message)
 
 
-RUNNERS = {Job.Kind.YEAR_ZIP: _year_zip, Job.Kind.BULK_IMPORT: _bulk_import}
+RUNNERS = {
+    Job.Kind.YEAR_ZIP: _year_zip,
+    Job.Kind.BULK_IMPORT: _bulk_import,
+    Job.Kind.XLSX_SUMMARY: _xlsx_summary,
+}
 
 
 def run(job_id: int) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -14,6 +16,8 @@ from django.utils import timezone
 
 from jobs.models import Job
 from projects.exports.base import safe_filename
+from projects.models import Department, Evaluation
+from projects.selectors import EvaluationFilters
 
 # A queued or running job that has not moved for this long was lost with its worker.
 DEFAULT_STALE_SECONDS = 15 * 60
@@ -63,6 +67,41 @@ def job_start(*, user: User, kind: str, key: str, params: dict, prepare=None) ->
 def job_start_year_zip(*, user: User, year: int) -> tuple[Job, bool]:
     """Every form of ``year`` that the user may see, as .docx and .pdf plus the summary."""
     return job_start(user=user, kind=Job.Kind.YEAR_ZIP, key=f"year={year}", params={"year": year})
+
+
+def describe_filters(filters: EvaluationFilters) -> str:
+    """The selection in words, for the job's page: "2023年度，状态：已通过，等级：优"."""
+    parts = [filters.title]
+    if filters.department is not None:
+        department = Department.objects.filter(pk=filters.department).first()
+        parts.append(f"部门/单位：{department.name if department else filters.department}")
+    if filters.status:
+        parts.append(f"状态：{Evaluation.Status(filters.status).label}")
+    if filters.grade:
+        parts.append(f"等级：{filters.grade}")
+    if filters.has_errors is not None:
+        parts.append("有错误" if filters.has_errors else "无错误")
+    if filters.query:
+        parts.append(f"项目名称含“{filters.query}”")
+    return "，".join(parts)
+
+
+def job_start_xlsx_summary(*, user: User, filters: EvaluationFilters) -> tuple[Job, bool]:
+    """The Excel summary of the list's filters, made in the background.
+
+    The job keeps the filters, not the forms: the worker selects the forms again for
+    this user (``evaluations_for_export``), so it exports what the user may see then.
+    """
+    key = urlencode(sorted(filters.params().items())) or "all"
+    if len(key) > Job._meta.get_field("key").max_length:
+        key = "sha256=" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    params = {
+        "year": filters.year,
+        "filters": asdict(filters),
+        "title": filters.title,
+        "label": describe_filters(filters),
+    }
+    return job_start(user=user, kind=Job.Kind.XLSX_SUMMARY, key=key, params=params)
 
 
 def _digest(files: list[UploadedFile]) -> str:

@@ -9,6 +9,7 @@ app_name = "jobs"
 urlpatterns = [
     path("", views.job_list, name="list"),
     path("year-zip/", views.year_zip_start, name="year_zip"),
+    path("xlsx-summary/", views.xlsx_summary_start, name="xlsx_summary"),
     path("import/", views.bulk_import_start, name="bulk_import"),
     path("<int:pk>/", views.job_detail, name="detail"),
     path("<int:pk>/progress/", views.job_progress, name="progress"),

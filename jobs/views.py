@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,13 +11,25 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from jobs.forms import BulkImportForm, YearZipForm
+from jobs.forms import BulkImportForm, SummaryJobForm, YearZipForm
 from jobs.models import Job
-from jobs.services import job_start_bulk_import, job_start_year_zip
-from projects.selectors import evaluation_years, is_admin
+from jobs.services import job_start_bulk_import, job_start_xlsx_summary, job_start_year_zip
+from projects.exports.excel import SummaryExporter
+from projects.selectors import (
+    departments_for_user,
+    evaluation_years,
+    evaluations_for_export,
+    is_admin,
+    scoring_rules,
+)
 
 ALREADY_RUNNING = "同样的任务已在进行中，下面是它的进度（没有重复开始）"
+EMPTY_SELECTION = "当前筛选条件下没有您可查看的自评表，没有可导出的内容"
 RECENT = 20
+CONTENT_TYPES = {
+    Job.Kind.YEAR_ZIP: "application/zip",
+    Job.Kind.XLSX_SUMMARY: SummaryExporter.content_type,
+}
 
 
 def _job_for_user(request: HttpRequest, pk: int) -> Job:
@@ -35,6 +48,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         {
             "jobs": Job.objects.filter(user=request.user)[:RECENT],
             "zip_form": YearZipForm(years=evaluation_years(request.user)),
+            "xlsx_threshold": settings.XLSX_JOB_THRESHOLD,
             "import_form": BulkImportForm() if is_admin(request.user) else None,
         },
     )
@@ -48,6 +62,29 @@ def year_zip_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect("jobs:list")
     job, created = job_start_year_zip(user=request.user, year=form.cleaned_data["year"])
+    if not created:
+        messages.info(request, ALREADY_RUNNING)
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def xlsx_summary_start(request: HttpRequest) -> HttpResponse:
+    """The Excel summary of the list's filters (POSTed as the list's query parameters)."""
+    form = SummaryJobForm(
+        request.POST,
+        years=evaluation_years(request.user),
+        departments=departments_for_user(request.user).select_related("parent"),
+        grades=[grade for grade, _ in scoring_rules().grade_bands],
+    )
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("jobs:list")
+    filters = form.filters()
+    if not evaluations_for_export(request.user, filters).exists():
+        messages.error(request, EMPTY_SELECTION)
+        return redirect("jobs:list")
+    job, created = job_start_xlsx_summary(user=request.user, filters=filters)
     if not created:
         messages.info(request, ALREADY_RUNNING)
     return redirect(job)
@@ -91,7 +128,7 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
         default_storage.open(job.result_name, "rb"),
         as_attachment=True,
         filename=job.result_filename,
-        content_type="application/zip",
+        content_type=CONTENT_TYPES.get(job.kind, "application/octet-stream"),
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -267,6 +267,23 @@ class EvaluationFilters:
     def needs_scoring(self) -> bool:
         return bool(self.grade) or self.has_errors is not None
 
+    @property
+    def title(self) -> str:
+        """What an export of the selection is called: "2023年度" or "全部年度"."""
+        return f"{self.year}年度" if self.year else "全部年度"
+
+    def params(self) -> dict[str, str]:
+        """The list's query parameters for these filters (the inverse of the filter form)."""
+        values = {
+            "q": self.query,
+            "year": "" if self.year is None else str(self.year),
+            "department": "" if self.department is None else str(self.department),
+            "status": self.status,
+            "grade": self.grade,
+            "has_errors": {True: "yes", False: "no"}.get(self.has_errors, ""),
+        }
+        return {name: value for name, value in values.items() if value}
+
 
 def filter_evaluations(
     queryset: QuerySet[Evaluation], filters: EvaluationFilters
@@ -335,6 +352,20 @@ def filter_by_result(
         if _matches_result(result, filters)
     ]
     return queryset.filter(matches | Q(pk__in=stale_matches))
+
+
+def evaluations_for_export(
+    user: User | AnonymousUser, filters: EvaluationFilters
+) -> QuerySet[Evaluation]:
+    """The forms of the list's filters that ``user`` may see, as the list shows them.
+
+    The one place the Excel download and the background summary job both read, so that
+    a job run later for the same user and filters exports the same forms.
+    """
+    evaluations = filter_evaluations(evaluations_for_user(user), filters)
+    if filters.needs_scoring:  # 等级/errors: in SQL on the stored summaries, as the list
+        evaluations = filter_by_result(evaluations, filters, scoring_rules())
+    return evaluations
 
 
 def list_scores(

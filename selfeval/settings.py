@@ -168,12 +168,16 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 10000, 
 # The background bulk import takes hundreds of files in one upload (jobs/).
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 1000, minimum=100)
 
-# Long jobs (a year's ZIP, bulk imports) run off the request: django-tasks with its
-# database backend, worked by `manage.py db_worker` (docs/deploy.md). Results and
-# uploaded inputs live in MEDIA_ROOT, which several app servers must share.
+# Long jobs (a year's ZIP or Excel summary, bulk imports) run off the request:
+# django-tasks with its database backend, worked by `manage.py db_worker`
+# (docs/deploy.md). Results and uploaded inputs live in MEDIA_ROOT, which several app
+# servers must share.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 15 * 60, minimum=60)
+# An Excel summary of more forms than this is made by a job, not in the request: 2,000
+# forms take a few seconds, 50,000 about two minutes (past GUNICORN_TIMEOUT).
+XLSX_JOB_THRESHOLD = env_int("XLSX_JOB_THRESHOLD", 2000, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -98,6 +98,8 @@ TABLE: dict[str, Case] = {
     # An empty form: the message is shown on the list (a redirect), nothing starts.
     "jobs:year_zip": Case("post", {**EVERY_ROLE, **dict.fromkeys(RELATIONS[:5], 302)}),
     "jobs:bulk_import": Case("post", {**ADMIN_ONLY, "admin": 302}),
+    # No filters: every form the user may see, as a job (or a message if there are none).
+    "jobs:xlsx_summary": Case("post", {**EVERY_ROLE, **dict.fromkeys(RELATIONS[:5], 302)}),
     # --- 系统管理 (admins only) ------------------------------------------------------
     "manage:users": Case("get", ADMIN_ONLY),
     "manage:user_create": Case("get", ADMIN_ONLY),
