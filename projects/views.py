@@ -8,6 +8,7 @@ form page, its live recalculation and its row actions all bind the same
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -63,6 +64,7 @@ from projects.services import (
     evaluation_save_draft,
     project_create,
 )
+from projects.views_exports import summary_in_background
 from projects.workflow_selectors import evaluation_events, years_and_todos
 
 SAVED = "已保存。"
@@ -86,9 +88,10 @@ def home(request: HttpRequest) -> HttpResponse:
         departments=departments_for_user(request.user).select_related("parent"),
         grades=[grade for grade, _ in rules.grade_bands],
     )
+    filters = filter_form.filters()
     page = evaluation_list_page(
         request.user,
-        filter_form.filters(),
+        filters,
         request.GET.get("page"),
         rules=rules,
         refine=lambda queryset: filter_by_summary(queryset, request.GET),
@@ -106,6 +109,11 @@ def home(request: HttpRequest) -> HttpResponse:
             ),
             "todos": todos,
             "drill_down": [key for key in SUMMARY_PARAMS if request.GET.get(key)],
+            # A big selection's Excel summary is a background job (its filters, POSTed).
+            "xlsx_job_params": (
+                filters.params() if summary_in_background(page.paginator.count) else None
+            ),
+            "xlsx_threshold": settings.XLSX_JOB_THRESHOLD,
         },
     )
 

@@ -6,6 +6,7 @@ stored score summaries, scoped by ``selectors.evaluations_for_user``.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,6 +24,7 @@ from projects.dashboard import (
     year_dashboard,
 )
 from projects.selectors import departments_for_user, scoring_rules
+from projects.views_exports import summary_in_background
 
 EXCEL_EXPORT_URL_NAME = "evaluations_export"  # the list's Excel summary (issue 5)
 EXCEL_EXPORT_KIND = "xlsx"
@@ -71,6 +73,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         context["board"] = board
         context["excel_url"] = _excel_url(board.forms.params)
+        if summary_in_background(board.forms.value):  # type: ignore[arg-type]
+            # Too many forms for a download in the request: a background job instead.
+            context["excel_job_params"] = {k: str(v) for k, v in board.forms.params.items()}
+            context["xlsx_threshold"] = settings.XLSX_JOB_THRESHOLD
         context["charts"] = _charts(board)
     return render(request, "projects/dashboard/dashboard.html", context)
 

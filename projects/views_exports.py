@@ -1,5 +1,8 @@
 """Downloads: one form as Word or PDF; the list (its current filter) as Excel or ZIP.
 
+A big Excel summary (more than ``XLSX_JOB_THRESHOLD`` forms) goes to a background job
+(``jobs``): this view then offers to start it instead of making the file.
+
 Thin views (STYLE.md §4): the form comes through ``get_evaluation_for_user`` and the
 list through ``evaluations_for_user`` (404 / nothing outside the user's scope), the
 exporter renders, the view only wraps what it returns.
@@ -8,9 +11,12 @@ exporter renders, the view only wraps what it returns.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
@@ -25,9 +31,7 @@ from projects.selectors import (
     departments_for_user,
     evaluation_result,
     evaluation_years,
-    evaluations_for_user,
-    filter_by_result,
-    filter_evaluations,
+    evaluations_for_export,
     get_evaluation_for_user,
     scoring_rules,
 )
@@ -78,16 +82,38 @@ def _list_filters(request: HttpRequest) -> EvaluationFilters:
     ).filters()
 
 
+def summary_in_background(count: int) -> bool:
+    """Whether an Excel summary of ``count`` forms is made by a job instead of the request.
+
+    Small ones stay a direct download (nicer); a year of a big region would outlast
+    the app server's timeout (docs/performance.md「导出」).
+    """
+    return count > settings.XLSX_JOB_THRESHOLD
+
+
 @login_required
 @require_GET
 def evaluations_export(request: HttpRequest, kind: str) -> HttpResponse:
-    """The forms of the list's current filter as the Excel summary (xlsx) or a ZIP."""
+    """The forms of the list's current filter as the Excel summary (xlsx) or a ZIP.
+
+    An Excel summary of more than ``XLSX_JOB_THRESHOLD`` forms is not made here: the
+    page offers to start it as a background job (a POST, so with CSRF).
+    """
     exporter = LIST_EXPORTERS.get(kind)
     if exporter is None:
         raise Http404("没有这种导出格式。")
     filters = _list_filters(request)
-    evaluations = filter_evaluations(evaluations_for_user(request.user), filters)
-    if filters.needs_scoring:  # 等级/errors: in SQL on the stored summaries, as the list
-        evaluations = filter_by_result(evaluations, filters, scoring_rules())
-    title = f"{filters.year}年度" if filters.year else "全部年度"
-    return _download(exporter.render(evaluations, title=title))
+    evaluations = evaluations_for_export(request.user, filters)
+    if kind == "xlsx" and summary_in_background(count := evaluations.count()):
+        return render(
+            request,
+            "projects/export_in_background.html",
+            {
+                "count": count,
+                "threshold": settings.XLSX_JOB_THRESHOLD,
+                "title": filters.title,
+                "params": filters.params(),
+                "list_query": urlencode(filters.params()),
+            },
+        )
+    return _download(exporter.render(evaluations, title=filters.title))
