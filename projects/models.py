@@ -354,6 +354,11 @@ class EvaluationSummary(models.Model):
     error_count = models.PositiveIntegerField("错误数", default=0)
     warning_count = models.PositiveIntegerField("提示数", default=0)
     recorded_total_mismatch = models.BooleanField("原表总分有误", default=False)
+    # What the Excel summary needs beyond the columns above, so that it reads stored
+    # values instead of scoring every form (docs/performance.md「导出」); exact Decimal
+    # strings, layout in ``projects.summaries.result_details``. Null: not stored yet
+    # (a summary from before this field), and the export scores the form live.
+    result_details = models.JSONField("计算结果明细", null=True, blank=True)
     rules_digest = models.CharField("评分规则摘要", max_length=16)
     refreshed_at = models.DateTimeField("计算时间")
 

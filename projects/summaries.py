@@ -7,11 +7,17 @@ rebuilt from the rows as they are in the database, through the same
 ``selectors.evaluation_result`` that pages and exports read. ``summaries_refresh_all``
 (the ``refresh_summaries`` command) rebuilds every summary, e.g. after the scoring
 rules changed.
+
+``result_details`` keeps, next to the summary, what the Excel summary shows of each
+三级 row's result and every finding, so that a year's export reads stored values
+instead of scoring 50,000 forms (``projects.exports.summary_forms``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -38,9 +44,51 @@ _FIELDS = (
     "error_count",
     "warning_count",
     "recorded_total_mismatch",
+    "result_details",
     "rules_digest",
     "refreshed_at",
 )
+
+
+def _exact(value: Decimal | None) -> str | None:
+    """A Decimal as text that ``Decimal(text)`` gives back exactly (0 stays "0")."""
+    return None if value is None else str(value)
+
+
+# Positions in each list of ``result_details`` (lists, not objects: 500,000 rows are
+# decoded for a year's export, and keys would double the text to decode).
+ROW_PK, ROW_SUGGESTED, ROW_COUNTED, ROW_SOURCE, ROW_QUANTITATIVE, ROW_RATIO = range(6)
+FINDING_CODE, FINDING_SEVERITY, FINDING_MESSAGE, FINDING_KEY = range(4)
+
+
+def result_details(evaluation: Evaluation, result: FormResult) -> dict[str, Any]:
+    """The part of a form's result that the Excel summary needs and the columns lack.
+
+    ``indicators``: one list per 三级 row in form order, ``[pk, rule score, counted
+    score, score source, quantitative, completion ratio]``; ``level1_scores``:
+    ``[一级 as first written, counted score]`` in form order; ``findings``: ``[code,
+    severity, message, key]`` in the result's order. Numbers are exact Decimal strings.
+    The rows' primary keys let a reader check that the rows are still the ones scored.
+    """
+    rows = evaluation.indicators.all()  # the rows scoring read, in the same order
+    return {
+        "indicators": [
+            [
+                row.pk,
+                _exact(indicator.suggested_score),
+                _exact(indicator.counted_score),
+                str(indicator.score_source),
+                indicator.quantitative,
+                _exact(indicator.completion_ratio),
+            ]
+            for row, indicator in zip(rows, result.indicators, strict=True)
+        ],
+        "level1_scores": [[total.level1, _exact(total.score)] for total in result.level1_totals],
+        "findings": [
+            [finding.code, str(finding.severity), finding.message, finding.key]
+            for finding in result.findings
+        ],
+    }
 
 
 def summary_from_result(
@@ -68,6 +116,7 @@ def summary_from_result(
         error_count=len(result.errors),
         warning_count=len(result.warnings),
         recorded_total_mismatch=any(f.code == RECORDED_TOTAL_MISMATCH for f in result.findings),
+        result_details=result_details(evaluation, result),
         rules_digest=digest,
         refreshed_at=timezone.now(),
     )
@@ -135,8 +184,11 @@ def summaries_refresh_all(
     return len(pks)
 
 
-def summary_matches_result(summary: EvaluationSummary, result: FormResult) -> bool:
-    """Whether a stored summary still says what the live result says (tests, checks)."""
+def summary_matches_result(
+    summary: EvaluationSummary, result: FormResult, *, evaluation: Evaluation
+) -> bool:
+    """Whether a stored summary still says what the live result of ``evaluation`` (its
+    rows prefetched) says, its ``result_details`` included (tests, checks)."""
     return (
         summary.execution_rate == result.execution_rate
         and summary.budget_score == result.budget_score
@@ -145,4 +197,5 @@ def summary_matches_result(summary: EvaluationSummary, result: FormResult) -> bo
         and summary.grade == result.grade
         and summary.error_count == len(result.errors)
         and summary.warning_count == len(result.warnings)
+        and summary.result_details == result_details(evaluation, result)
     )

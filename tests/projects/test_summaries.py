@@ -17,7 +17,7 @@ from projects.services import (
     evaluation_create,
     evaluation_save_draft,
 )
-from projects.summaries import evaluation_summary_refresh, rules_digest
+from projects.summaries import evaluation_summary_refresh, result_details, rules_digest
 from tests.factories import make_evaluation, make_project
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_round")]
@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_round")]
 
 def assert_summary_is_result(evaluation: Evaluation) -> None:
     summary = EvaluationSummary.objects.get(evaluation=evaluation)
-    result = evaluation_result(with_rows(Evaluation.objects.filter(pk=evaluation.pk)).get())
+    fresh = with_rows(Evaluation.objects.filter(pk=evaluation.pk)).get()
+    result = evaluation_result(fresh)
     total = evaluation.budget_lines.get(kind="total")
     assert summary.annual_budget == total.annual_budget
     assert summary.executed == total.executed
@@ -45,6 +46,24 @@ def assert_summary_is_result(evaluation: Evaluation) -> None:
         f.code == "recorded_total_mismatch" for f in result.findings
     )
     assert summary.rules_digest == rules_digest(scoring_rules())
+    # What the Excel summary reads instead of scoring: each row's result and the findings.
+    rows = list(fresh.indicators.all())
+    assert summary.result_details == {
+        "indicators": [
+            [
+                row.pk,
+                None if r.suggested_score is None else str(r.suggested_score),
+                str(r.counted_score),
+                str(r.score_source),
+                r.quantitative,
+                None if r.completion_ratio is None else str(r.completion_ratio),
+            ]
+            for row, r in zip(rows, result.indicators, strict=True)
+        ],
+        "level1_scores": [[t.level1, str(t.score)] for t in result.level1_totals],
+        "findings": [[f.code, str(f.severity), f.message, f.key] for f in result.findings],
+    }
+    assert summary.result_details == result_details(fresh, result)
 
 
 def test_every_demo_form_has_a_summary_equal_to_its_result():
@@ -114,6 +133,21 @@ def test_refresh_summaries_rebuilds_missing_and_stale_rows(dept_a):
     for form in forms:
         assert_summary_is_result(form)
     call_command("refresh_summaries", "--check")
+
+
+def test_refresh_summaries_check_covers_the_stored_row_results(evaluation_a):
+    evaluation_summary_refresh(evaluation_a)
+    call_command("refresh_summaries", "--check")
+    summary = EvaluationSummary.objects.get(evaluation=evaluation_a)
+    summary.result_details["indicators"][0][2] = "1.23"  # a counted score
+    summary.save()
+    with pytest.raises(CommandError, match="1 张"):
+        call_command("refresh_summaries", "--check")
+    EvaluationSummary.objects.update(result_details=None)  # stored before the field existed
+    with pytest.raises(CommandError, match="1 张"):
+        call_command("refresh_summaries", "--check")
+    call_command("refresh_summaries")
+    assert_summary_is_result(evaluation_a)
 
 
 def test_a_summary_computed_with_other_rules_is_stale(evaluation_a):

@@ -13,7 +13,7 @@ from projects.summaries import rules_digest, summaries_refresh_all, summary_matc
 
 class Command(BaseCommand):
     help = (
-        "重新计算自评表得分汇总（仪表盘使用）。评分规则改变后、或升级后首次部署时运行。"
+        "重新计算自评表得分汇总（仪表盘、列表与 Excel 汇总表使用）。评分规则改变后、或升级后首次部署时运行。"
         "--check 只检查不写入：有汇总与实时计算不一致时以非零状态退出。"
     )
 
@@ -45,7 +45,9 @@ class Command(BaseCommand):
             if (
                 summary is None
                 or summary.rules_digest != digest
-                or not summary_matches_result(summary, evaluation_result(evaluation, rules))
+                or not summary_matches_result(
+                    summary, evaluation_result(evaluation, rules), evaluation=evaluation
+                )
             ):
                 stale.append(str(evaluation))
         if stale:
