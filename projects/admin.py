@@ -85,6 +85,14 @@ class EvaluationAdmin(admin.ModelAdmin):
             obj.delete()
         formset.save_m2m()
 
+    def save_related(self, request, form, formsets, change):
+        # An edit here is a write path like any other: the stored summary (dashboard,
+        # list, Excel summary) follows it in the same transaction.
+        from projects.summaries import evaluation_summary_refresh
+
+        super().save_related(request, form, formsets, change)
+        evaluation_summary_refresh(form.instance)
+
 
 @admin.register(DepartmentAssignment)
 class DepartmentAssignmentAdmin(admin.ModelAdmin):

@@ -2,7 +2,9 @@
 
 Three sheets, filled in one pass over the forms (chunked, so memory stays flat for
 50,000 forms): 汇总 (one row per form, then 合计 and 平均), 指标明细 (every 三级
-row) and 检查结果 (every finding). Every number comes from the forms' sheets.
+row) and 检查结果 (every finding). Every number comes from the forms' results: as
+stored next to each form's summary, or from live scoring where that is missing or
+stale (``summary_forms``); the ZIP of a year adds the sheets it builds anyway.
 
 Rows are plain values handed to ``xlsx_stream`` (no cell object per value: openpyxl
 alone would spend twice the time budget on the 8.5 million cells of 50,000 forms).
@@ -28,8 +30,9 @@ from typing import IO
 from django.db.models import QuerySet
 
 from indicators.models import Level1
-from projects.exports.base import Keep, Rendered, safe_filename
-from projects.exports.sheet import Number, NumberKind, Sheet, sheets_for
+from projects.exports.base import Rendered, safe_filename
+from projects.exports.sheet import Sheet
+from projects.exports.summary_forms import SummaryForm, SummaryKeep, summary_forms
 from projects.exports.xlsx_stream import (
     MONEY_FORMAT,
     RATE_FORMAT,
@@ -52,22 +55,19 @@ __all__ = [
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CENT = Decimal("0.01")
-_STYLES = {
-    (NumberKind.MONEY, False): Style.MONEY,
-    (NumberKind.SCORE, False): Style.SCORE,
-    (NumberKind.PERCENT, False): Style.RATE,
-    (NumberKind.MONEY, True): Style.MONEY_TOTAL,
-    (NumberKind.SCORE, True): Style.SCORE_TOTAL,
-    (NumberKind.PERCENT, True): Style.RATE_TOTAL,
-}
 
 
-def _number(number: Number | None, *, total: bool = False) -> tuple[Decimal, Style] | None:
-    """A number of the sheet as (value, style); a percentage as a fraction (0.9935)."""
-    if number is None or number.value is None:
-        return None
-    value = number.value / 100 if number.kind == NumberKind.PERCENT else number.value
-    return value, _STYLES[number.kind, total]
+def _money(value: Decimal | None) -> tuple[Decimal, Style] | None:
+    return None if value is None else (value, Style.MONEY)
+
+
+def _score(value: Decimal | None) -> tuple[Decimal, Style] | None:
+    return None if value is None else (value, Style.SCORE)
+
+
+def _rate(percent: Decimal | None) -> tuple[Decimal, Style] | None:
+    """A percentage (99.35) as the fraction a % format shows (0.9935)."""
+    return None if percent is None else (percent / 100, Style.RATE)
 
 
 SUMMARY_COLUMNS_HEAD = [
@@ -134,23 +134,23 @@ class _Totals:
         self.errors = 0
         self.warnings = 0
 
-    def add(self, sheet: Sheet, level1_names: list[str]) -> None:
+    def add(self, form: SummaryForm, level1_names: list[str]) -> None:
         self.count += 1
-        line = sheet.budget_total
-        for index, amount in enumerate((line.initial_budget, line.annual_budget, line.executed)):
-            if amount.value is not None:
-                self.money[index] += amount.value
-        if line.annual_budget.value and line.executed.value is not None:
-            self.rate_budget += line.annual_budget.value
-            self.rate_executed += line.executed.value
-        self.scores["budget"].append(line.score.value if line.score else Decimal(0))
-        self.scores["total"].append(sheet.total_score.value or Decimal(0))
+        for index, amount in enumerate((form.initial_budget, form.annual_budget, form.executed)):
+            if amount is not None:
+                self.money[index] += amount
+        if form.annual_budget and form.executed is not None:
+            self.rate_budget += form.annual_budget
+            self.rate_executed += form.executed
+        budget_score = form.budget_score
+        self.scores["budget"].append(budget_score if budget_score is not None else Decimal(0))
+        self.scores["total"].append(form.total_score or Decimal(0))
         for name in level1_names:
-            value = sheet.level1_score(name).value
+            value = form.level1_score(name)
             if value is not None:
                 self.scores[name].append(value)
-        self.errors += sheet.error_count
-        self.warnings += sheet.warning_count
+        self.errors += form.error_count
+        self.warnings += form.warning_count
 
     def rate(self) -> Decimal | None:
         if not self.rate_budget:
@@ -183,36 +183,37 @@ class SummaryWorkbook:
         self.checks = self.workbook.create_sheet("检查结果", FINDING_COLUMNS)
         self.totals = _Totals(names)
 
-    def add(self, sheet: Sheet) -> int:
+    def add(self, form: SummaryForm | Sheet) -> int:
         """Write one form's rows; return its 序号."""
-        self.totals.add(sheet, self.names)
+        if isinstance(form, Sheet):
+            form = SummaryForm.of_sheet(form)
+        self.totals.add(form, self.names)
         number = self.totals.count
-        line = sheet.budget_total
-        department, project = sheet.department, sheet.project_name
+        department, project = form.department, form.project_name
         self.summary.append(
             [
                 number,
-                sheet.year,
+                form.year,
                 department,
-                sheet.implementing_unit,
+                form.implementing_unit,
                 project,
-                _number(line.initial_budget),
-                _number(line.annual_budget),
-                _number(line.executed),
-                _number(line.execution_rate),
-                _number(line.score),
-                *(_number(sheet.level1_score(name)) for name in self.names),
-                _number(sheet.total_score),
-                sheet.grade,
-                sheet.status_label,
-                sheet.error_count,
-                sheet.warning_count,
-                sheet.status_changed_on,
-                sheet.review_comment,
+                _money(form.initial_budget),
+                _money(form.annual_budget),
+                _money(form.executed),
+                _rate(form.execution_rate),
+                _score(form.budget_score),
+                *(_score(form.level1_score(name)) for name in self.names),
+                _score(form.total_score),
+                form.grade,
+                form.status_label,
+                form.error_count,
+                form.warning_count,
+                form.status_changed_on,
+                form.review_comment,
             ]
         )
         append = self.details.append
-        for row in sheet.indicator_rows:
+        for row in form.indicators:
             append(
                 [
                     number,
@@ -224,17 +225,17 @@ class SummaryWorkbook:
                     row.name,
                     row.target,
                     row.actual,
-                    _number(row.weight),
-                    _number(row.score),
-                    _number(row.suggested_score),
-                    _number(row.review_score),
-                    _number(row.counted_score),
+                    _score(row.weight),
+                    _score(row.score),
+                    _score(row.suggested_score),
+                    _score(row.review_score),
+                    _score(row.counted_score),
                     "定量" if row.quantitative else "定性",
                     row.deviation_reason,
                     row.review_comment,
                 ]
             )
-        for finding in sheet.findings:
+        for finding in form.findings:
             self.checks.append(
                 [
                     number,
@@ -256,11 +257,13 @@ class SummaryWorkbook:
         return self.totals.count
 
 
-def write_summary(sheets: Iterable[Sheet], target: IO[bytes] | str, *, names: list[str]) -> int:
-    """Write the three-sheet summary of ``sheets`` to ``target``; return the number of forms."""
+def write_summary(
+    forms: Iterable[SummaryForm | Sheet], target: IO[bytes] | str, *, names: list[str]
+) -> int:
+    """Write the three-sheet summary of ``forms`` to ``target``; return the number of forms."""
     workbook = SummaryWorkbook(names)
-    for sheet in sheets:
-        workbook.add(sheet)
+    for form in forms:
+        workbook.add(form)
     return workbook.save(target)
 
 
@@ -323,12 +326,18 @@ class SummaryExporter:
         return f"{safe_filename(title)}_汇总表.{self.extension}"
 
     def write(
-        self, evaluations: QuerySet[Evaluation], target: IO[bytes] | str, *, keep: Keep = None
+        self,
+        evaluations: QuerySet[Evaluation],
+        target: IO[bytes] | str,
+        *,
+        keep: SummaryKeep = None,
     ) -> int:
-        return write_summary(sheets_for(evaluations, keep=keep), target, names=level1_names())
+        """Write the summary of ``evaluations``; ``keep`` gets each form's ``SummaryForm``
+        (the form-level names of a ``Sheet``: grade, error_count, …)."""
+        return write_summary(summary_forms(evaluations, keep=keep), target, names=level1_names())
 
     def render(
-        self, evaluations: QuerySet[Evaluation], *, title: str, keep: Keep = None
+        self, evaluations: QuerySet[Evaluation], *, title: str, keep: SummaryKeep = None
     ) -> Rendered:
         # The workbook goes to a temporary file and is streamed from there: a year's
         # summary can be tens of megabytes.
