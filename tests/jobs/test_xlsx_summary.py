@@ -160,11 +160,13 @@ def test_the_size_of_the_selection_decides(client, filler_a, year_forms, setting
     settings.XLSX_JOB_THRESHOLD = 3  # three forms: still a download
     page = client.get(reverse("home"), {"year": 2023}).content.decode()
     assert export_url() in page and job_form not in page
+    assert "xlsx-background-hint" not in page
     assert client.get(export_url("year=2023"))["Content-Type"] == XLSX
 
     settings.XLSX_JOB_THRESHOLD = 2  # now more than the threshold: a job
     page = client.get(reverse("home"), {"year": 2023}).content.decode()
     assert job_form in page and "导出 Excel 汇总表（后台生成）" in page
+    assert "超过 2 张时 Excel 汇总表在后台生成" in page
     assert 'name="year" value="2023"' in page
     assert f'href="{export_url()}' not in page
     # The download URL itself (a bookmark, a drill-down) offers the job, not the file.
