@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
+from typing import NamedTuple
 
 from django.db.models import FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -50,9 +51,10 @@ from projects.summaries import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryIndicator:
-    """One row of 指标明细, in its columns' order after 序号/主管部门/项目名称."""
+class SummaryIndicator(NamedTuple):
+    """One row of 指标明细, in its columns' order after 序号/主管部门/项目名称.
+
+    Tuples, not dataclasses: half a million are made for a year's summary."""
 
     number: int
     level1: str
@@ -70,8 +72,7 @@ class SummaryIndicator:
     review_comment: str
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryFinding:
+class SummaryFinding(NamedTuple):
     """One row of 检查结果."""
 
     severity_label: str
@@ -233,27 +234,24 @@ def _stored_form(
         result[ROW_PK] != row[1] for result, row in zip(results, rows, strict=True)
     ):
         return None
-    indicators = []
-    for number, (row, result) in enumerate(zip(rows, results, strict=True), start=1):
-        level1, level2 = levels[row[2]]
-        indicators.append(
-            SummaryIndicator(
-                number=number,
-                level1=level1,
-                level2=level2,
-                name=row[3],
-                target=row[4],
-                actual=row[5],
-                weight=row[6],
-                score=row[7],
-                suggested_score=_decimal(result[ROW_SUGGESTED]),
-                review_score=row[8],
-                counted_score=_decimal(result[ROW_COUNTED]),
-                quantitative=result[ROW_QUANTITATIVE],
-                deviation_reason=row[9],
-                review_comment=row[10],
-            )
+    indicators = tuple(
+        SummaryIndicator(  # positional, in the field order (half a million rows a year)
+            number,
+            *levels[row[2]],  # 一级, 二级
+            row[3],  # name
+            row[4],  # target
+            row[5],  # actual
+            row[6],  # weight
+            row[7],  # score
+            _decimal(result[ROW_SUGGESTED]),
+            row[8],  # review_score
+            _decimal(result[ROW_COUNTED]),
+            result[ROW_QUANTITATIVE],
+            row[9],  # deviation_reason
+            row[10],  # review_comment
         )
+        for number, (row, result) in enumerate(zip(rows, results, strict=True), start=1)
+    )
     findings = tuple(
         SummaryFinding(
             _SEVERITY_LABELS[finding[FINDING_SEVERITY]],
@@ -288,7 +286,7 @@ def _stored_form(
             None if last_status_step is None else timezone.localtime(last_status_step).date()
         ),
         review_comment=review_comment.strip(),
-        indicators=tuple(indicators),
+        indicators=indicators,
         findings=findings,
     )
 
