@@ -11,7 +11,9 @@ What is measured, each pair in the same run:
    WeasyPrint rendering the same HTML string on its own; medians, interleaved
    (target: within 1.2×). For a demo form and the 30-indicator form.
 3. Excel: the summary of ``--forms`` synthetic forms (bench/synthetic.py, year 2024)
-   in a fresh process: wall time and peak RSS (targets < 30 s, < 500 MB). Then, in
+   in a fresh process: wall time and peak RSS (targets < 30 s, < 500 MB), and how
+   many forms had a current stored result (the others are scored live: run
+   ``manage.py refresh_summaries`` on a database made by older code). Then, in
    another fresh process, openpyxl's write-only mode writing the very same rows
    (read back from that file beforehand, untimed) on its own (target: within 2×).
 
@@ -150,13 +152,18 @@ def child_xlsx() -> dict:
     """The exporter on the synthetic year, as the command and the view run it."""
     from projects.exports.excel import SummaryExporter
     from projects.models import Evaluation
+    from projects.selectors import rules_digest, scoring_rules
 
     evaluations = Evaluation.objects.filter(year=XLSX_YEAR)
+    stored = evaluations.filter(
+        summary__rules_digest=rules_digest(scoring_rules()), summary__result_details__isnull=False
+    ).count()
     rss_before = peak_rss_mb()
     with Timer() as timer, SUMMARY_PATH.open("wb") as handle:
         forms = SummaryExporter().write(evaluations, handle)
     return {
         "xlsx_forms": forms,
+        "xlsx_forms_with_current_stored_results": stored,
         "xlsx_seconds": timer.wall,
         "xlsx_cpu_seconds": timer.cpu,
         "xlsx_peak_rss_mb": peak_rss_mb(),

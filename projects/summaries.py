@@ -15,6 +15,7 @@ instead of scoring 50,000 forms (``projects.exports.summary_forms``).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -61,14 +62,25 @@ ROW_PK, ROW_SUGGESTED, ROW_COUNTED, ROW_SOURCE, ROW_QUANTITATIVE, ROW_RATIO = ra
 FINDING_CODE, FINDING_SEVERITY, FINDING_MESSAGE, FINDING_KEY = range(4)
 
 
+def levels_digest(names: Iterable[tuple[str, str]]) -> str:
+    """A fingerprint of the (一级, 二级) names of a form's rows, in order.
+
+    Findings name their row by 一级/二级, and a 二级 renamed in the taxonomy changes no
+    form and no rules digest: a reader compares this with the names it reads.
+    """
+    text = "\x1e".join(f"{level1}\x1f{level2}" for level1, level2 in names)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
 def result_details(evaluation: Evaluation, result: FormResult) -> dict[str, Any]:
     """The part of a form's result that the Excel summary needs and the columns lack.
 
     ``indicators``: one list per 三级 row in form order, ``[pk, rule score, counted
     score, score source, quantitative, completion ratio]``; ``level1_scores``:
     ``[一级 as first written, counted score]`` in form order; ``findings``: ``[code,
-    severity, message, key]`` in the result's order. Numbers are exact Decimal strings.
-    The rows' primary keys let a reader check that the rows are still the ones scored.
+    severity, message, key]`` in the result's order; ``levels``: ``levels_digest`` of
+    the rows' 一级/二级. Numbers are exact Decimal strings. The rows' primary keys and
+    ``levels`` let a reader check that the rows are still the ones scored.
     """
     rows = evaluation.indicators.all()  # the rows scoring read, in the same order
     return {
@@ -84,6 +96,7 @@ def result_details(evaluation: Evaluation, result: FormResult) -> dict[str, Any]
             for row, indicator in zip(rows, result.indicators, strict=True)
         ],
         "level1_scores": [[total.level1, _exact(total.score)] for total in result.level1_totals],
+        "levels": levels_digest((row.level2.level1.name, row.level2.name) for row in rows),
         "findings": [
             [finding.code, str(finding.severity), finding.message, finding.key]
             for finding in result.findings

@@ -9,8 +9,8 @@ the stored results; no model instance and no scoring.
 A form is scored live, exactly as before (``sheets_for``), when its stored result
 cannot be trusted: no summary, no ``result_details`` (stored before they existed),
 other rules or scoring code (``rules_digest``), or rows that are not the ones scored
-(a row added or removed without a refresh). Both ways give the same ``SummaryForm``,
-and so the same cells.
+(a row added or removed without a refresh, a 二级 renamed in the taxonomy). Both ways
+give the same ``SummaryForm``, and so the same cells.
 
 What the user typed (names, targets, amounts, comments) is always read from the rows
 themselves; only what scoring computed comes from the stored result.
@@ -48,6 +48,7 @@ from projects.summaries import (
     ROW_PK,
     ROW_QUANTITATIVE,
     ROW_SUGGESTED,
+    levels_digest,
 )
 
 
@@ -207,7 +208,10 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def _stored_form(
-    values: tuple, rows: list[tuple], levels: dict[int, tuple[str, str]], status_labels
+    values: tuple,
+    rows: list[tuple],
+    levels: dict[int, tuple[str, str, tuple[str, str]]],
+    status_labels: dict[str, str],
 ) -> SummaryForm | None:
     """The form from its stored result, or None when that result is not for these rows."""
     (
@@ -234,10 +238,12 @@ def _stored_form(
         result[ROW_PK] != row[1] for result, row in zip(results, rows, strict=True)
     ):
         return None
+    if details.get("levels") != levels_digest(levels[row[2]][2] for row in rows):
+        return None
     indicators = tuple(
         SummaryIndicator(  # positional, in the field order (half a million rows a year)
             number,
-            *levels[row[2]],  # 一级, 二级
+            *levels[row[2]][:2],  # 一级, 二级 (trimmed)
             row[3],  # name
             row[4],  # target
             row[5],  # actual
@@ -314,7 +320,7 @@ def summary_forms(
     """
     digest = rules_digest(scoring_rules())
     levels = {
-        pk: (level1.strip(), level2.strip())
+        pk: (level1.strip(), level2.strip(), (level1, level2))
         for pk, level1, level2 in Level2.objects.values_list("pk", "level1__name", "name")
     }
     status_labels = dict(Evaluation.Status.choices)

@@ -9,6 +9,7 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
+from indicators.models import Level2
 from projects.admin import EvaluationAdmin
 from projects.demo import load_demo
 from projects.exports import summary_forms as summary_forms_module
@@ -128,7 +129,14 @@ def tampered(evaluation):
 
 @pytest.mark.parametrize(
     "stale",
-    ["no summary", "no stored result", "other rules", "a row added", "a row removed"],
+    [
+        "no summary",
+        "no stored result",
+        "other rules",
+        "a row added",
+        "a row removed",
+        "a 二级 renamed",
+    ],
 )
 def test_a_stale_or_missing_stored_result_is_scored_live(dept_a, stale):
     evaluation = make_evaluation(make_project(dept_a), indicators=3)
@@ -146,6 +154,8 @@ def test_a_stale_or_missing_stored_result_is_scored_live(dept_a, stale):
         add_indicator(evaluation, name="后加的", target="≥1个", actual="1个", weight=Decimal("1"))
     elif stale == "a row removed":
         Indicator.objects.filter(evaluation=evaluation, position=3).delete()
+    elif stale == "a 二级 renamed":  # in the taxonomy (Django admin): findings name it
+        Level2.objects.filter(name="数量指标").update(name="数量")
     queryset = Evaluation.objects.order_by("pk")
     forms = list(summary_forms(queryset))
     assert [exact(form) for form in forms] == live_forms(queryset)

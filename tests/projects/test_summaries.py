@@ -17,7 +17,12 @@ from projects.services import (
     evaluation_create,
     evaluation_save_draft,
 )
-from projects.summaries import evaluation_summary_refresh, result_details, rules_digest
+from projects.summaries import (
+    evaluation_summary_refresh,
+    levels_digest,
+    result_details,
+    rules_digest,
+)
 from tests.factories import make_evaluation, make_project
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_round")]
@@ -61,6 +66,7 @@ def assert_summary_is_result(evaluation: Evaluation) -> None:
             for row, r in zip(rows, result.indicators, strict=True)
         ],
         "level1_scores": [[t.level1, str(t.score)] for t in result.level1_totals],
+        "levels": levels_digest((row.level2.level1.name, row.level2.name) for row in rows),
         "findings": [[f.code, str(f.severity), f.message, f.key] for f in result.findings],
     }
     assert summary.result_details == result_details(fresh, result)
