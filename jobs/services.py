@@ -36,6 +36,33 @@ def jobs_fail_stale(**filters) -> int:
     ).update(state=Job.State.FAILED, message=ERROR_LOST, finished_at=now, updated_at=now)
 
 
+def jobs_prune(*, older_than: timedelta, dry_run: bool = False) -> tuple[int, int]:
+    """Delete finished jobs that ended before ``older_than`` ago, with their files.
+
+    Their files: the result (ZIP, Excel) and any upload of a bulk import that a lost
+    worker left behind. Queued and running jobs are never touched. Returns the number
+    of jobs and of files deleted (or that would be, with ``dry_run``); a file already
+    gone is not an error.
+    """
+    old = Job.objects.filter(
+        state__in=[Job.State.DONE, Job.State.FAILED],
+        finished_at__lt=timezone.now() - older_than,
+    )
+    names = [
+        name
+        for result_name, params in old.values_list("result_name", "params")
+        for name in [result_name, *(item.get("path", "") for item in params.get("files", []))]
+        if name
+    ]
+    existing = [name for name in names if default_storage.exists(name)]
+    if dry_run:
+        return old.count(), len(existing)
+    for name in existing:
+        default_storage.delete(name)
+    _, deleted = old.delete()
+    return deleted.get(Job._meta.label, 0), len(existing)
+
+
 @transaction.atomic
 def job_start(*, user: User, kind: str, key: str, params: dict, prepare=None) -> tuple[Job, bool]:
     """The active job for this user, kind and key, or a new one queued; (job, created).
