@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -156,10 +156,14 @@ def evaluation_summary_refresh(
     return summary
 
 
-def _chunks(pks: Iterable[int], size: int) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    for pk in pks:
-        chunk.append(pk)
+T = TypeVar("T")
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) == size:
             yield chunk
             chunk = []
@@ -181,7 +185,7 @@ def summaries_refresh_all(
     digest = rules_digest(rules)
     queryset = Evaluation.objects.all() if queryset is None else queryset
     pks = list(queryset.order_by("pk").values_list("pk", flat=True))
-    for chunk in _chunks(pks, chunk_size):
+    for chunk in chunks(pks, chunk_size):
         with transaction.atomic():
             forms = with_rows(Evaluation.objects.filter(pk__in=chunk).order_by("pk"))
             summaries = [

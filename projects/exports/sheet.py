@@ -382,8 +382,18 @@ def sheet_history(events: Iterable[EvaluationEvent]) -> tuple[HistoryEntry, ...]
     return tuple(entries)
 
 
-def _status_changed_on(moment: datetime | None) -> date | None:
+def status_changed_on(moment: datetime | None) -> date | None:
+    """The local day of a form's last status step (None: never handed in)."""
     return None if moment is None else timezone.localtime(moment).date()
+
+
+def last_status_step_at() -> Subquery:
+    """The time of a form's last status step, as a subquery on a queryset of forms."""
+    return Subquery(
+        EvaluationEvent.objects.filter(evaluation=OuterRef("pk"), kind__in=STATUS_STEPS)
+        .order_by("-at")
+        .values("at")[:1]
+    )
 
 
 # The time of a form's last status step, as ``sheets_for`` annotates it (no event loaded).
@@ -455,7 +465,7 @@ def build_sheet(evaluation: Evaluation, result: FormResult, *, history: bool = T
         amount_unit_note=evaluation.amount_unit_note if evaluation.amount_unit_converted else "",
         review_comment=evaluation.review_comment.strip(),
         history=entries,
-        status_changed_on=_status_changed_on(last_step),
+        status_changed_on=status_changed_on(last_step),
     )
 
 
@@ -500,12 +510,7 @@ def sheets_for(
         "project__department", "project__implementing_unit"
     ).prefetch_related(*prefetches)
     if not history:  # with it, the prefetched events give the date
-        last_status_step = (
-            EvaluationEvent.objects.filter(evaluation=OuterRef("pk"), kind__in=STATUS_STEPS)
-            .order_by("-at")
-            .values("at")[:1]
-        )
-        queryset = queryset.annotate(**{LAST_STATUS_STEP: Subquery(last_status_step)})
+        queryset = queryset.annotate(**{LAST_STATUS_STEP: last_status_step_at()})
     queryset = queryset.order_by(*ordering)
     for evaluation in queryset.iterator(chunk_size=chunk_size):
         sheet = build_sheet(evaluation, evaluation_result(evaluation, rules), history=history)

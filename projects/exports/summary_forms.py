@@ -26,19 +26,19 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
-from django.db.models import FilteredRelation, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models import FilteredRelation, Q, QuerySet
 
 from indicators.models import Level2
 from indicators.scoring import BudgetLineKind, Severity, level1_key
 from projects.exports.sheet import (
     CHUNK_SIZE,
     SEVERITY_LABELS,
-    STATUS_STEPS,
     Sheet,
+    last_status_step_at,
     sheets_for,
+    status_changed_on,
 )
-from projects.models import Evaluation, EvaluationEvent, Indicator
+from projects.models import Evaluation, Indicator
 from projects.selectors import rules_digest, scoring_rules
 from projects.summaries import (
     FINDING_CODE,
@@ -48,6 +48,7 @@ from projects.summaries import (
     ROW_PK,
     ROW_QUANTITATIVE,
     ROW_SUGGESTED,
+    chunks,
     levels_digest,
 )
 
@@ -288,24 +289,11 @@ def _stored_form(
         grade=grade,
         error_count=errors,
         warning_count=len(findings) - errors,
-        status_changed_on=(
-            None if last_status_step is None else timezone.localtime(last_status_step).date()
-        ),
+        status_changed_on=status_changed_on(last_status_step),
         review_comment=review_comment.strip(),
         indicators=indicators,
         findings=findings,
     )
-
-
-def _chunks(values: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
-    chunk: list[tuple] = []
-    for item in values:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def summary_forms(
@@ -325,22 +313,17 @@ def summary_forms(
     }
     status_labels = dict(Evaluation.Status.choices)
     ordering = [*(evaluations.query.order_by or evaluations.model._meta.ordering), "pk"]
-    last_status_step = (
-        EvaluationEvent.objects.filter(evaluation=OuterRef("pk"), kind__in=STATUS_STEPS)
-        .order_by("-at")
-        .values("at")[:1]
-    )
     forms = (
         evaluations.annotate(
             summary_total_line=FilteredRelation(
                 "budget_lines", condition=Q(budget_lines__kind=BudgetLineKind.TOTAL.value)
             ),
-            summary_last_status_step_at=Subquery(last_status_step),
+            summary_last_status_step_at=last_status_step_at(),
         )
         .order_by(*ordering)
         .values_list(*_FORM_COLUMNS)
     )
-    for chunk in _chunks(forms.iterator(chunk_size=chunk_size), chunk_size):
+    for chunk in chunks(forms.iterator(chunk_size=chunk_size), chunk_size):
         usable = {
             values[0]
             for values in chunk
