@@ -264,6 +264,9 @@ def test_department_tree_with_counts(admin_client, dept_a, evaluation_a, filler_
     make_project(dept_a, "单位项目", unit=unit)
     page = admin_client.get(reverse("manage:departments")).content.decode()
     assert page.index(dept_a.name) < page.index("价格认证中心")
+    counts = re.findall(r'<td class="text-end">(\d+)</td>', page)
+    # 主管部门: its 2 projects (one carried out by the unit), 1 user; the unit: 1 project, 0 users
+    assert counts == ["2", "1", "1", "0"]
 
 
 def test_create_a_department_and_a_unit(admin_client, admin_user, dept_a):
