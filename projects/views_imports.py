@@ -20,7 +20,11 @@ from projects.imports.base import human_size, max_upload_bytes
 from projects.imports.batches import batch_delete, batch_get, batch_store
 from projects.imports.forms import MAX_FILES, ImportUploadForm
 from projects.imports.preview import FilePreview, preview_upload
-from projects.imports.services import evaluations_import
+from projects.imports.services import (
+    ChangedSincePreview,
+    changed_since_preview,
+    evaluations_import,
+)
 from projects.interchange import InterchangeError, read_form_dict
 from projects.selectors import is_admin, scoring_rules
 
@@ -75,17 +79,33 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "projects/imports/preview.html", context)
 
 
+def _file_forms(file: FilePreview) -> tuple[list, list[int]]:
+    """The forms of a previewed file and the versions the preview saw."""
+    forms = [read_form_dict(raw, f"文件「{file.filename}」") for raw in file.data]
+    return forms, [form.version for form in file.forms]
+
+
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Import every importable file; nothing if any form changed since the preview."""
     _require_admin(request)
-    files = _batch(request, token)
+    files = [file for file in _batch(request, token) if file.ok]
+    changed = []
     for file in files:
-        if not file.ok:
-            continue
         try:
-            forms = [read_form_dict(raw, f"文件「{file.filename}」") for raw in file.data]
-            imported = evaluations_import(forms=forms, user=request.user)
+            changed += changed_since_preview(*_file_forms(file))
+        except InterchangeError:
+            continue  # reported below, with the file
+    if changed:
+        batch_delete(request.session, token)
+        messages.error(request, f"没有导入任何文件：{ChangedSincePreview(changed)}")
+        return redirect("imports:upload")
+    for file in files:
+        try:
+            forms, versions = _file_forms(file)
+            # Checked again under lock: a save may still land between the two checks.
+            imported = evaluations_import(forms=forms, user=request.user, versions=versions)
         except InterchangeError as exc:
             messages.error(request, f"「{file.filename}」未导入：{exc}")
             continue

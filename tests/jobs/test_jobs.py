@@ -206,3 +206,21 @@ def test_start_needs_post(client, filler_a):
     client.force_login(filler_a)
     assert client.get(reverse("jobs:year_zip")).status_code == 405
     assert client.get(reverse("jobs:bulk_import")).status_code == 405
+
+
+@WORKER
+def test_a_bulk_import_refuses_a_file_over_the_forms_cap(client, admin_user, dept_a, settings):
+    settings.IMPORT_MAX_FORMS_PER_FILE = 1
+    client.force_login(admin_user)
+    two = _json_file("两张.json", "甲")
+    document = json.loads(two.read())
+    document["forms"].append({**document["forms"][0], "project_name": "乙"})
+    two = SimpleUploadedFile("两张.json", json.dumps(document, ensure_ascii=False).encode())
+    client.post(reverse("jobs:bulk_import"), {"files": [two, _json_file("一张.json", "丙")]})
+
+    work()
+
+    job = Job.objects.get()
+    refused = next(entry for entry in job.report if entry["file"] == "两张.json")
+    assert not refused["ok"] and "有 2 张自评表，超过每个文件 1 张的上限" in refused["message"]
+    assert list(Evaluation.objects.values_list("project__name", flat=True)) == ["丙"]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from projects.imports import parse_file
 from projects.imports.batches import SESSION_KEY
+from projects.imports.preview import preview_file
+from projects.imports.services import ChangedSincePreview, evaluations_import
 from projects.models import Department, Evaluation, Indicator, Project
 from projects.roles import Role
 from tests.factories import make_department, make_evaluation, make_project, make_user
@@ -197,3 +204,113 @@ def test_every_bad_upload_is_a_message_never_a_500(admin_client):
     assert "确认导入 0 个文件" in html
     admin_client.post(preview_url + "confirm/")
     assert snapshot() == before
+
+
+# --- issue 12: the preview holds no lock, files are capped, confirm re-checks ----------
+
+
+def json_file(name: str, *projects: str) -> SimpleUploadedFile:
+    forms = [
+        {
+            "year": 2023,
+            "project_name": project,
+            "department": "通州区发展和改革委员会",
+            "status": "draft",
+            "budget": {"weight": "10"},
+            "budget_lines": [{"kind": "total", "annual_budget": "100", "executed": "99"}],
+            "indicators": [
+                {
+                    "level1": "产出指标",
+                    "level2": "数量指标",
+                    "name": "完成件数",
+                    "target": "≥10件",
+                    "actual": "10件",
+                    "weight": "90",
+                    "score": "90",
+                }
+            ],
+        }
+        for project in projects
+    ]
+    content = json.dumps({"format": "selfeval/1", "forms": forms}, ensure_ascii=False)
+    return SimpleUploadedFile(name, content.encode(), content_type="application/json")
+
+
+# (Django's own check-constraint validation runs a SELECT in a savepoint inside the
+# test's transaction: savepoints are not what we look for.)
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b|FOR UPDATE", re.IGNORECASE)
+
+
+def test_the_preview_writes_and_locks_nothing():
+    department = make_department("通州区发展和改革委员会")
+    make_evaluation(make_project(department, "已有项目"), indicators=2)
+    data = json_file("a.json", "已有项目", "新项目").read()
+    with CaptureQueriesContext(connection) as queries:
+        preview = preview_file(data, "a.json")
+    assert preview.ok, preview.error
+    assert [form.action for form in preview.forms] == ["update", "create"]
+    writes = [query["sql"] for query in queries.captured_queries if WRITES.search(query["sql"])]
+    assert writes == []
+
+
+def test_the_preview_still_reports_what_the_import_would_refuse():
+    content = json_file("a.json", "甲").read().decode().replace("数量指标", "没有的二级指标")
+    preview = preview_file(content.encode(), "a.json")
+    assert "指标分类「产出指标/没有的二级指标」不在指标体系中" in preview.error
+
+
+def test_a_save_between_preview_and_confirm_refuses_the_confirm(admin_client):
+    department = make_department("通州区发展和改革委员会")
+    evaluation = make_evaluation(make_project(department, "变化项目"), indicators=1)
+    preview_url = upload(
+        admin_client, json_file("a.json", "变化项目"), json_file("b.json", "另一个新项目")
+    )
+    # A filler's save: the editor's one UPDATE that bumps the version.
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        version=F("version") + 1, project_lead="填报人刚保存的"
+    )
+    before = snapshot()
+    response = admin_client.post(preview_url + "confirm/")
+    assert response.status_code == 302 and response["Location"] == reverse(UPLOAD)
+    assert snapshot() == before  # nothing written, not even the other file's new form
+    evaluation.refresh_from_db()
+    assert evaluation.project_lead == "填报人刚保存的" and evaluation.indicators.count() == 1
+    page = admin_client.get(reverse(UPLOAD)).content.decode()
+    assert "以下自评表在预览后已被修改：2023年度「变化项目」，请重新上传预览" in page
+    assert admin_client.get(preview_url).status_code == 404
+
+
+def test_a_form_created_since_the_preview_is_not_overwritten(admin_client):
+    preview_url = upload(admin_client, json_file("a.json", "新项目"))
+    department = make_department("通州区发展和改革委员会")
+    make_evaluation(make_project(department, "新项目"), indicators=3)
+    admin_client.post(preview_url + "confirm/")
+    assert Evaluation.objects.get(project__name="新项目").indicators.count() == 3
+    page = admin_client.get(reverse(UPLOAD)).content.decode()
+    assert "以下自评表在预览后已被修改：2023年度「新项目」" in page
+
+
+def test_the_import_rechecks_the_versions_under_lock():
+    """The race the view's first check cannot see: a save just before the write."""
+    department = make_department("通州区发展和改革委员会")
+    evaluation = make_evaluation(make_project(department, "变化项目"), indicators=1)
+    forms = parse_file(json_file("a.json", "变化项目").read(), filename="a.json")
+    Evaluation.objects.filter(pk=evaluation.pk).update(version=F("version") + 1)
+    with pytest.raises(ChangedSincePreview, match="2023年度「变化项目」"):
+        evaluations_import(forms=forms, versions=[evaluation.version])
+    assert Evaluation.objects.get(pk=evaluation.pk).indicators.count() == 1
+    imported = evaluations_import(forms=forms, versions=[evaluation.version + 1])
+    assert imported[0].evaluation.version == evaluation.version + 2
+
+
+def test_a_file_over_the_forms_cap_is_refused(admin_client, settings):
+    settings.IMPORT_MAX_FORMS_PER_FILE = 2
+    preview_url = upload(
+        admin_client, json_file("多.json", "一", "二", "三"), json_file("少.json", "四", "五")
+    )
+    html = admin_client.get(preview_url).content.decode()
+    assert "文件「多.json」：有 3 张自评表，超过每个文件 2 张的上限" in html
+    assert "请把文件拆分" in html
+    assert "可以导入 <strong>1</strong> 个（2 张自评表）" in html
+    admin_client.post(preview_url + "confirm/")
+    assert sorted(Evaluation.objects.values_list("project__name", flat=True)) == ["五", "四"]
