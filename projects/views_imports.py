@@ -3,7 +3,8 @@
 Admin-only for now (403 for anyone else; a later issue formalises roles). The
 parsed preview is kept server-side in the uploader's session under a random token
 (``imports.batches``): another user's token is a 404. Nothing is written before
-the confirmation, and then each file is imported whole or not at all.
+the confirmation, and then each file is imported whole or not at all. Upload
+sizes are limited while the body is received (``imports.uploads``).
 """
 
 from __future__ import annotations
@@ -13,17 +14,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from projects.imports import TaxonomyMap
 from projects.imports.base import human_size, max_upload_bytes
 from projects.imports.batches import batch_delete, batch_get, batch_store
 from projects.imports.forms import MAX_FILES, ImportUploadForm
-from projects.imports.preview import FilePreview, preview_upload
+from projects.imports.preview import FilePreview, max_forms_per_file, preview_upload
 from projects.imports.services import (
     ChangedSincePreview,
     changed_since_preview,
     evaluations_import,
+)
+from projects.imports.uploads import (
+    file_too_big,
+    max_batch_bytes,
+    upload_limit_install,
+    upload_refusals,
 )
 from projects.interchange import InterchangeError, read_form_dict
 from projects.selectors import is_admin, scoring_rules
@@ -44,24 +52,47 @@ def _batch(request: HttpRequest, token: str) -> list[FilePreview]:
     return files
 
 
+def _upload_page(request: HttpRequest, form: ImportUploadForm, error: str = "") -> HttpResponse:
+    context = {
+        "form": form,
+        "upload_error": error,
+        "max_size": human_size(max_upload_bytes()),
+        "max_batch": human_size(max_batch_bytes()),
+        "max_files": MAX_FILES,
+        "max_forms": max_forms_per_file(),
+    }
+    return render(request, "projects/imports/upload.html", context, status=413 if error else 200)
+
+
+@csrf_exempt  # CSRF is checked by _upload_post, once the size limits are installed
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
-    if request.method == "POST":
-        form = ImportUploadForm(request.POST, request.FILES)
-    else:
-        form = ImportUploadForm()
-    if form.is_bound and form.is_valid():
-        taxonomy, rules = TaxonomyMap.from_db(), scoring_rules()
-        previews = [
-            preview_upload(uploaded, taxonomy=taxonomy, rules=rules)
-            for uploaded in form.cleaned_data["files"]
-        ]
-        token = batch_store(request.session, user_id=request.user.pk, files=previews)
-        return redirect("imports:preview", token=token)
-    context = {"form": form, "max_size": human_size(max_upload_bytes()), "max_files": MAX_FILES}
-    return render(request, "projects/imports/upload.html", context)
+    if request.method != "POST":
+        return _upload_page(request, ImportUploadForm())
+    refused = upload_limit_install(request)  # before anything reads the body
+    if refused:
+        return _upload_page(request, ImportUploadForm(), refused)
+    return _upload_post(request)
+
+
+@csrf_protect
+def _upload_post(request: HttpRequest) -> HttpResponse:
+    stopped, skipped = upload_refusals(request)
+    if stopped:
+        return _upload_page(request, ImportUploadForm(), stopped)
+    form = ImportUploadForm(request.POST, request.FILES)
+    if not form.is_valid() and not (skipped and not request.FILES):
+        return _upload_page(request, form)
+    taxonomy, rules = TaxonomyMap.from_db(), scoring_rules()
+    previews = [
+        preview_upload(uploaded, taxonomy=taxonomy, rules=rules)
+        for uploaded in form.cleaned_data.get("files", [])
+    ]
+    previews += [FilePreview(name, error=file_too_big(name)) for name in skipped]
+    token = batch_store(request.session, user_id=request.user.pk, files=previews)
+    return redirect("imports:preview", token=token)
 
 
 @login_required

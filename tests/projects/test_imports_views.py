@@ -7,8 +7,11 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import SkipFile, StopUpload, TemporaryFileUploadHandler
 from django.db import connection
 from django.db.models import F
+from django.http.multipartparser import MultiPartParser
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -16,6 +19,7 @@ from projects.imports import parse_file
 from projects.imports.batches import SESSION_KEY
 from projects.imports.preview import preview_file
 from projects.imports.services import ChangedSincePreview, evaluations_import
+from projects.imports.uploads import LimitedUploadHandler
 from projects.models import Department, Evaluation, Indicator, Project
 from projects.roles import Role
 from tests.factories import make_department, make_evaluation, make_project, make_user
@@ -183,13 +187,72 @@ def test_no_file_and_too_many_files(admin_client):
     assert response.status_code == 200 and "一次最多上传 50 个文件" in response.content.decode()
 
 
-def test_an_oversize_file_is_refused_unread(admin_client, settings):
-    settings.IMPORT_MAX_UPLOAD_BYTES = 4096
-    preview_url = upload(
-        admin_client, SimpleUploadedFile("大.docx", b"PK\x03\x04" + b"\0" * 10_000)
-    )
+def test_an_oversize_file_is_dropped_while_it_is_received(
+    admin_client, settings, monkeypatch, tmp_path
+):
+    """Issue 12: nothing past the limit is stored, not even in the upload's temporary file."""
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # so uploads spill to temporary files
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    stored: dict[str, int] = {}
+    receive = TemporaryFileUploadHandler.receive_data_chunk
+
+    def spy(handler, raw_data, start):
+        stored[handler.file_name] = stored.get(handler.file_name, 0) + len(raw_data)
+        return receive(handler, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", spy)
+    big = SimpleUploadedFile("大.docx", b"PK\x03\x04" + b"\0" * (2 * 1024 * 1024))
+    preview_url = upload(admin_client, big, json_file("好.json", "好项目"))
+    assert stored["大.docx"] <= 1024 * 1024  # before the fix: all 2 MB
+    assert list(tmp_path.iterdir()) == []
     html = admin_client.get(preview_url).content.decode()
-    assert "文件「大.docx」：文件大小 9.8 KB，超过上限 4.0 KB" in html
+    assert "文件「大.docx」超过 1.0 MB 上限，未上传" in html
+    assert "可以导入 <strong>1</strong> 个（1 张自评表）" in html
+
+
+def test_an_upload_over_the_batch_limit_is_refused_before_it_is_read(
+    admin_client, settings, monkeypatch
+):
+    settings.IMPORT_MAX_BATCH_BYTES = 1024 * 1024
+
+    def never(*args, **kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr(MultiPartParser, "parse", never)
+    big = SimpleUploadedFile("大.docx", b"PK\x03\x04" + b"\0" * (2 * 1024 * 1024))
+    response = admin_client.post(reverse(UPLOAD), {"files": [big]})
+    assert response.status_code == 413
+    html = response.content.decode()
+    assert "这次上传的文件共 2.0 MB，合计超过 1.0 MB 上限，未上传" in html
+    assert not admin_client.session.get(SESSION_KEY)
+
+
+def test_the_batch_limit_stops_an_upload_without_a_length():
+    """A chunked body has no Content-Length: the handler stops it at the limit."""
+    handler = LimitedUploadHandler(None, file_limit=100, batch_limit=150)
+    handler.new_file("files", "a.json", "application/json", None)
+    assert handler.receive_data_chunk(b"x" * 100, 0) == b"x" * 100
+    with pytest.raises(SkipFile):
+        handler.receive_data_chunk(b"x", 100)
+    handler.new_file("files", "b.json", "application/json", None)
+    with pytest.raises(StopUpload) as stop:
+        handler.receive_data_chunk(b"x" * 60, 0)
+    assert not stop.value.connection_reset  # the rest is read, so the page can answer
+    assert handler.skipped == ["a.json"] and "合计超过" in handler.stopped
+
+
+def test_the_upload_still_checks_csrf(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post(reverse(UPLOAD), {"files": [json_file("a.json", "甲")]})
+    assert response.status_code == 403 and not client.session.get(SESSION_KEY)
+    client.get(reverse(UPLOAD))
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        reverse(UPLOAD), {"csrfmiddlewaretoken": token, "files": [json_file("a.json", "甲")]}
+    )
+    assert response.status_code == 302
 
 
 def test_every_bad_upload_is_a_message_never_a_500(admin_client):
