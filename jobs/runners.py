@@ -15,6 +15,7 @@ from jobs.models import Job
 from projects.exports.archive import ArchiveExporter, write_stream
 from projects.exports.excel import SummaryExporter
 from projects.imports import ImportFailure, parse_file
+from projects.imports.preview import too_many_forms
 from projects.imports.services import evaluations_import
 from projects.interchange import InterchangeError
 from projects.selectors import EvaluationFilters, evaluations_for_export, evaluations_for_user
@@ -103,6 +104,9 @@ def _bulk_import(job: Job) -> None:
             with default_storage.open(item["path"], "rb") as handle:
                 data = handle.read()
             forms = parse_file(data, filename=item["name"])
+            too_many = too_many_forms(len(forms), item["name"])
+            if too_many:  # one file is one transaction holding its forms' rows
+                raise ImportFailure(too_many)
             imported = evaluations_import(forms=forms, user=job.user)
         except (ImportFailure, InterchangeError) as exc:
             entry["message"] = str(exc)

@@ -9,12 +9,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from jobs.forms import BulkImportForm, SummaryJobForm, YearZipForm
 from jobs.models import Job
 from jobs.services import job_start_bulk_import, job_start_xlsx_summary, job_start_year_zip
 from projects.exports.excel import SummaryExporter
+from projects.imports.uploads import (
+    file_too_big,
+    upload_limit_install,
+    upload_limits_text,
+    upload_refusals,
+)
 from projects.selectors import (
     departments_for_user,
     evaluation_years,
@@ -50,6 +57,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "zip_form": YearZipForm(years=evaluation_years(request.user)),
             "xlsx_threshold": settings.XLSX_JOB_THRESHOLD,
             "import_form": BulkImportForm() if is_admin(request.user) else None,
+            "import_limits": upload_limits_text(),
         },
     )
 
@@ -90,11 +98,27 @@ def xlsx_summary_start(request: HttpRequest) -> HttpResponse:
     return redirect(job)
 
 
+@csrf_exempt  # CSRF is checked by _bulk_import_post, once the size limits are installed
 @login_required
 @require_POST
 def bulk_import_start(request: HttpRequest) -> HttpResponse:
     if not is_admin(request.user):
         raise PermissionDenied("只有管理员可以导入")
+    refused = upload_limit_install(request)  # before anything reads the body
+    if refused:
+        messages.error(request, refused)
+        return redirect("jobs:list")
+    return _bulk_import_post(request)
+
+
+@csrf_protect
+def _bulk_import_post(request: HttpRequest) -> HttpResponse:
+    """Nothing is stored when a file is over the limit: the whole batch is refused."""
+    stopped, skipped = upload_refusals(request)
+    if stopped or skipped:
+        problem = stopped or "；".join(file_too_big(name) for name in skipped)
+        messages.error(request, f"{problem}（这一批文件都没有上传，请去掉超限的文件后重新上传）")
+        return redirect("jobs:list")
     form = BulkImportForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))

@@ -102,52 +102,35 @@ def _level2_lookup() -> dict[tuple[str, str], Level2]:
     return {(l2.level1.name, l2.name): l2 for l2 in Level2.objects.select_related("level1")}
 
 
-@transaction.atomic
-def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation:
-    """Create a form from interchange data, or replace the rows of an unapproved one.
+IMPORTED_FIELDS = (
+    "status",
+    "project_lead",
+    "contact_phone",
+    "goal_expected",
+    "goal_actual",
+    "review_comment",
+    "legacy",
+    "budget_weight",
+    "recorded_budget_score",
+    "recorded_execution_rate",
+    "recorded_total_weight",
+    "recorded_total_score",
+    "amount_unit_converted",
+    "amount_unit_note",
+)
 
-    The same project and year updates the existing form unless it is approved
-    (an approved form is locked). All or nothing: any error rolls the whole form back.
+
+def _import_values(
+    evaluation: Evaluation, data: FormData, level2s: dict[tuple[str, str], Level2]
+) -> tuple[list[BudgetLine], list[Indicator]]:
+    """Set the imported values on ``evaluation`` and build its rows, all validated, unsaved.
+
+    Raises the InterchangeError the import would; reads nothing but ``level2s``.
     """
-    project = project_get_or_create(
-        name=data.project_name,
-        department_name=data.department,
-        implementing_unit_name=data.implementing_unit,
-    )
-    evaluation = (
-        Evaluation.objects.select_for_update().filter(project=project, year=data.year).first()
-    )
-    if evaluation is not None and evaluation.status == Evaluation.Status.APPROVED:
-        raise InterchangeError(
-            f"{data.year}年度「{data.project_name}」的自评表已通过审核，已锁定，不能被导入覆盖"
-        )
-    if evaluation is None:
-        evaluation = Evaluation(project=project, year=data.year, created_by=user)
-    else:
-        evaluation.version += 1
-    for name in (
-        "status",
-        "project_lead",
-        "contact_phone",
-        "goal_expected",
-        "goal_actual",
-        "review_comment",
-        "legacy",
-        "budget_weight",
-        "recorded_budget_score",
-        "recorded_execution_rate",
-        "recorded_total_weight",
-        "recorded_total_score",
-        "amount_unit_converted",
-        "amount_unit_note",
-    ):
+    for name in IMPORTED_FIELDS:
         setattr(evaluation, name, getattr(data, name))
     where = f"{data.year}年度「{data.project_name}」"
     _clean_for_import(evaluation, where, ["project"])
-    evaluation.save()
-
-    evaluation.budget_lines.all().delete()
-    evaluation.indicators.all().delete()
     lines = {line.kind: line for line in data.budget_lines}
     budget_lines = []
     for kind in BudgetLineKind:
@@ -161,9 +144,6 @@ def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation
         )
         _clean_for_import(budget_line, f"{where}项目资金", ["evaluation"])
         budget_lines.append(budget_line)
-    BudgetLine.objects.bulk_create(budget_lines)
-
-    level2s = _level2_lookup()
     indicators = []
     for position, row in enumerate(data.indicators, start=1):
         level2 = level2s.get((row.level1, row.level2))
@@ -190,6 +170,51 @@ def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation
         indicator_refresh_parsed(indicator)
         _clean_for_import(indicator, f"{where}绩效指标第{position}行", ["evaluation", "level2"])
         indicators.append(indicator)
+    return budget_lines, indicators
+
+
+def evaluation_import_check(*, forms: Iterable[FormData]) -> None:
+    """Raise the InterchangeError ``evaluation_import`` would raise for any of ``forms``.
+
+    Writes and locks nothing (it reads the taxonomy): the import preview uses it
+    (issue 12: a trial import held the file's rows locked). Whether a form is
+    approved, and so locked, is the caller's check.
+    """
+    level2s = _level2_lookup()
+    for data in forms:
+        _import_values(Evaluation(year=data.year), data, level2s)
+
+
+@transaction.atomic
+def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation:
+    """Create a form from interchange data, or replace the rows of an unapproved one.
+
+    The same project and year updates the existing form unless it is approved
+    (an approved form is locked). All or nothing: any error rolls the whole form back.
+    """
+    project = project_get_or_create(
+        name=data.project_name,
+        department_name=data.department,
+        implementing_unit_name=data.implementing_unit,
+    )
+    evaluation = (
+        Evaluation.objects.select_for_update().filter(project=project, year=data.year).first()
+    )
+    if evaluation is not None and evaluation.status == Evaluation.Status.APPROVED:
+        raise InterchangeError(
+            f"{data.year}年度「{data.project_name}」的自评表已通过审核，已锁定，不能被导入覆盖"
+        )
+    if evaluation is None:
+        evaluation = Evaluation(project=project, year=data.year, created_by=user)
+    else:
+        evaluation.version += 1
+    budget_lines, indicators = _import_values(evaluation, data, _level2_lookup())
+    evaluation.save()
+    for row in (*budget_lines, *indicators):
+        row.evaluation = evaluation  # set again: the form had no pk when they were built
+    evaluation.budget_lines.all().delete()
+    evaluation.indicators.all().delete()
+    BudgetLine.objects.bulk_create(budget_lines)
     Indicator.objects.bulk_create(indicators)
     evaluation_summary_refresh(evaluation)
     event_record(

@@ -161,9 +161,15 @@ CONTENT_SECURITY_POLICY = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Uploads: the size limit is checked in the upload form (Django's own setting
-# only decides when an upload spills to disk).
+# Uploads (import page, bulk import): limits enforced while the body is received
+# (projects/imports/uploads.py; Django's FILE_UPLOAD_MAX_MEMORY_SIZE only decides when
+# an upload spills to disk). The proxy must refuse bodies over IMPORT_MAX_BATCH_BYTES
+# too (docs/deploy.md: nginx client_max_body_size).
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_BATCH_BYTES = env_int("IMPORT_MAX_BATCH_BYTES", 200 * 1024 * 1024, minimum=1024)
+# Importing one file is one transaction holding its forms' rows (the import page and
+# the bulk import refuse bigger files; `manage.py import_forms` has no cap).
+IMPORT_MAX_FORMS_PER_FILE = env_int("IMPORT_MAX_FORMS_PER_FILE", 200, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 10000, minimum=1000)
 # The background bulk import takes hundreds of files in one upload (jobs/).
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 1000, minimum=100)

@@ -11,10 +11,13 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.http.multipartparser import MultiPartParser
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -206,3 +209,65 @@ def test_start_needs_post(client, filler_a):
     client.force_login(filler_a)
     assert client.get(reverse("jobs:year_zip")).status_code == 405
     assert client.get(reverse("jobs:bulk_import")).status_code == 405
+
+
+@WORKER
+def test_a_bulk_import_refuses_a_file_over_the_forms_cap(client, admin_user, dept_a, settings):
+    settings.IMPORT_MAX_FORMS_PER_FILE = 1
+    client.force_login(admin_user)
+    two = _json_file("两张.json", "甲")
+    document = json.loads(two.read())
+    document["forms"].append({**document["forms"][0], "project_name": "乙"})
+    two = SimpleUploadedFile("两张.json", json.dumps(document, ensure_ascii=False).encode())
+    client.post(reverse("jobs:bulk_import"), {"files": [two, _json_file("一张.json", "丙")]})
+
+    work()
+
+    job = Job.objects.get()
+    refused = next(entry for entry in job.report if entry["file"] == "两张.json")
+    assert not refused["ok"] and "有 2 张自评表，超过每个文件 1 张的上限" in refused["message"]
+    assert list(Evaluation.objects.values_list("project__name", flat=True)) == ["丙"]
+
+
+def _media_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def test_a_bulk_import_with_an_oversize_file_stores_nothing(client, admin_user, settings):
+    """Issue 12: the file is dropped while it is received; no job, nothing in MEDIA_ROOT."""
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
+    client.force_login(admin_user)
+    big = SimpleUploadedFile("大.docx", b"PK\x03\x04" + b"\0" * (2 * 1024 * 1024))
+    response = client.post(
+        reverse("jobs:bulk_import"), {"files": [_json_file("a.json", "甲"), big]}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:list")
+    assert not Job.objects.exists() and _media_files(settings) == []
+    page = client.get(reverse("jobs:list")).content.decode()
+    assert "文件「大.docx」超过 1.0 MB 上限，未上传（这一批文件都没有上传" in page
+
+
+def test_a_bulk_import_over_the_batch_limit_is_refused_unread(
+    client, admin_user, settings, monkeypatch
+):
+    settings.IMPORT_MAX_BATCH_BYTES = 1024 * 1024
+
+    def never(*args, **kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr(MultiPartParser, "parse", never)
+    client.force_login(admin_user)
+    files = [_json_file("a.json", "甲"), SimpleUploadedFile("大.json", b" " * (2 * 1024 * 1024))]
+    response = client.post(reverse("jobs:bulk_import"), {"files": files})
+    assert response.status_code == 302
+    assert not Job.objects.exists() and _media_files(settings) == []
+    page = client.get(reverse("jobs:list")).content.decode()
+    assert "合计超过 1.0 MB 上限，未上传" in page
+
+
+def test_the_bulk_import_still_checks_csrf(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post(reverse("jobs:bulk_import"), {"files": [_json_file("a.json", "甲")]})
+    assert response.status_code == 403 and not Job.objects.exists()
