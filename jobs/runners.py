@@ -12,6 +12,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from jobs.models import Job
+from jobs.services import job_scope_record, job_visible_to
 from projects.exports.archive import ArchiveExporter, write_stream
 from projects.exports.excel import SummaryExporter
 from projects.imports import ImportFailure, parse_file
@@ -22,6 +23,7 @@ from projects.selectors import EvaluationFilters, evaluations_for_export, evalua
 
 logger = logging.getLogger(__name__)
 WRITE_EVERY = 1.0  # seconds between progress writes
+ERROR_NO_LONGER_ALLOWED = "账号已停用或已无此权限，任务未执行"
 
 
 def _recover_connection() -> None:
@@ -72,6 +74,7 @@ def _year_zip(job: Job) -> None:
     evaluations = evaluations_for_user(job.user).filter(year=year)
     exporter = ArchiveExporter()
     title = f"{year}年度"
+    job_scope_record(job, evaluations)
     progress = Progress(
         job, total=evaluations.count()
     )  # one step per form; the archive makes one pass
@@ -85,6 +88,7 @@ def _xlsx_summary(job: Job) -> None:
     """The list's Excel summary of the job's filters, as the job's user may see them now."""
     filters = EvaluationFilters(**job.params["filters"])
     evaluations = evaluations_for_export(job.user, filters)
+    job_scope_record(job, evaluations)
     exporter = SummaryExporter()
     progress = Progress(job, total=evaluations.count())  # one step per form
     with tempfile.TemporaryFile(prefix="selfeval-job-") as handle:
@@ -144,6 +148,13 @@ def run(job_id: int) -> str:
     if not started:
         return "skipped"
     job = Job.objects.select_related("user").get(pk=job_id)
+    if not (job.user.is_active and job_visible_to(job, job.user)):
+        # Deactivated or stripped of the role since the click: nothing is made for them.
+        now = timezone.now()
+        Job.objects.filter(pk=job_id).update(
+            state=Job.State.FAILED, message=ERROR_NO_LONGER_ALLOWED, finished_at=now, updated_at=now
+        )
+        return "refused"
     try:
         RUNNERS[job.kind](job)
     except Exception as exc:

@@ -17,7 +17,8 @@ from django.utils import timezone
 from jobs.models import Job
 from projects.exports.base import safe_filename
 from projects.models import Department, Evaluation
-from projects.selectors import EvaluationFilters
+from projects.permissions import assigned_department_ids
+from projects.selectors import EvaluationFilters, is_admin, user_roles
 
 # A queued or running job that has not moved for this long was lost with its worker.
 DEFAULT_STALE_SECONDS = 15 * 60
@@ -61,6 +62,50 @@ def jobs_prune(*, older_than: timedelta, dry_run: bool = False) -> tuple[int, in
         default_storage.delete(name)
     _, deleted = old.delete()
     return deleted.get(Job._meta.label, 0), len(existing)
+
+
+def job_scope_record(job: Job, evaluations) -> None:
+    """Keep on the job which (主管部门, 实施单位) pairs the forms of its result belong to.
+
+    Called by the worker with the forms it exports; ``job_visible_to`` checks them again
+    at every look at the job, so that a result outlives no change of the user's scope.
+    """
+    pairs = evaluations.order_by().values_list(
+        "project__department_id", "project__implementing_unit_id"
+    )
+    scope = sorted(set(pairs), key=lambda pair: (pair[0], pair[1] or 0))
+    job.params = {**job.params, "scope": [list(pair) for pair in scope]}
+    Job.objects.filter(pk=job.pk).update(params=job.params)
+
+
+def job_visible_to(job: Job, user: User) -> bool:
+    """Whether ``user`` (the job's owner) may still see the job and its result now.
+
+    A bulk import stays an admin's. A finished ZIP or Excel summary holds forms: the
+    user must still reach every department it covers (``job_scope_record``), by the
+    rule of ``selectors.evaluations_for_user`` with today's assignments and today's
+    主管部门 of each 实施单位 (a unit moved elsewhere takes its forms along). A finished
+    job with no recorded scope (made before scopes were kept) is an admin's only. A
+    queued or running job has no result yet: the worker selects for the user when it runs.
+    """
+    if job.kind == Job.Kind.BULK_IMPORT:
+        return is_admin(user)
+    if not user_roles(user):
+        return False
+    if is_admin(user):
+        return True
+    scope = job.params.get("scope")
+    if scope is None:
+        return not job.finished
+    assigned = assigned_department_ids(user)
+    units = {unit for _, unit in scope if unit is not None}
+    parents = dict(Department.objects.filter(pk__in=units).values_list("pk", "parent_id"))
+    return all(
+        unit in assigned
+        or (unit is not None and parents.get(unit) in assigned)
+        or (department in assigned and (unit is None or parents.get(unit) == department))
+        for department, unit in scope
+    )
 
 
 @transaction.atomic

@@ -14,7 +14,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from jobs.forms import BulkImportForm, SummaryJobForm, YearZipForm
 from jobs.models import Job
-from jobs.services import job_start_bulk_import, job_start_xlsx_summary, job_start_year_zip
+from jobs.services import (
+    job_start_bulk_import,
+    job_start_xlsx_summary,
+    job_start_year_zip,
+    job_visible_to,
+)
 from projects.exports.excel import SummaryExporter
 from projects.imports.uploads import (
     file_too_big,
@@ -40,8 +45,9 @@ CONTENT_TYPES = {
 
 
 def _job_for_user(request: HttpRequest, pk: int) -> Job:
+    """The user's own job, while its result is still within their scope (else 404)."""
     job = Job.objects.filter(pk=pk, user=request.user).first()
-    if job is None:
+    if job is None or not job_visible_to(job, request.user):
         raise Http404("没有找到该任务，或您无权查看。")
     return job
 

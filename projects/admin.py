@@ -1,4 +1,19 @@
+"""The Django admin (/admin/): reference data, and a read-only view of the forms.
+
+A form (its rows, budget lines) changes only through ``projects.services``, which
+check the version and record the 修改记录; here it is shown read-only with a link to
+its page in the app. Departments move under 系统管理 (their projects follow them), and
+only a superuser changes a superuser or grants superuser/staff status.
+"""
+
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from projects.models import (
     BudgetLine,
@@ -8,6 +23,56 @@ from projects.models import (
     Indicator,
     Project,
 )
+from projects.roles import Role
+
+ERROR_FILLER_AND_REVIEWER = (
+    "填报人不能同时是审核人或管理员（同一人不能审核自己填报的自评表）；请只保留一个角色"
+)
+ERROR_UNIT_OF_OTHER_DEPARTMENT = "实施单位「{unit}」不属于主管部门「{department}」，请重新选择"
+SUPERUSER_ONLY_FIELDS = ("is_superuser", "is_staff", "user_permissions")
+
+
+def filler_role_conflict(group_names: set[str], is_superuser: bool) -> bool:
+    """Whether these groups would let one person both fill and review (or administer)."""
+    return Role.FILLER.value in group_names and (
+        is_superuser or bool({Role.REVIEWER.value, Role.ADMIN.value} & group_names)
+    )
+
+
+class RoleCheckedUserChangeForm(UserChangeForm):
+    def clean(self):
+        data = super().clean()
+        if "groups" in data:
+            superuser = data.get("is_superuser", self.instance.is_superuser)
+            if filler_role_conflict({group.name for group in data["groups"]}, superuser):
+                raise ValidationError(ERROR_FILLER_AND_REVIEWER)
+        return data
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class SelfevalUserAdmin(UserAdmin):
+    """Django's user admin, with superusers kept out of other users' reach."""
+
+    form = RoleCheckedUserChangeForm
+
+    def _protected(self, request, obj) -> bool:
+        return obj is not None and obj.is_superuser and not request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        # Also guards the password page (UserAdmin.user_change_password asks this).
+        return not self._protected(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._protected(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            fields = (*fields, *SUPERUSER_ONLY_FIELDS)
+        return fields
 
 
 @admin.register(Department)
@@ -17,22 +82,51 @@ class DepartmentAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["parent"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a unit moves its projects too: that is done under 系统管理 → 部门/单位.
+        return ["parent"] if obj is not None else []
+
+
+class ProjectAdminForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        department, unit = data.get("department"), data.get("implementing_unit")
+        if department is not None and unit is not None and unit.parent_id != department.pk:
+            self.add_error(
+                "implementing_unit",
+                ERROR_UNIT_OF_OTHER_DEPARTMENT.format(unit=unit.name, department=department),
+            )
+        return data
+
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = ["name", "department", "implementing_unit"]
     list_select_related = ["department", "implementing_unit"]
     search_fields = ["name"]
     autocomplete_fields = ["department", "implementing_unit"]
 
 
-class BudgetLineInline(admin.TabularInline):
+class ReadOnlyMixin:
+    """Shown, never written here: every write goes through ``projects.services``."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BudgetLineInline(ReadOnlyMixin, admin.TabularInline):
     model = BudgetLine
     extra = 0
-    max_num = 4
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(ReadOnlyMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = [
@@ -54,44 +148,26 @@ class IndicatorInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("level2", "level2__level1")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "level2":
-            from indicators.models import Level2
-
-            kwargs["queryset"] = Level2.objects.select_related("level1")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["project", "year", "status", "legacy", "updated_at"]
     list_filter = ["year", "status", "legacy"]
     list_select_related = ["project"]
     search_fields = ["project__name"]
-    autocomplete_fields = ["project"]
-    readonly_fields = ["version", "created_at", "updated_at", "created_by"]
+    readonly_fields = ["form_page"]
     inlines = [BudgetLineInline, IndicatorInline]
 
-    def save_formset(self, request, form, formset, change):
-        # Keep the parsed 年度指标值/实际完成值 in step with what was typed here too.
-        from projects.services import indicator_refresh_parsed
+    def get_fields(self, request, obj=None):
+        return ["form_page", *(f for f in super().get_fields(request, obj) if f != "form_page")]
 
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, Indicator):
-                indicator_refresh_parsed(instance)
-            instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
-
-    def save_related(self, request, form, formsets, change):
-        # An edit here is a write path like any other: the stored summary (dashboard,
-        # list, Excel summary) follows it in the same transaction.
-        from projects.summaries import evaluation_summary_refresh
-
-        super().save_related(request, form, formsets, change)
-        evaluation_summary_refresh(form.instance)
+    @admin.display(description="修改")
+    def form_page(self, obj: Evaluation) -> str:
+        return format_html(
+            "此处只读。填写、审核和修改请在系统的自评表页面进行（会检查版本并记入修改记录）："
+            '<a href="{}">打开自评表页面</a>',
+            reverse("evaluation_detail", args=[obj.pk]),
+        )
 
 
 @admin.register(DepartmentAssignment)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
 from projects.models import Department, DepartmentAssignment, Project, ReportingYear
@@ -22,7 +22,14 @@ from projects.roles import Role
 
 ERROR_OWN_ROLE = "不能取消自己的管理员角色，以免系统无人管理；请由另一位管理员修改"
 ERROR_OWN_ACCOUNT = "不能停用自己的账号"
+ERROR_SUPERUSER_ONLY = "只有超级用户可以修改超级用户的账号或密码"
 ERROR_DEPARTMENT_IN_USE = "「{name}」不能删除：{uses}。请先移走或删除它们"
+ERROR_LEVEL_CHANGE_WITH_PROJECTS = (
+    "「{name}」还有 {count} 个项目，不能在主管部门和实施单位之间转换；请先移走这些项目"
+)
+ERROR_MOVE_NAME_CLASH = (
+    "「{name}」的项目不能随之移入「{parent}」：那里已有同名项目 {names}，请先改名"
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,12 @@ def change_log(obj: models.Model, limit: int = 20) -> list[LogEntry]:
         .select_related("user")
         .order_by("-action_time", "-pk")[:limit]
     )
+
+
+def check_may_manage(actor: User, user: User) -> None:
+    """Only a superuser changes a superuser (account, role, state or password)."""
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied(ERROR_SUPERUSER_ONLY)
 
 
 def user_role(user: User) -> Role | None:
@@ -94,6 +107,7 @@ def user_create(*, actor: User, data: UserData) -> User:
 def user_update(*, actor: User, user: User, data: UserData) -> list[str]:
     """Apply ``data`` to ``user``; returns what changed, in words (empty: nothing)."""
     user = User.objects.select_for_update().get(pk=user.pk)
+    check_may_manage(actor, user)
     role_before = user_role(user)
     if user.pk == actor.pk:
         if role_before is Role.ADMIN and data.role is not Role.ADMIN:
@@ -109,10 +123,9 @@ def user_update(*, actor: User, user: User, data: UserData) -> list[str]:
             f"状态：{'启用' if user.is_active else '停用'} → {'启用' if data.is_active else '停用'}"
         )
         user.is_active = data.is_active
-    if role_before is not data.role and not user.is_superuser:
-        changes.append(
-            f"角色：{role_before.value if role_before else '（无）'} → {data.role.value}"
-        )
+    role_groups = {g.name for g in user.groups.all()} & {r.value for r in Role}
+    if role_groups != {data.role.value} and not user.is_superuser:
+        changes.append(f"角色：{'、'.join(sorted(role_groups)) or '（无）'} → {data.role.value}")
         user.groups.set([Group.objects.get(name=data.role.value)])
     before = set(Department.objects.filter(assignments__user=user).select_related("parent"))
     after = set(data.departments)
@@ -130,6 +143,7 @@ def user_update(*, actor: User, user: User, data: UserData) -> list[str]:
 
 @transaction.atomic
 def user_set_password(*, actor: User, user: User, password: str) -> None:
+    check_may_manage(actor, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     log_change(actor, user, CHANGE, "重设密码")
@@ -157,9 +171,74 @@ def _save_and_log(
         log_change(actor, obj, CHANGE, "；".join(changes))
 
 
+def department_move_problem(department: Department, parent: Department | None) -> str:
+    """Why ``department`` cannot be put under ``parent`` now, in words ('' if it can).
+
+    A 实施单位 moved to another 主管部门 takes its projects along (``department_save``);
+    their names must be free there. Turning a unit into a 主管部门 or back is refused
+    while projects hang on it (whose 主管部门 would they be?).
+    """
+    if department.pk is None:
+        return ""
+    before = Department.objects.filter(pk=department.pk).values_list("parent", flat=True).first()
+    after = parent.pk if parent is not None else None
+    if before == after:
+        return ""
+    if before is None or after is None:
+        count = Project.objects.filter(
+            models.Q(department=department) | models.Q(implementing_unit=department)
+        ).count()
+        return (
+            ERROR_LEVEL_CHANGE_WITH_PROJECTS.format(name=department.name, count=count)
+            if count
+            else ""
+        )
+    names = list(
+        Project.objects.filter(
+            department_id=after,
+            name__in=Project.objects.filter(implementing_unit=department).values("name"),
+        ).values_list("name", flat=True)[:5]
+    )
+    if names:
+        return ERROR_MOVE_NAME_CLASH.format(
+            name=department.name, parent=parent, names="、".join(f"「{n}」" for n in names)
+        )
+    return ""
+
+
+def _projects_follow(actor: User, unit: Department, old_parent: Department) -> None:
+    """A moved 实施单位's projects get its new 主管部门 (scope follows), each recorded."""
+    projects = list(Project.objects.filter(implementing_unit=unit))
+    Project.objects.filter(implementing_unit=unit).update(department=unit.parent)
+    content_type = ContentType.objects.get_for_model(Project)
+    LogEntry.objects.bulk_create(
+        LogEntry(
+            user=actor,
+            content_type=content_type,
+            object_id=str(project.pk),
+            object_repr=str(project)[:200],
+            action_flag=CHANGE,
+            change_message=(
+                f"主管部门：{old_parent} → {unit.parent}（随实施单位「{unit.name}」移动）"
+            ),
+        )
+        for project in projects
+    )
+
+
 @transaction.atomic
 def department_save(*, actor: User, department: Department) -> Department:
-    """Create or change a department (``department`` as the validated form left it)."""
+    """Create or change a department (``department`` as the validated form left it).
+
+    A 实施单位 moved under another 主管部门 takes its projects with it in the same
+    transaction, so that the old 主管部门's users no longer reach them.
+    """
+    old = None
+    if department.pk is not None:
+        old = Department.objects.select_for_update().select_related("parent").get(pk=department.pk)
+    problem = department_move_problem(department, department.parent)
+    if problem:
+        raise ValidationError(problem)
     _save_and_log(
         actor,
         department,
@@ -169,6 +248,8 @@ def department_save(*, actor: User, department: Department) -> Department:
             ("所属主管部门", lambda d: str(d.parent) if d.parent_id else "（无）"),
         ],
     )
+    if old is not None and old.parent_id and department.parent_id != old.parent_id:
+        _projects_follow(actor, department, old.parent)
     return department
 
 

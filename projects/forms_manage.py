@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
+from projects.administration import department_move_problem
 from projects.models import Department, ReportingYear
 from projects.roles import Role
 
@@ -203,6 +204,8 @@ class DepartmentForm(BootstrapMixin, forms.ModelForm):
         name, parent = data.get("name"), data.get("parent")
         if self.instance.pk and parent is not None and self.instance.units.exists():
             self.add_error("parent", ERROR_PARENT_HAS_UNITS.format(name=self.instance.name))
+        elif "parent" in data and (problem := department_move_problem(self.instance, parent)):
+            self.add_error("parent", problem)
         if name:
             same = Department.objects.filter(
                 Q(parent=parent) if parent else Q(parent__isnull=True), name=name

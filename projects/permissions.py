@@ -87,11 +87,18 @@ def can_submit(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
 
 
 def reviews(user: User | AnonymousUser, evaluation: Evaluation) -> bool:
-    """Whether the user reviews this form's department (an admin reviews every one)."""
+    """Whether the user reviews this form's department (an admin reviews every one).
+
+    Separation of duties: nobody reviews a form they fill for (``fills``: the 填报人
+    role and an assignment covering the project), whatever other roles they hold. A
+    user's assignments count for all of their roles, so a 填报人 who is also 审核人
+    reviews nothing; 系统管理 and /admin/ refuse that combination anyway.
+    """
     roles = user_roles(user)
-    return Role.ADMIN in roles or (
+    in_role = Role.ADMIN in roles or (
         Role.REVIEWER in roles and project_in_scope(user, evaluation.project)
     )
+    return in_role and not fills(user, evaluation)
 
 
 def can_review(user: User | AnonymousUser, evaluation: Evaluation) -> bool:

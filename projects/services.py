@@ -598,6 +598,9 @@ def evaluation_save_draft(
 ERROR_STALE_STATE = "操作未执行：您打开此表后，它已被他人（或您在另一个窗口中）修改或处理过。请查看最新内容后再操作。"
 ERROR_NOT_FILLER = "只有本部门的填报人可以提交此自评表"
 ERROR_NOT_REVIEWER = "只有负责该部门的审核人或管理员可以审核此自评表"
+ERROR_REVIEWS_OWN = (
+    "您是该部门的填报人，不能审核、退回或通过本部门的自评表（填报与审核须由不同的人负责）"
+)
 ERROR_NOT_ADMIN = "只有管理员可以重新打开已通过的自评表"
 ERROR_WRONG_STATUS = "此表当前{status}，不能{action}"
 ERROR_SUBMIT_BLOCKED = "未能提交：还有 {count} 个错误需要改正"
@@ -745,6 +748,11 @@ def _review_apply(
     return changed, changes
 
 
+def not_reviewer_error(user: User, evaluation: Evaluation) -> str:
+    """Why ``reviews`` said no: the form's own filler, or not its reviewer."""
+    return ERROR_REVIEWS_OWN if fills(user, evaluation) else ERROR_NOT_REVIEWER
+
+
 def _review_step(
     *,
     evaluation: Evaluation,
@@ -759,7 +767,7 @@ def _review_step(
         evaluation=evaluation,
         version=version,
         role_ok=reviews(user, evaluation),
-        role_error=ERROR_NOT_REVIEWER,
+        role_error=not_reviewer_error(user, evaluation),
         step_ok=can_review(user, evaluation),
         action=action,
     )

@@ -127,6 +127,13 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _managed_user(request: HttpRequest, pk: int, users=User.objects) -> User:
+    """The account to edit: a superuser is out of reach (404) unless the admin is one."""
+    if not request.user.is_superuser:
+        users = users.filter(is_superuser=False)
+    return get_object_or_404(users, pk=pk)
+
+
 def _user_initial(target: User) -> dict[str, object]:
     role = user_role(target)
     return {
@@ -144,7 +151,7 @@ def _user_initial(target: User) -> dict[str, object]:
 @require_http_methods(["GET", "POST"])
 def user_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
-    target = get_object_or_404(User.objects.prefetch_related("groups"), pk=pk)
+    target = _managed_user(request, pk, User.objects.prefetch_related("groups"))
     form = UserForm(request.POST or None, instance=target, initial=_user_initial(target))
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,7 +183,7 @@ def user_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def user_password_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
-    target = get_object_or_404(User, pk=pk)
+    target = _managed_user(request, pk)
     form = PasswordResetForm(request.POST, user=target)
     if form.is_valid():
         user_set_password(actor=request.user, user=target, password=form.cleaned_data["password1"])

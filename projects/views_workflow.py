@@ -22,7 +22,6 @@ from projects.models import Evaluation
 from projects.permissions import reviews
 from projects.selectors import get_evaluation_for_user
 from projects.services import (
-    ERROR_NOT_REVIEWER,
     StaleEvaluationError,
     SubmissionBlockedError,
     evaluation_approve,
@@ -30,6 +29,7 @@ from projects.services import (
     evaluation_return,
     evaluation_review,
     evaluation_submit,
+    not_reviewer_error,
 )
 from projects.views import _render_read_only
 
@@ -70,7 +70,7 @@ def evaluation_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _review_step(request: HttpRequest, pk: int, service: Callable, done: str) -> HttpResponse:
     evaluation = get_evaluation_for_user(request.user, pk)
     if not reviews(request.user, evaluation):
-        raise PermissionDenied(ERROR_NOT_REVIEWER)
+        raise PermissionDenied(not_reviewer_error(request.user, evaluation))
     posted = review_input(request.POST, evaluation)
     error, status = "；".join(posted.errors), 200
     if posted.review is not None:

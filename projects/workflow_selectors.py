@@ -21,7 +21,8 @@ def _todo_conditions(user: User | AnonymousUser) -> dict[str, Q]:
     if Role.FILLER in roles:
         wanted["returned"] = Q(status=Evaluation.Status.RETURNED)
         wanted["draft"] = Q(status=Evaluation.Status.DRAFT)
-    if Role.REVIEWER in roles or Role.ADMIN in roles:
+    # A 填报人 reviews none of their forms (permissions.reviews): nothing 待审核 for them.
+    if (Role.REVIEWER in roles and Role.FILLER not in roles) or Role.ADMIN in roles:
         wanted["submitted"] = Q(status=Evaluation.Status.SUBMITTED)
     return wanted
 

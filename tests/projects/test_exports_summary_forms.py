@@ -6,11 +6,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.contrib import admin
-from django.test import RequestFactory
 
 from indicators.models import Level2
-from projects.admin import EvaluationAdmin
 from projects.demo import load_demo
 from projects.exports import summary_forms as summary_forms_module
 from projects.exports.excel import SummaryExporter
@@ -185,16 +182,3 @@ def test_stored_results_cost_a_fixed_number_of_queries(
         summaries_refresh_all()
         with django_assert_num_queries(5):
             SummaryExporter().render(Evaluation.objects.all(), title="2023年度").read_all()
-
-
-def test_an_admin_edit_refreshes_the_summary(admin_user, dept_a):
-    evaluation = make_evaluation(make_project(dept_a), indicators=2)
-    summaries_refresh_all()
-    Indicator.objects.filter(evaluation=evaluation, position=1).update(score=Decimal("1"))
-    request = RequestFactory().post("/")
-    request.user = admin_user
-    form = type("Form", (), {"instance": evaluation, "save_m2m": lambda self: None})()
-    EvaluationAdmin(Evaluation, admin.site).save_related(request, form, [], change=True)
-    (stored,) = summary_forms(Evaluation.objects.all())
-    assert stored.indicators[0].score == stored.indicators[0].counted_score == Decimal("1.00")
-    assert exact(stored) == live_forms(Evaluation.objects.all())[0]

@@ -432,3 +432,121 @@ def test_reviewers_review_in_a_closed_year(client, reviewer_a, evaluation_a):
     assert response.status_code == 302
     evaluation_a.refresh_from_db()
     assert evaluation_a.status == Evaluation.Status.APPROVED
+
+
+# --- only a superuser manages a superuser (issue 12.7) -----------------------------------
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", password="pw-root-2025")
+
+
+def test_an_admin_cannot_touch_a_superuser(admin_client, superuser, dept_a):
+    edit = reverse("manage:user_edit", args=[superuser.pk])
+    password = reverse("manage:user_password", args=[superuser.pk])
+    assert admin_client.get(edit).status_code == 404
+    data = _user_post(role=Role.FILLER.value, departments=[dept_a.pk], is_active=None)
+    assert admin_client.post(edit, data).status_code == 404
+    assert (
+        admin_client.post(password, {"password1": STRONG, "password2": STRONG}).status_code == 404
+    )
+    superuser.refresh_from_db()
+    assert superuser.is_active and superuser.check_password("pw-root-2025")
+    assert not LogEntry.objects.filter(object_id=str(superuser.pk)).exists()
+    # listed, read-only
+    page = admin_client.get(reverse("manage:users")).content.decode()
+    assert "root" in page and edit not in page
+
+
+def test_the_services_refuse_too(admin_user, superuser):
+    from django.core.exceptions import PermissionDenied
+
+    from projects.administration import UserData, user_set_password, user_update
+
+    with pytest.raises(PermissionDenied):
+        user_set_password(actor=admin_user, user=superuser, password=STRONG)
+    data = UserData("root", "", Role.ADMIN, (), is_active=False)
+    with pytest.raises(PermissionDenied):
+        user_update(actor=admin_user, user=superuser, data=data)
+    superuser.refresh_from_db()
+    assert superuser.is_active and superuser.check_password("pw-root-2025")
+
+
+def test_a_superuser_still_manages_a_superuser(client, superuser):
+    other = User.objects.create_superuser("root2", password="pw-root2-2025")
+    client.force_login(superuser)
+    assert client.get(reverse("manage:user_edit", args=[other.pk])).status_code == 200
+    url = reverse("manage:user_password", args=[other.pk])
+    assert client.post(url, {"password1": STRONG, "password2": STRONG}).status_code == 302
+    other.refresh_from_db()
+    assert other.check_password(STRONG)
+
+
+def test_saving_a_user_with_two_roles_leaves_one(admin_client, filler_a, dept_a):
+    from django.contrib.auth.models import Group
+
+    filler_a.groups.add(Group.objects.get(name=Role.REVIEWER.value))  # as /admin/ once allowed
+    url = reverse("manage:user_edit", args=[filler_a.pk])
+    data = _user_post(first_name="", departments=[dept_a.pk], password1=None, password2=None)
+    admin_client.post(url, data)
+    assert _roles(filler_a) == ["填报人"]
+    entry = LogEntry.objects.get(object_id=str(filler_a.pk))
+    assert entry.change_message == "角色：填报人、审核人 → 填报人"
+
+
+# --- a moved 实施单位 takes its projects along (issue 12.9) ------------------------------
+
+
+def test_a_moved_unit_takes_its_projects_to_the_new_department(
+    client, admin_user, dept_a, dept_b, filler_a, filler_b
+):
+    unit = make_department("价格认证中心", parent=dept_a)
+    project = make_project(dept_a, "价格认证资金", unit=unit)
+    evaluation = make_evaluation(project, indicators=1)
+    form_url = evaluation.get_absolute_url()
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("manage:department_edit", args=[unit.pk]), {"name": unit.name, "parent": dept_b.pk}
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.department, project.implementing_unit) == (dept_b, unit)
+    entry = LogEntry.objects.get(content_type__model="project", object_id=str(project.pk))
+    assert entry.change_message == f"主管部门：{dept_a} → {dept_b}（随实施单位「{unit.name}」移动）"
+    client.force_login(filler_a)
+    assert client.get(form_url).status_code == 404
+    client.force_login(filler_b)
+    page = client.get(form_url)
+    assert page.status_code == 200 and 'name="version"' in page.content.decode()
+
+
+def test_a_move_is_refused_when_a_project_name_is_taken(admin_client, dept_a, dept_b):
+    from projects.administration import ERROR_MOVE_NAME_CLASH
+
+    unit = make_department("价格认证中心", parent=dept_a)
+    project = make_project(dept_a, "价格认证资金", unit=unit)
+    make_project(dept_b, "价格认证资金")
+    response = admin_client.post(
+        reverse("manage:department_edit", args=[unit.pk]), {"name": unit.name, "parent": dept_b.pk}
+    )
+    assert response.status_code == 200
+    message = ERROR_MOVE_NAME_CLASH.format(name=unit.name, parent=dept_b, names="「价格认证资金」")
+    assert message in response.content.decode()
+    unit.refresh_from_db()
+    project.refresh_from_db()
+    assert unit.parent == dept_a and project.department == dept_a
+
+
+def test_a_unit_with_projects_does_not_become_a_department(admin_client, dept_a):
+    from projects.administration import ERROR_LEVEL_CHANGE_WITH_PROJECTS
+
+    unit = make_department("价格认证中心", parent=dept_a)
+    make_project(dept_a, "价格认证资金", unit=unit)
+    response = admin_client.post(
+        reverse("manage:department_edit", args=[unit.pk]), {"name": unit.name, "parent": ""}
+    )
+    message = ERROR_LEVEL_CHANGE_WITH_PROJECTS.format(name=unit.name, count=1)
+    assert message in response.content.decode()
+    unit.refresh_from_db()
+    assert unit.parent == dept_a

@@ -3,7 +3,14 @@
 import pytest
 
 from projects.models import Evaluation
-from projects.permissions import can_create, can_edit, can_reopen, can_review, can_submit
+from projects.permissions import (
+    can_create,
+    can_edit,
+    can_reopen,
+    can_review,
+    can_submit,
+    reviews,
+)
 from projects.roles import Role
 from tests.factories import make_department, make_evaluation, make_project, make_user
 
@@ -74,3 +81,36 @@ def test_a_reviewer_of_another_department_reviews_nothing(dept_b, evaluation_a):
     outsider = make_user("reviewer_b", Role.REVIEWER, dept_b)
     evaluation_a.status = Evaluation.Status.SUBMITTED
     assert not can_review(outsider, evaluation_a)
+
+
+def _with_role(user, role: Role):
+    """Give ``user`` a second role group directly (as /admin/ once could)."""
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=role.value))
+    return user.__class__.objects.get(pk=user.pk)  # fresh: no cached roles
+
+
+def test_a_filler_who_also_reviews_never_reviews_their_own_departments_form(filler_a, evaluation_a):
+    dual = _with_role(filler_a, Role.REVIEWER)
+    evaluation_a.status = Evaluation.Status.SUBMITTED
+    assert not reviews(dual, evaluation_a)
+    assert not can_review(dual, evaluation_a)
+
+
+def test_a_unit_filler_with_the_reviewer_role_does_not_review_the_units_forms(dept_a):
+    unit = make_department("价格认证中心", parent=dept_a)
+    dual = _with_role(make_user("unit_dual", Role.FILLER, unit), Role.REVIEWER)
+    own = make_evaluation(make_project(dept_a, "价格认证资金", unit=unit))
+    own.status = Evaluation.Status.SUBMITTED
+    assert not can_review(dual, own)
+
+
+def test_an_admin_who_fills_for_a_department_reviews_every_other_one(
+    filler_a, dept_b, evaluation_a
+):
+    dual = _with_role(filler_a, Role.ADMIN)
+    other = make_evaluation(make_project(dept_b, "档案整理"))
+    evaluation_a.status = other.status = Evaluation.Status.SUBMITTED
+    assert not can_review(dual, evaluation_a)
+    assert can_review(dual, other)

@@ -221,3 +221,23 @@ def test_two_reviewers_second_click_is_refused(filler_a, reviewer_a, admin_user,
         evaluation_approve(evaluation=second, review=EvaluationReview(), version=2, user=admin_user)
     evaluation_a.refresh_from_db()
     assert evaluation_a.status == Evaluation.Status.RETURNED
+
+
+@pytest.mark.parametrize("service", [evaluation_review, evaluation_return, evaluation_approve])
+def test_a_user_holding_both_roles_cannot_review_their_own_form(filler_a, evaluation_a, service):
+    from django.contrib.auth.models import Group, User
+
+    from projects.services import ERROR_REVIEWS_OWN
+
+    _submitted(filler_a, evaluation_a)
+    filler_a.groups.add(Group.objects.get(name="审核人"))  # given both groups directly
+    dual = User.objects.get(pk=filler_a.pk)
+    with pytest.raises(PermissionDenied, match=ERROR_REVIEWS_OWN):
+        service(
+            evaluation=_load(dual, evaluation_a),
+            review=EvaluationReview(comment="同意"),
+            version=2,
+            user=dual,
+        )
+    evaluation_a.refresh_from_db()
+    assert (evaluation_a.status, evaluation_a.version) == (Evaluation.Status.SUBMITTED, 2)

@@ -261,3 +261,130 @@ def test_status_code(client, world, name, persona, department):
             f"{case.method.upper()} {path} as {persona}: "
             f"{response.status_code} (expected {expected})"
         )
+
+
+# --- issue 12.7–12.10: personas the table above has no column for ------------------------
+#
+# ``dual``: a user given both the 填报人 and the 审核人 group of department A (as /admin/
+# once allowed); ``superuser``: a superuser (as actor, and as the target account that a
+# 管理员 must not reach); ``moved``: filler A moved to department B after a job was made;
+# ``unit_old``/``unit_new``: the fillers of the 主管部门 a 实施单位 was moved from and to.
+# Each row: URL name, persona, what the URL is called with, the form's status, expected.
+
+EXTRA: list[tuple[str, str, str, str, int]] = [
+    ("evaluation_review", "dual", "form_a", "submitted", 403),
+    ("evaluation_return", "dual", "form_a", "submitted", 403),
+    ("evaluation_approve", "dual", "form_a", "submitted", 403),
+    ("evaluation_approve", "dual", "form_b", "submitted", 404),
+    ("evaluation_detail", "dual", "form_a", "submitted", 200),  # sees it, no review buttons
+    ("evaluation_save", "dual", "form_a", "draft", 302),  # still fills it
+    ("manage:user_edit", "admin", "superuser", "draft", 404),
+    ("manage:user_password", "admin", "superuser", "draft", 404),
+    ("manage:user_edit", "superuser", "superuser", "draft", 200),
+    ("manage:user_password", "superuser", "superuser", "draft", 400),  # empty form
+    ("admin:projects_evaluation_change", "superuser", "form_a", "approved", 403),  # POST
+    ("admin:auth_user_change", "staff", "superuser", "draft", 403),  # POST
+    ("admin:auth_user_password_change", "staff", "superuser", "draft", 403),
+    ("jobs:detail", "filler", "job", "draft", 200),
+    ("jobs:download", "filler", "job", "draft", 200),
+    ("jobs:detail", "moved", "job", "draft", 404),
+    ("jobs:progress", "moved", "job", "draft", 404),
+    ("jobs:download", "moved", "job", "draft", 404),
+    ("evaluation_detail", "moved", "form_a", "draft", 404),
+    ("evaluation_detail", "moved", "form_b", "draft", 200),
+    ("evaluation_detail", "unit_old", "unit_form", "draft", 404),
+    ("evaluation_save", "unit_old", "unit_form", "draft", 404),
+    ("evaluation_detail", "unit_new", "unit_form", "draft", 200),
+    ("evaluation_save", "unit_new", "unit_form", "draft", 302),
+]
+POSTED = {"evaluation_review", "evaluation_return", "evaluation_approve", "evaluation_save"}
+POSTED |= {"manage:user_password", "admin:projects_evaluation_change", "admin:auth_user_change"}
+
+
+@pytest.fixture
+def extra_world(world, settings, tmp_path, dept_a, dept_b, filler_a, filler_b, admin_user):
+    from django.contrib.auth.models import Group, Permission, User
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from jobs.services import job_scope_record
+    from projects.administration import department_save
+    from projects.models import DepartmentAssignment
+    from tests.factories import make_department
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    forms = world[0]
+    dual = make_user("dual_a", Role.FILLER, dept_a)
+    dual.groups.add(Group.objects.get(name=Role.REVIEWER.value))
+    superuser = User.objects.create_superuser("root", password="pw-root")
+    staff = User.objects.create_user("staff", password="pw-staff", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    moved = make_user("moved_a", Role.FILLER, dept_a)
+    jobs = {}
+    for user in (filler_a, moved):
+        job = Job.objects.create(
+            kind=Job.Kind.YEAR_ZIP, key=f"done-{user.pk}", user=user, state=Job.State.DONE
+        )
+        job.result_name = default_storage.save(f"jobs/{job.pk}/x.zip", ContentFile(b"zip"))
+        job.result_filename = "x.zip"
+        job.save()
+        job_scope_record(job, Evaluation.objects.filter(year=2023, project__department=dept_a))
+        jobs[user] = job
+    DepartmentAssignment.objects.filter(user=moved).update(department=dept_b)
+    unit = make_department("价格认证中心", parent=dept_a)
+    unit_form = make_evaluation(make_project(dept_a, "价格认证中心项目", unit=unit), indicators=3)
+    unit.parent = dept_b
+    department_save(actor=admin_user, department=unit)
+    personas = {
+        "dual": dual,
+        "admin": admin_user,
+        "superuser": superuser,
+        "staff": staff,
+        "filler": filler_a,
+        "moved": moved,
+        "unit_old": filler_a,
+        "unit_new": filler_b,
+    }
+    targets = {
+        "form_a": forms["A"],
+        "form_b": forms["B"],
+        "unit_form": unit_form,
+        "superuser": superuser,
+    }
+    return personas, targets, jobs
+
+
+@pytest.mark.parametrize(
+    ("name", "persona", "target", "status", "expected"),
+    EXTRA,
+    ids=[f"{name}-{persona}-{target}" for name, persona, target, _, _ in EXTRA],
+)
+def test_issue_12_personas(client, extra_world, name, persona, target, status, expected):
+    personas, targets, jobs = extra_world
+    user = personas[persona]
+    if target == "job":
+        obj = jobs[user]
+    else:
+        obj = targets[target]
+        if isinstance(obj, Evaluation):
+            Evaluation.objects.filter(pk=obj.pk).update(status=status)
+            obj.refresh_from_db()
+    path = reverse(name, args=[obj.pk])
+    client.force_login(user)
+    if name not in POSTED:
+        response = client.get(path)
+    elif name == "evaluation_save":
+        response = client.post(path, page_data(obj))
+    elif name.startswith("evaluation_"):
+        response = client.post(path, {"version": str(obj.version), "review_comment": "同意"})
+    else:
+        response = client.post(path, {"status": "draft", "is_active": ""})
+    assert response.status_code == expected, f"{name} as {persona}: {response.status_code}"
+    if isinstance(obj, Evaluation):
+        if name in POSTED and expected >= 400:
+            status_now, version_now = Evaluation.objects.values_list("status", "version").get(
+                pk=obj.pk
+            )
+            assert (status_now, version_now) == (obj.status, obj.version)  # nothing written
+        if persona == "dual" and expected == 200:
+            assert reverse("evaluation_approve", args=[obj.pk]) not in response.content.decode()

@@ -56,3 +56,11 @@ def test_the_list_keeps_its_query_count(client, filler_a, forms, django_assert_n
     client.force_login(filler_a)
     with django_assert_num_queries(LIST_QUERIES):
         client.get(reverse("home"))
+
+
+def test_a_filler_who_also_holds_the_reviewer_role_has_nothing_to_review(filler_a, forms):
+    from django.contrib.auth.models import Group, User
+
+    filler_a.groups.add(Group.objects.get(name="审核人"))
+    dual = User.objects.get(pk=filler_a.pk)
+    assert todo_counts(dual) == {"returned": 1, "draft": 2}  # 丁 is submitted but theirs
