@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks.base import TASK_MIN_PRIORITY
 
 from jobs.models import Job
 from projects.exports.base import safe_filename
@@ -22,6 +23,20 @@ from projects.selectors import EvaluationFilters
 # A queued or running job that has not moved for this long was lost with its worker.
 DEFAULT_STALE_SECONDS = 15 * 60
 ERROR_LOST = "后台进程中断（长时间没有进展），请重新开始"
+DEFAULT_MAX_QUEUED_PER_USER = 3
+ERROR_TOO_MANY_JOBS = "您已有 {count} 个后台任务在排队或运行，请等其完成后再提交"
+
+
+class JobLimitReached(Exception):
+    """The user already has ``JOBS_MAX_QUEUED_PER_USER`` jobs queued or running."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(ERROR_TOO_MANY_JOBS.format(count=count))
+        self.count = count
+
+
+def max_queued_per_user() -> int:
+    return getattr(settings, "JOBS_MAX_QUEUED_PER_USER", DEFAULT_MAX_QUEUED_PER_USER)
 
 
 def _stale_after() -> timedelta:
@@ -70,12 +85,24 @@ def job_start(*, user: User, kind: str, key: str, params: dict, prepare=None) ->
     The task row is written in this transaction (django-tasks' database backend), so a
     job is never queued without its row or the other way round. ``prepare(job)`` runs
     before the task is queued (it stores the uploaded files).
+
+    Fair across users: one user may have at most ``JOBS_MAX_QUEUED_PER_USER`` jobs
+    queued or running (``JobLimitReached`` beyond), and each job is queued with a
+    priority one lower than the user's previous active one. The worker takes the
+    highest priority first and, within one, the oldest (django-tasks-db orders by
+    priority, then enqueue time), so a user's second job waits behind every other
+    user's first: round-robin, not first come first served.
     """
-    jobs_fail_stale(user=user, kind=kind, key=key)
+    jobs_fail_stale(user=user)
     active = Job.objects.filter(user=user, kind=kind, key=key, state__in=Job.ACTIVE)
     existing = active.first()
     if existing is not None:
         return existing, False
+    # Locks the user's row, so that two requests at once cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    count = Job.objects.filter(user=user, state__in=Job.ACTIVE).count()
+    if count >= max_queued_per_user():
+        raise JobLimitReached(count)
     try:
         with transaction.atomic():
             job = Job.objects.create(user=user, kind=kind, key=key, params=params)
@@ -85,15 +112,10 @@ def job_start(*, user: User, kind: str, key: str, params: dict, prepare=None) ->
         prepare(job)
     from jobs.tasks import run_job
 
-    result = run_job.enqueue(job.pk)
+    result = run_job.using(priority=max(TASK_MIN_PRIORITY, -count)).enqueue(job.pk)
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
     job.refresh_from_db()
     return job, True
-
-
-def job_start_year_zip(*, user: User, year: int) -> tuple[Job, bool]:
-    """Every form of ``year`` that the user may see, as .docx and .pdf plus the summary."""
-    return job_start(user=user, kind=Job.Kind.YEAR_ZIP, key=f"year={year}", params={"year": year})
 
 
 def describe_filters(filters: EvaluationFilters) -> str:
@@ -119,16 +141,47 @@ def job_start_xlsx_summary(*, user: User, filters: EvaluationFilters) -> tuple[J
     The job keeps the filters, not the forms: the worker selects the forms again for
     this user (``evaluations_for_export``), so it exports what the user may see then.
     """
+    return job_start(
+        user=user,
+        kind=Job.Kind.XLSX_SUMMARY,
+        key=_filters_key(filters),
+        params=_filters_params(filters),
+    )
+
+
+def _filters_key(filters: EvaluationFilters) -> str:
+    """What makes two selections the same job: "year=2023", or the list's query string."""
     key = urlencode(sorted(filters.params().items())) or "all"
     if len(key) > Job._meta.get_field("key").max_length:
         key = "sha256=" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    params = {
+    return key
+
+
+def _filters_params(filters: EvaluationFilters) -> dict:
+    return {
         "year": filters.year,
         "filters": asdict(filters),
         "title": filters.title,
         "label": describe_filters(filters),
     }
-    return job_start(user=user, kind=Job.Kind.XLSX_SUMMARY, key=key, params=params)
+
+
+def job_start_zip(*, user: User, filters: EvaluationFilters) -> tuple[Job, bool]:
+    """The forms of the list's filters that the user may see, as .docx and .pdf plus the
+    summary, in one ZIP. Always a job: a year's PDFs take far longer than a request
+    may (docs/performance.md「导出」). Like the Excel summary, the worker selects the
+    forms again for this user."""
+    return job_start(
+        user=user,
+        kind=Job.Kind.YEAR_ZIP,
+        key=_filters_key(filters),
+        params=_filters_params(filters),
+    )
+
+
+def job_start_year_zip(*, user: User, year: int) -> tuple[Job, bool]:
+    """Every form of ``year`` that the user may see, as .docx and .pdf plus the summary."""
+    return job_start_zip(user=user, filters=EvaluationFilters(year=year))
 
 
 def _digest(files: list[UploadedFile]) -> str:
