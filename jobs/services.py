@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks.base import TASK_MIN_PRIORITY
 
-from jobs.models import Job
+from jobs.models import Job, WorkerHeartbeat
 from projects.exports.base import safe_filename
 from projects.models import Department, Evaluation
 from projects.selectors import EvaluationFilters
@@ -37,6 +37,40 @@ class JobLimitReached(Exception):
 
 def max_queued_per_user() -> int:
     return getattr(settings, "JOBS_MAX_QUEUED_PER_USER", DEFAULT_MAX_QUEUED_PER_USER)
+
+
+# A worker writes its heartbeat this often; one not heard of for WORKER_GONE_AFTER is
+# taken as gone. A job queued longer than WORKER_WAIT with no worker alive says so.
+HEARTBEAT_SECONDS = 10
+WORKER_GONE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+WORKER_WAIT = timedelta(seconds=30)
+NO_WORKER = "后台任务处理程序未运行：请联系管理员（开发环境请用 make run 启动）"
+
+
+def worker_beat(worker_id: str, *, host: str, pid: int) -> None:
+    """Record that this worker is alive (and forget workers gone for a day)."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id, defaults={"host": host, "pid": pid, "seen_at": now}
+    )
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def worker_gone(worker_id: str) -> None:
+    """A worker that stops cleanly says so at once."""
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def worker_alive() -> bool:
+    return WorkerHeartbeat.objects.filter(seen_at__gte=timezone.now() - WORKER_GONE_AFTER).exists()
+
+
+def worker_warning(jobs) -> str:
+    """``NO_WORKER`` when one of ``jobs`` has been queued for a while and no worker is
+    alive to take it, else ""."""
+    since = timezone.now() - WORKER_WAIT
+    waiting = any(job.state == Job.State.QUEUED and job.created_at < since for job in jobs)
+    return NO_WORKER if waiting and not worker_alive() else ""
 
 
 def _stale_after() -> timedelta:

@@ -18,6 +18,7 @@ from jobs.services import (
     job_start_bulk_import,
     job_start_xlsx_summary,
     job_start_zip,
+    worker_warning,
 )
 from projects.exports.excel import SummaryExporter
 from projects.selectors import (
@@ -48,11 +49,13 @@ def _job_for_user(request: HttpRequest, pk: int) -> Job:
 @login_required
 @require_safe
 def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = list(Job.objects.filter(user=request.user)[:RECENT])
     return render(
         request,
         "jobs/job_list.html",
         {
-            "jobs": Job.objects.filter(user=request.user)[:RECENT],
+            "jobs": jobs,
+            "no_worker": worker_warning(jobs),
             "zip_form": YearZipForm(years=evaluation_years(request.user)),
             "xlsx_threshold": settings.XLSX_JOB_THRESHOLD,
             "import_form": BulkImportForm() if is_admin(request.user) else None,
@@ -127,14 +130,16 @@ def bulk_import_start(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "jobs/job_detail.html", {"job": _job_for_user(request, pk)})
+    job = _job_for_user(request, pk)
+    return render(request, "jobs/job_detail.html", {"job": job, "no_worker": worker_warning([job])})
 
 
 @login_required
 @require_safe
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the progress partial, polled until the job is finished."""
-    return render(request, "jobs/_progress.html", {"job": _job_for_user(request, pk)})
+    job = _job_for_user(request, pk)
+    return render(request, "jobs/_progress.html", {"job": job, "no_worker": worker_warning([job])})
 
 
 @login_required
