@@ -15,7 +15,7 @@ from django.urls import reverse
 
 class Job(models.Model):
     class Kind(models.TextChoices):
-        YEAR_ZIP = "year_zip", "整年打包（ZIP）"
+        YEAR_ZIP = "year_zip", "打包下载（ZIP）"  # a year, or the list's filters
         BULK_IMPORT = "bulk_import", "批量导入"
         XLSX_SUMMARY = "xlsx_summary", "Excel 汇总表"
 
