@@ -1,9 +1,11 @@
 # selfeval — two commands: `make run` (demo on http://127.0.0.1:8000) and `make test`.
 #
 #   make setup   venv + runtime packages (requirements/base.txt) + system packages + migrate
-#   make run     setup, load the demo data (prints the demo accounts), runserver
+#   make run     setup, load the demo data (prints the demo accounts), runserver + the
+#                background worker (stopped with it)
 #   make serve   production: gunicorn + whitenoise against PostgreSQL (env: docs/deploy.md)
-#   make worker  production: the background worker for long jobs (ZIP of a year, bulk import)
+#   make worker  the background worker for long jobs (ZIP, Excel summary, bulk import):
+#                production with DATABASE_URL=postgres://…, else development
 #   make test    venv + requirements/dev.txt + test system packages, then pytest
 #                (SQLite by default; PostgreSQL when DATABASE_URL is set in the environment)
 #                extra pytest arguments: make test PYTEST_ARGS="-k scoring -x"
@@ -35,17 +37,18 @@ setup:
 
 run: setup
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash scripts/run.sh
 
 # Needs DATABASE_URL (postgres://), SECRET_KEY and ALLOWED_HOSTS; see docs/deploy.md.
 serve:
 	@bash scripts/setup.sh base
 	@HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
-# The same environment as serve; run one (or more) beside every gunicorn, or on its own host.
+# In production the same environment as serve (DEBUG=false then, scripts/worker.sh); run
+# one (or more) beside every gunicorn, or on its own host. `make run` starts its own.
 worker:
 	@bash scripts/setup.sh base
-	DEBUG=false $(PY) manage.py db_worker --no-reload --interval 2
+	@PY=$(PY) bash scripts/worker.sh
 
 test:
 	@bash scripts/setup.sh test

@@ -202,6 +202,10 @@ class FormResult:
     total_score: Decimal  # budget score + Σ counted scores
     grade: str
     findings: tuple[Finding, ...] = field(default_factory=tuple)  # all findings, form order
+    # The filler's own total and grade, as if no 审核得分 were set (budget score + Σ 得分,
+    # else the rule's score, else 0): set when a reviewer scored a row, else None / "".
+    self_total_score: Decimal | None = None
+    self_grade: str = ""
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -233,6 +237,9 @@ def score_form(form: FormInput, rules: ScoringRules = DEFAULT_RULES) -> FormResu
     )
     total_weight = budget_weight + sum((_weight(row.input) for row in rows), ZERO)
     total_score = budget_score + sum((row.counted_score for row in rows), ZERO)
+    self_total = None
+    if any(row.input.review_score is not None for row in rows):
+        self_total = budget_score + sum((filler_score(row) for row in rows), ZERO)
     result = FormResult(
         execution_rate=execution_rate,
         budget_weight=budget_weight,
@@ -242,6 +249,8 @@ def score_form(form: FormInput, rules: ScoringRules = DEFAULT_RULES) -> FormResu
         total_weight=total_weight,
         total_score=total_score,
         grade=grade_for(total_score, rules),
+        self_total_score=self_total,
+        self_grade=grade_for(self_total, rules) if self_total is not None else "",
     )
     # Imported here because checks builds on the types above; a top-level import would
     # be circular.
@@ -424,6 +433,13 @@ def level1_totals(rows: tuple[IndicatorResult, ...]) -> tuple[Level1Total, ...]:
 def level1_key(name: str) -> str:
     """A 一级 name with all whitespace removed, for grouping and comparing."""
     return "".join(name.split())
+
+
+def filler_score(row: IndicatorResult) -> Decimal:
+    """The row's score before review: the filler's 得分, else the rule's, else 0."""
+    if row.input.score is not None:
+        return row.input.score
+    return row.suggested_score if row.suggested_score is not None else ZERO
 
 
 def grade_for(total_score: Decimal, rules: ScoringRules = DEFAULT_RULES) -> str:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 class Job(models.Model):
     class Kind(models.TextChoices):
-        YEAR_ZIP = "year_zip", "整年打包（ZIP）"
+        YEAR_ZIP = "year_zip", "打包下载（ZIP）"  # a year, or the list's filters
         BULK_IMPORT = "bulk_import", "批量导入"
         XLSX_SUMMARY = "xlsx_summary", "Excel 汇总表"
 
@@ -81,3 +81,23 @@ class Job(models.Model):
         if self.state == self.State.DONE:
             return 100
         return min(99, self.done * 100 // self.total) if self.total else 0
+
+
+class WorkerHeartbeat(models.Model):
+    """A running ``manage.py jobs_worker`` says it is alive, every few seconds.
+
+    django-tasks-db records which worker claimed a task, not whether any worker is
+    running: without this a queued job would sit at 0% with nobody saying why.
+    """
+
+    worker_id = models.CharField("处理程序", max_length=64, unique=True)
+    host = models.CharField("主机", max_length=255, blank=True)
+    pid = models.PositiveIntegerField("进程号", default=0)
+    seen_at = models.DateTimeField("最近心跳")
+
+    class Meta:
+        verbose_name = "后台任务处理程序"
+        verbose_name_plural = "后台任务处理程序"
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}（{self.seen_at:%Y-%m-%d %H:%M:%S}）"

@@ -70,10 +70,16 @@ def _store_result(job: Job, handle, filename: str) -> None:
 
 
 def _year_zip(job: Job) -> None:
-    year = int(job.params["year"])
-    evaluations = evaluations_for_user(job.user).filter(year=year)
+    """The ZIP of the job's filters (of its year, for a job queued before filters)."""
+    if "filters" in job.params:
+        filters = EvaluationFilters(**job.params["filters"])
+        evaluations = evaluations_for_export(job.user, filters)
+        title = job.params["title"]
+    else:
+        year = int(job.params["year"])
+        evaluations = evaluations_for_user(job.user).filter(year=year)
+        title = f"{year}年度"
     exporter = ArchiveExporter()
-    title = f"{year}年度"
     job_scope_record(job, evaluations)
     progress = Progress(
         job, total=evaluations.count()

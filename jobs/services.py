@@ -13,8 +13,9 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks.base import TASK_MIN_PRIORITY
 
-from jobs.models import Job
+from jobs.models import Job, WorkerHeartbeat
 from projects.exports.base import safe_filename
 from projects.models import Department, Evaluation
 from projects.permissions import assigned_department_ids
@@ -23,6 +24,54 @@ from projects.selectors import EvaluationFilters, is_admin, user_roles
 # A queued or running job that has not moved for this long was lost with its worker.
 DEFAULT_STALE_SECONDS = 15 * 60
 ERROR_LOST = "后台进程中断（长时间没有进展），请重新开始"
+DEFAULT_MAX_QUEUED_PER_USER = 3
+ERROR_TOO_MANY_JOBS = "您已有 {count} 个后台任务在排队或运行，请等其完成后再提交"
+
+
+class JobLimitReached(Exception):
+    """The user already has ``JOBS_MAX_QUEUED_PER_USER`` jobs queued or running."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(ERROR_TOO_MANY_JOBS.format(count=count))
+        self.count = count
+
+
+def max_queued_per_user() -> int:
+    return getattr(settings, "JOBS_MAX_QUEUED_PER_USER", DEFAULT_MAX_QUEUED_PER_USER)
+
+
+# A worker writes its heartbeat this often; one not heard of for WORKER_GONE_AFTER is
+# taken as gone. A job queued longer than WORKER_WAIT with no worker alive says so.
+HEARTBEAT_SECONDS = 10
+WORKER_GONE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+WORKER_WAIT = timedelta(seconds=30)
+NO_WORKER = "后台任务处理程序未运行：请联系管理员（开发环境请用 make run 启动）"
+
+
+def worker_beat(worker_id: str, *, host: str, pid: int) -> None:
+    """Record that this worker is alive (and forget workers gone for a day)."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id, defaults={"host": host, "pid": pid, "seen_at": now}
+    )
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def worker_gone(worker_id: str) -> None:
+    """A worker that stops cleanly says so at once."""
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def worker_alive() -> bool:
+    return WorkerHeartbeat.objects.filter(seen_at__gte=timezone.now() - WORKER_GONE_AFTER).exists()
+
+
+def worker_warning(jobs) -> str:
+    """``NO_WORKER`` when one of ``jobs`` has been queued for a while and no worker is
+    alive to take it, else ""."""
+    since = timezone.now() - WORKER_WAIT
+    waiting = any(job.state == Job.State.QUEUED and job.created_at < since for job in jobs)
+    return NO_WORKER if waiting and not worker_alive() else ""
 
 
 def _stale_after() -> timedelta:
@@ -115,12 +164,24 @@ def job_start(*, user: User, kind: str, key: str, params: dict, prepare=None) ->
     The task row is written in this transaction (django-tasks' database backend), so a
     job is never queued without its row or the other way round. ``prepare(job)`` runs
     before the task is queued (it stores the uploaded files).
+
+    Fair across users: one user may have at most ``JOBS_MAX_QUEUED_PER_USER`` jobs
+    queued or running (``JobLimitReached`` beyond), and each job is queued with a
+    priority one lower than the user's previous active one. The worker takes the
+    highest priority first and, within one, the oldest (django-tasks-db orders by
+    priority, then enqueue time), so a user's second job waits behind every other
+    user's first: round-robin, not first come first served.
     """
-    jobs_fail_stale(user=user, kind=kind, key=key)
+    jobs_fail_stale(user=user)
     active = Job.objects.filter(user=user, kind=kind, key=key, state__in=Job.ACTIVE)
     existing = active.first()
     if existing is not None:
         return existing, False
+    # Locks the user's row, so that two requests at once cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    count = Job.objects.filter(user=user, state__in=Job.ACTIVE).count()
+    if count >= max_queued_per_user():
+        raise JobLimitReached(count)
     try:
         with transaction.atomic():
             job = Job.objects.create(user=user, kind=kind, key=key, params=params)
@@ -130,15 +191,10 @@ def job_start(*, user: User, kind: str, key: str, params: dict, prepare=None) ->
         prepare(job)
     from jobs.tasks import run_job
 
-    result = run_job.enqueue(job.pk)
+    result = run_job.using(priority=max(TASK_MIN_PRIORITY, -count)).enqueue(job.pk)
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
     job.refresh_from_db()
     return job, True
-
-
-def job_start_year_zip(*, user: User, year: int) -> tuple[Job, bool]:
-    """Every form of ``year`` that the user may see, as .docx and .pdf plus the summary."""
-    return job_start(user=user, kind=Job.Kind.YEAR_ZIP, key=f"year={year}", params={"year": year})
 
 
 def describe_filters(filters: EvaluationFilters) -> str:
@@ -164,16 +220,47 @@ def job_start_xlsx_summary(*, user: User, filters: EvaluationFilters) -> tuple[J
     The job keeps the filters, not the forms: the worker selects the forms again for
     this user (``evaluations_for_export``), so it exports what the user may see then.
     """
+    return job_start(
+        user=user,
+        kind=Job.Kind.XLSX_SUMMARY,
+        key=_filters_key(filters),
+        params=_filters_params(filters),
+    )
+
+
+def _filters_key(filters: EvaluationFilters) -> str:
+    """What makes two selections the same job: "year=2023", or the list's query string."""
     key = urlencode(sorted(filters.params().items())) or "all"
     if len(key) > Job._meta.get_field("key").max_length:
         key = "sha256=" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    params = {
+    return key
+
+
+def _filters_params(filters: EvaluationFilters) -> dict:
+    return {
         "year": filters.year,
         "filters": asdict(filters),
         "title": filters.title,
         "label": describe_filters(filters),
     }
-    return job_start(user=user, kind=Job.Kind.XLSX_SUMMARY, key=key, params=params)
+
+
+def job_start_zip(*, user: User, filters: EvaluationFilters) -> tuple[Job, bool]:
+    """The forms of the list's filters that the user may see, as .docx and .pdf plus the
+    summary, in one ZIP. Always a job: a year's PDFs take far longer than a request
+    may (docs/performance.md「导出」). Like the Excel summary, the worker selects the
+    forms again for this user."""
+    return job_start(
+        user=user,
+        kind=Job.Kind.YEAR_ZIP,
+        key=_filters_key(filters),
+        params=_filters_params(filters),
+    )
+
+
+def job_start_year_zip(*, user: User, year: int) -> tuple[Job, bool]:
+    """Every form of ``year`` that the user may see, as .docx and .pdf plus the summary."""
+    return job_start_zip(user=user, filters=EvaluationFilters(year=year))
 
 
 def _digest(files: list[UploadedFile]) -> str:

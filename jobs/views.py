@@ -15,10 +15,12 @@ from django.views.decorators.http import require_POST, require_safe
 from jobs.forms import BulkImportForm, SummaryJobForm, YearZipForm
 from jobs.models import Job
 from jobs.services import (
+    JobLimitReached,
     job_start_bulk_import,
     job_start_xlsx_summary,
-    job_start_year_zip,
+    job_start_zip,
     job_visible_to,
+    worker_warning,
 )
 from projects.exports.excel import SummaryExporter
 from projects.imports.uploads import (
@@ -28,6 +30,7 @@ from projects.imports.uploads import (
     upload_refusals,
 )
 from projects.selectors import (
+    EvaluationFilters,
     departments_for_user,
     evaluation_years,
     evaluations_for_export,
@@ -55,11 +58,13 @@ def _job_for_user(request: HttpRequest, pk: int) -> Job:
 @login_required
 @require_safe
 def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = list(Job.objects.filter(user=request.user)[:RECENT])
     return render(
         request,
         "jobs/job_list.html",
         {
-            "jobs": Job.objects.filter(user=request.user)[:RECENT],
+            "jobs": jobs,
+            "no_worker": worker_warning(jobs),
             "zip_form": YearZipForm(years=evaluation_years(request.user)),
             "xlsx_threshold": settings.XLSX_JOB_THRESHOLD,
             "import_form": BulkImportForm() if is_admin(request.user) else None,
@@ -68,23 +73,22 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def year_zip_start(request: HttpRequest) -> HttpResponse:
-    form = YearZipForm(request.POST, years=evaluation_years(request.user))
-    if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+def _started(request: HttpRequest, start, **kwargs) -> HttpResponse:
+    """Start a job (or find the same one running) and show it; over the per-user
+    limit, say so on the jobs page."""
+    try:
+        job, created = start(user=request.user, **kwargs)
+    except JobLimitReached as exc:
+        messages.error(request, str(exc))
         return redirect("jobs:list")
-    job, created = job_start_year_zip(user=request.user, year=form.cleaned_data["year"])
     if not created:
         messages.info(request, ALREADY_RUNNING)
     return redirect(job)
 
 
-@login_required
-@require_POST
-def xlsx_summary_start(request: HttpRequest) -> HttpResponse:
-    """The Excel summary of the list's filters (POSTed as the list's query parameters)."""
+def _selection(request: HttpRequest) -> EvaluationFilters | HttpResponse:
+    """The list's filters POSTed with a ZIP or summary button, or the redirect that says
+    what is wrong with them."""
     form = SummaryJobForm(
         request.POST,
         years=evaluation_years(request.user),
@@ -98,10 +102,27 @@ def xlsx_summary_start(request: HttpRequest) -> HttpResponse:
     if not evaluations_for_export(request.user, filters).exists():
         messages.error(request, EMPTY_SELECTION)
         return redirect("jobs:list")
-    job, created = job_start_xlsx_summary(user=request.user, filters=filters)
-    if not created:
-        messages.info(request, ALREADY_RUNNING)
-    return redirect(job)
+    return filters
+
+
+@login_required
+@require_POST
+def year_zip_start(request: HttpRequest) -> HttpResponse:
+    """The ZIP of a year (the jobs page) or of the list's filters (the list's button)."""
+    filters = _selection(request)
+    if isinstance(filters, HttpResponse):
+        return filters
+    return _started(request, job_start_zip, filters=filters)
+
+
+@login_required
+@require_POST
+def xlsx_summary_start(request: HttpRequest) -> HttpResponse:
+    """The Excel summary of the list's filters (POSTed as the list's query parameters)."""
+    filters = _selection(request)
+    if isinstance(filters, HttpResponse):
+        return filters
+    return _started(request, job_start_xlsx_summary, filters=filters)
 
 
 @csrf_exempt  # CSRF is checked by _bulk_import_post, once the size limits are installed
@@ -129,23 +150,22 @@ def _bulk_import_post(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect("jobs:list")
-    job, created = job_start_bulk_import(user=request.user, files=form.cleaned_data["files"])
-    if not created:
-        messages.info(request, ALREADY_RUNNING)
-    return redirect(job)
+    return _started(request, job_start_bulk_import, files=form.cleaned_data["files"])
 
 
 @login_required
 @require_safe
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "jobs/job_detail.html", {"job": _job_for_user(request, pk)})
+    job = _job_for_user(request, pk)
+    return render(request, "jobs/job_detail.html", {"job": job, "no_worker": worker_warning([job])})
 
 
 @login_required
 @require_safe
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the progress partial, polled until the job is finished."""
-    return render(request, "jobs/_progress.html", {"job": _job_for_user(request, pk)})
+    job = _job_for_user(request, pk)
+    return render(request, "jobs/_progress.html", {"job": job, "no_worker": worker_warning([job])})
 
 
 @login_required

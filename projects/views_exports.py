@@ -1,7 +1,7 @@
 """Downloads: one form as Word or PDF; the list (its current filter) as Excel or ZIP.
 
-A big Excel summary (more than ``XLSX_JOB_THRESHOLD`` forms) goes to a background job
-(``jobs``): this view then offers to start it instead of making the file.
+A ZIP, and a big Excel summary (more than ``XLSX_JOB_THRESHOLD`` forms), go to a
+background job (``jobs``): this view then offers to start it instead of making the file.
 
 Thin views (STYLE.md §4): the form comes through ``get_evaluation_for_user`` and the
 list through ``evaluations_for_user`` (404 / nothing outside the user's scope), the
@@ -96,19 +96,23 @@ def summary_in_background(count: int) -> bool:
 def evaluations_export(request: HttpRequest, kind: str) -> HttpResponse:
     """The forms of the list's current filter as the Excel summary (xlsx) or a ZIP.
 
-    An Excel summary of more than ``XLSX_JOB_THRESHOLD`` forms is not made here: the
-    page offers to start it as a background job (a POST, so with CSRF).
+    A ZIP, and an Excel summary of more than ``XLSX_JOB_THRESHOLD`` forms, are not made
+    here: the page offers to start them as a background job (a POST, so with CSRF).
     """
     exporter = LIST_EXPORTERS.get(kind)
     if exporter is None:
         raise Http404("没有这种导出格式。")
     filters = _list_filters(request)
     evaluations = evaluations_for_export(request.user, filters)
-    if kind == "xlsx" and summary_in_background(count := evaluations.count()):
+    # A ZIP renders a PDF per form (seconds each, hundreds of MB of memory): never in
+    # the request, whatever the count.
+    count = evaluations.count()
+    if kind == "zip" or summary_in_background(count):
         return render(
             request,
             "projects/export_in_background.html",
             {
+                "kind": kind,
                 "count": count,
                 "threshold": settings.XLSX_JOB_THRESHOLD,
                 "title": filters.title,

@@ -181,6 +181,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 1000, min
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 15 * 60, minimum=60)
+# Queued + running jobs one user may have at once; the next is refused until one ends.
+JOBS_MAX_QUEUED_PER_USER = env_int("JOBS_MAX_QUEUED_PER_USER", 3, minimum=1)
 # An Excel summary of more forms than this is made by a job, not in the request: 2,000
 # forms take a few seconds, 50,000 about two minutes (past GUNICORN_TIMEOUT).
 XLSX_JOB_THRESHOLD = env_int("XLSX_JOB_THRESHOLD", 2000, minimum=0)

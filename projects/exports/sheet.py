@@ -220,6 +220,9 @@ class Sheet:
     history: tuple[HistoryEntry, ...] = ()  # empty until the form was handed in
     status_changed_on: date | None = None  # the day of the last step in STATUS_STEPS
     title: str = TITLE
+    # Before review (set when a reviewer scored a row): the filler's own total and grade.
+    self_total_score: Number | None = None
+    self_grade: str = ""
 
     @property
     def year_label(self) -> str:
@@ -466,6 +469,8 @@ def build_sheet(evaluation: Evaluation, result: FormResult, *, history: bool = T
         review_comment=evaluation.review_comment.strip(),
         history=entries,
         status_changed_on=status_changed_on(last_step),
+        self_total_score=score(result.self_total_score),
+        self_grade=result.self_grade,
     )
 
 

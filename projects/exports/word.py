@@ -77,12 +77,13 @@ REVIEW_COLUMNS = (
     ("section", 0.8),
     ("level1", 1.3),
     ("level2", 1.6),
-    ("name", 2.8),
-    ("target", 1.8),
-    ("actual", 1.8),
-    ("weight", 1.1),
-    ("score", 1.1),
-    ("review_score", 1.1),
+    ("name", 2.45),
+    ("target", 1.6),
+    ("actual", 1.6),
+    # 1.35 cm: "100.00" at 9 pt fits on one line (at 1.1 cm it wrapped as "100.0/0").
+    ("weight", 1.35),
+    ("score", 1.35),
+    ("review_score", 1.35),
     ("deviation", 2.0),
     ("review_comment", 2.0),
 )
@@ -263,16 +264,24 @@ def _indicator_rows(sheet: Sheet, grid: _Grid) -> list[list[_Cell]]:
         if reviewed:
             cells.append(_value(row.review_comment, align="left"))
         rows.append(cells)
-    # 总分: label to 实际完成值 | Σ分值 | 总分 (over 得分 and 审核得分) | 等级 to the end
+    # 总分: label to 实际完成值 | Σ分值 | 总分 (over 得分 and 审核得分) | 等级 to the end.
+    # Reviewed: the filler's own total and grade, then the total and grade after review.
     score_span = 2 if reviewed else 1
-    rows.append(
-        [
-            _head("总分", 6),
-            _value(sheet.total_weight),
-            _value(sheet.total_score, score_span),
-            _value(f"自评等级：{sheet.grade}", grid.last - 6 - score_span),
+    totals = [("总分", sheet.total_score, f"自评等级：{sheet.grade}")]
+    if reviewed:
+        totals = [
+            ("自评总分", sheet.self_total_score, f"自评等级：{sheet.self_grade}"),
+            ("审核后总分", sheet.total_score, f"审核后等级：{sheet.grade}"),
         ]
-    )
+    for label, total, grade in totals:
+        rows.append(
+            [
+                _head(label, 6),
+                _value(sheet.total_weight),
+                _value(total, score_span),
+                _value(grade, grid.last - 6 - score_span),
+            ]
+        )
     return rows
 
 

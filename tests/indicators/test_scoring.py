@@ -370,6 +370,22 @@ def test_level1_totals_in_first_seen_order_ignoring_line_breaks() -> None:
     assert result.total_score == Decimal("56.00")
 
 
+def test_the_self_total_before_review_is_kept_beside_the_reviewed_one() -> None:
+    """Issue 12.21: exports print both totals; the filler's own one ignores 审核得分."""
+    rows = (
+        row("a", weight="40", score="38"),
+        row("b", weight="50", score="48", review_score="20"),
+    )
+    result = score_form(clean_form(indicators=rows))
+    budget = result.budget_score
+    assert result.total_score == budget + Decimal("58")
+    assert result.self_total_score == budget + Decimal("86")
+    assert result.self_grade == grade_for(result.self_total_score)
+    assert result.grade == grade_for(result.total_score) != result.self_grade
+    unreviewed = score_form(clean_form(indicators=rows[:1]))
+    assert (unreviewed.self_total_score, unreviewed.self_grade) == (None, "")
+
+
 @pytest.mark.parametrize(
     ("total", "grade"),
     [

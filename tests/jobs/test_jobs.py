@@ -24,9 +24,15 @@ from django_tasks_db.models import DBTaskResult
 
 from jobs.models import Job
 from jobs.runners import run
-from jobs.services import ERROR_LOST, job_start_year_zip
+from jobs.services import (
+    ERROR_LOST,
+    JobLimitReached,
+    job_start_xlsx_summary,
+    job_start_year_zip,
+)
 from jobs.views import ALREADY_RUNNING
 from projects.models import Evaluation
+from projects.selectors import EvaluationFilters
 from tests.factories import make_evaluation, make_project
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.jobs.urls")]
@@ -116,6 +122,37 @@ def test_a_job_runs_once(filler_a, year_forms):
     job, _ = job_start_year_zip(user=filler_a, year=2023)
     assert run(job.pk) == "done"
     assert run(job.pk) == "skipped"
+
+
+def test_a_user_may_have_only_so_many_jobs_at_once(client, filler_a, year_forms, settings):
+    """Issue 12.16: the per-user limit refuses the 4th active job, with a clear message."""
+    settings.JOBS_MAX_QUEUED_PER_USER = 3
+    client.force_login(filler_a)
+    for query in ("项目0", "项目1", "项目2"):
+        client.post(reverse("jobs:year_zip"), {"year": 2023, "q": query})
+    assert Job.objects.filter(state=Job.State.QUEUED).count() == 3
+    response = client.post(reverse("jobs:year_zip"), {"year": 2023}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("jobs:list")
+    assert "您已有 3 个后台任务在排队或运行，请等其完成后再提交" in response.content.decode()
+    assert Job.objects.count() == 3 and DBTaskResult.objects.count() == 3
+    with pytest.raises(JobLimitReached):
+        job_start_year_zip(user=filler_a, year=2023)
+    # The same request again still finds its job; a finished one frees a place.
+    again = client.post(reverse("jobs:year_zip"), {"year": 2023, "q": "项目0"})
+    assert (
+        again["Location"] == Job.objects.get(key__contains="%E9%A1%B9%E7%9B%AE0").get_absolute_url()
+    )
+    run(Job.objects.order_by("pk").first().pk)
+    assert job_start_year_zip(user=filler_a, year=2023)[1]  # created
+
+
+def test_jobs_take_turns_across_users(filler_a, reviewer_a, year_forms):
+    """A user's second job waits behind another user's first (the worker's order)."""
+    first_a, _ = job_start_year_zip(user=filler_a, year=2023)
+    second_a, _ = job_start_xlsx_summary(user=filler_a, filters=EvaluationFilters(year=2023))
+    first_b, _ = job_start_year_zip(user=reviewer_a, year=2023)
+    order = [str(pk) for pk in DBTaskResult.objects.ready().values_list("pk", flat=True)]
+    assert order == [first_a.task_id, first_b.task_id, second_a.task_id]
 
 
 def test_a_failing_job_says_so(filler_a, year_forms, monkeypatch):

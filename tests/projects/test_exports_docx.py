@@ -167,8 +167,21 @@ def test_reviewed_forms_show_the_review_columns(dept_a):
     ]
     assert [text(c) for c in rows[1][6:]] == ["45.00", "45.00", "30.00", "", "证明材料不全"]
     assert [text(c) for c in rows[2][7:9]] == ["45.00", ""]
-    assert text(rows[-1][7]) == "85.00"
-    assert rows[-1][7]._tc is rows[-1][8]._tc
+    # Both totals, each labelled (issue 12.21): the filler's own, then after review.
+    self_row, reviewed_row = rows[-2], rows[-1]
+    assert [text(self_row[0]), text(self_row[6]), text(self_row[7]), text(self_row[9])] == [
+        "自评总分",
+        "100.00",
+        "100.00",
+        "自评等级：优",
+    ]
+    assert [text(reviewed_row[0]), text(reviewed_row[7]), text(reviewed_row[9])] == [
+        "审核后总分",
+        "85.00",
+        "审核后等级：良",
+    ]
+    assert reviewed_row[7]._tc is reviewed_row[8]._tc
+    assert reviewed_row[9]._tc is reviewed_row[10]._tc
     assert any("按审核得分计入总分" in p.text for p in document.paragraphs)
 
 
@@ -251,3 +264,39 @@ def test_libreoffice_opens_the_docx(tmp_path):
     assert "项目支出绩效自评表" in content
     assert "帮扶专项资金" in content
     assert "96.33" in content
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
+def test_a_reviewed_forms_totals_do_not_wrap_in_libreoffice(dept_a, tmp_path):
+    """Issue 12.21: the 分值 column of the reviewed table held "100.00" as "100.0/0"."""
+    evaluation = make_evaluation(make_project(dept_a, "审核过的项目"), indicators=2)
+    row = evaluation.indicators.first()
+    row.review_score, row.review_comment = Decimal("30.00"), "证明材料不全"
+    row.save()
+    path = tmp_path / "form.docx"
+    path.write_bytes(DocxExporter().render(sheet_of(evaluation)).content)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    lines = [
+        line.strip()
+        for page in PdfReader(tmp_path / "form.pdf").pages
+        for line in page.extract_text().splitlines()
+    ]
+    totals = [line for line in lines if line.startswith(("自评总分", "审核后总分"))]
+    assert totals == [
+        "自评总分 100.00 100.00 自评等级：优",
+        "审核后总分 100.00 85.00 审核后等级：良",
+    ], lines

@@ -7,6 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from pypdf import PdfReader
+from pypdf._text_extraction import mult
 
 from projects.exports.pdf import PdfExporter, print_html
 from projects.exports.pdf_engine import PdfRenderError, harfbuzz_subset_available, html_to_pdf
@@ -70,6 +71,54 @@ def test_long_forms_repeat_the_column_header_on_every_page(dept_a):
         assert "三级指标" in page.extract_text()
 
 
+def _margin_lines(page) -> dict[str, list[str]]:
+    """The page's text in the top and bottom margins (16 mm), one string per line."""
+    height = float(page.mediabox.height)
+    margin = 16 / 25.4 * 72
+    found: dict[str, list[tuple[float, float, str]]] = {"top": [], "bottom": []}
+
+    def visit(text, cm, tm, _font, _size):
+        x, y = mult(tm, cm)[4:6]  # the text's origin in page space
+        band = "top" if y > height - margin else "bottom" if y < margin else ""
+        if band and text.strip():
+            found[band].append((y, x, text))
+
+    page.extract_text(visitor_text=visit)
+    lines: dict[str, list[str]] = {}
+    for band, parts in found.items():
+        rows: list[list[tuple[float, float, str]]] = []
+        for part in sorted(parts, reverse=True):  # top down
+            if rows and abs(rows[-1][0][0] - part[0]) < 3:  # the same line (1 mm)
+                rows[-1].append(part)
+            else:
+                rows.append([part])
+        lines[band] = [
+            " ".join(t.strip() for _, _, t in sorted(r, key=lambda p: p[1])) for r in rows
+        ]
+    return lines
+
+
+def test_a_long_project_name_is_cut_in_the_running_header(dept_a):
+    """Issue 12.21: 200 characters took four lines and squeezed the status box."""
+    name = ("关于开展全区档案整理及数字化服务与信息化平台建设运维保障" * 8)[:200]
+    evaluation = make_evaluation(make_project(dept_a, name), indicators=40)
+    reader, content = read_pdf(sheet_of(evaluation))
+    assert len(reader.pages) >= 2
+    assert name in "".join(content.split())  # the table itself shows all of it
+    for number, page in enumerate(reader.pages, start=1):
+        margins = _margin_lines(page)
+        assert len(margins["top"]) == 1, margins  # one line: name and status side by side
+        title, status = margins["top"][0].rsplit(" ", 1)
+        assert status == "状态：草稿"
+        assert title == name[:39] + "…"
+        assert "".join(margins["bottom"][0].split()) == f"第{number}页/共{len(reader.pages)}页"
+
+
+def test_a_short_project_name_is_the_running_header_as_is(evaluation_a):
+    reader, _ = read_pdf(sheet_of(evaluation_a))
+    assert _margin_lines(reader.pages[0])["top"] == ["价格认证资金 状态：草稿"]
+
+
 def test_draft_status_and_review_columns_are_visible(dept_a):
     evaluation = make_evaluation(make_project(dept_a, "审核过的项目"), indicators=2)
     row = evaluation.indicators.first()
@@ -79,6 +128,9 @@ def test_draft_status_and_review_columns_are_visible(dept_a):
     flat = "".join(content.split())
     assert "状态：草稿" in flat
     assert "审核得分" in flat and "证明材料不全" in flat and "85.00" in flat
+    # Both totals, labelled (issue 12.21): before review 100.00 优, after it 85.00 良.
+    assert "自评总分100.00100.00自评等级：优" in flat
+    assert "审核后总分100.0085.00审核后等级：良" in flat
 
 
 def test_review_comment_and_history_follow_the_table(evaluation_a, filler_a, reviewer_a):
@@ -142,7 +194,9 @@ def test_the_partial_escapes_user_text_and_needs_only_the_sheet(dept_a):
     # The page's Content-Security-Policy forbids <style> elements: the partial links its CSS.
     assert "<style" not in html and "css/evaluation_table.css" in html
     page = print_html(sheet_of(evaluation))
-    assert page.count("&lt;script&gt;") == 2  # the table and the <title>
+    # The table, the running header's attribute and the <title>.
+    assert page.count("&lt;script&gt;") == 3
+    assert 'data-running-title="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
     assert "<link" not in page and ".se-sheet table" in page  # inlined for WeasyPrint
 
 

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from pypdf import PdfReader
 
+from projects.exports import archive as archive_module
 from tests.factories import make_evaluation, make_project
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.projects.urls_with_exports")]
@@ -117,13 +118,37 @@ def test_the_list_export_follows_the_list_filters(client, admin_user, dept_a, ev
     assert "2022" in response["Content-Disposition"]
 
 
-def test_the_zip_streams_word_pdf_and_the_summary(client, filler_a, evaluation_a, evaluation_b):
+def test_the_zip_is_never_made_in_the_request(
+    client, filler_a, evaluation_a, evaluation_b, monkeypatch, settings, tmp_path
+):
+    """Issue 12.16: the list's ZIP link offers a background job; no PDF is rendered."""
+    from jobs.models import Job
+    from jobs.runners import run
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    rendered = []
+    real_print_html = archive_module.print_html
+    monkeypatch.setattr(
+        archive_module, "print_html", lambda sheet: rendered.append(sheet) or real_print_html(sheet)
+    )
     client.force_login(filler_a)
-    response = client.get(list_url("zip", "year=2023"))
-    assert response.status_code == 200
-    assert response.streaming
-    assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    response = client.get(list_url("zip", "year=2023&q=价格"))
+    assert response.status_code == 200 and not response.streaming
+    assert response["Content-Type"].startswith("text/html")
+    assert rendered == []
+    html = response.content.decode()
+    assert "当前筛选共 1 张自评表" in html
+    assert f'action="{reverse("jobs:year_zip")}"' in html
+    assert 'name="q" value="价格"' in html and 'name="year" value="2023"' in html
+
+    # The page's button: a job of the same selection, run by the worker.
+    client.post(reverse("jobs:year_zip"), {"year": "2023", "q": "价格"})
+    job = Job.objects.get()
+    assert job.params["filters"]["query"] == "价格" and rendered == []
+    assert run(job.pk) == "done"
+    assert len(rendered) == 1
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     assert archive.testzip() is None
     assert sorted(archive.namelist()) == [
         "2023年度/2023年度_汇总表.xlsx",
