@@ -40,6 +40,7 @@ ERROR_SCORE_PLACES = "分值和得分最多保留 2 位小数"
 _NUMBER = re.compile(
     r"(?P<sign>[+-]?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.(?P<frac>[0-9]*))?"
 )
+_DIGITS = re.compile(r"\+?[0-9]+(?:\.[0-9]*)?")
 # Enough digits for anything MAX_LENGTH characters can write, so that no step rounds.
 _PRECISION = 2 * MAX_LENGTH
 
@@ -108,7 +109,11 @@ def parse_number(
     normalized = unicodedata.normalize("NFKC", text or "").strip()
     if not normalized:
         return None
-    match = _NUMBER.fullmatch(normalized) if len(normalized) <= MAX_LENGTH else None
+    if len(normalized) > MAX_LENGTH:
+        if max_value is not None and _DIGITS.fullmatch(normalized):  # 1e300 from a cell
+            raise NumberError(ERROR_TOO_LARGE.format(max=plain(max_value)), "too_large")
+        raise NumberError(ERROR_NOT_A_NUMBER, "invalid")
+    match = _NUMBER.fullmatch(normalized)
     if match is None or not (match["int"] or match["frac"]):
         code = "comma" if "," in normalized else "invalid"
         raise NumberError(ERROR_COMMA if code == "comma" else ERROR_NOT_A_NUMBER, code)

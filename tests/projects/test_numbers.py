@@ -76,7 +76,8 @@ def test_money_reads(typed, expected):
         ("1 234", ERROR_NOT_A_NUMBER, "invalid"),
         ("12万", ERROR_NOT_A_NUMBER, "invalid"),
         ("١٢", ERROR_NOT_A_NUMBER, "invalid"),  # other scripts' digits are not ours
-        ("9" * 65, ERROR_NOT_A_NUMBER, "invalid"),
+        ("9" * 65 + "x", ERROR_NOT_A_NUMBER, "invalid"),
+        ("9" * 301, ERROR_TOO_LARGE.format(max="999999999.999999"), "too_large"),
         ("-1", ERROR_NEGATIVE, "negative"),
         ("1000000000", ERROR_TOO_LARGE.format(max="999999999.999999"), "too_large"),
         ("1.1234567", ERROR_MONEY_PLACES, "places"),
