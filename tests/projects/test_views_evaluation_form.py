@@ -343,3 +343,24 @@ def test_a_reviewers_score_counts_on_the_editable_page(client, filler_a, evaluat
     )
     row.refresh_from_db()
     assert (row.review_score, row.review_comment) == (Decimal("20.00"), "数量核减")
+
+
+@pytest.mark.parametrize("level2_id", ["9" * 26, "²"])
+def test_an_impossible_level2_in_a_row_action_or_row_is_no_500(
+    client, filler_a, evaluation_a, level2_id
+):
+    client.force_login(filler_a)
+    data = page_data(evaluation_a)
+    response = client.post(
+        url("evaluation_rows", evaluation_a), {**data, "action": f"add:{level2_id}"}
+    )
+    assert response.status_code == 200
+    response = client.post(
+        url("evaluation_rows", evaluation_a), {**data, "action": f"up:{level2_id}"}
+    )
+    assert response.status_code == 200
+    data["indicator-0-level2"] = level2_id
+    response = client.post(url("evaluation_save", evaluation_a), data)
+    assert response.status_code == 200
+    assert "请从指标体系中选择二级指标" in response.content.decode()
+    assert Evaluation.objects.get(pk=evaluation_a.pk).version == 1
