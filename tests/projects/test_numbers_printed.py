@@ -25,9 +25,7 @@ def submitted(dept_a):
         indicators=3,
         status=Evaluation.Status.SUBMITTED,
     )
-    return with_rows(Evaluation.objects.select_related("project__department")).get(
-        pk=evaluation.pk
-    )
+    return with_rows(Evaluation.objects.select_related("project__department")).get(pk=evaluation.pk)
 
 
 def test_the_read_view_prints_like_the_documents(client, reviewer_a, submitted):
