@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db import models
 
+from projects.forms import money_field, score_field
 from projects.models import (
     BudgetLine,
     Department,
@@ -8,6 +10,21 @@ from projects.models import (
     Indicator,
     Project,
 )
+
+
+class TypedNumbersMixin:
+    """Amounts and scores typed here are read like the form page's (projects.numbers):
+    Django's own DecimalField would take "1e3" for 1000."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DecimalField) and db_field.decimal_places in {2, 6}:
+            make = money_field if db_field.decimal_places == 6 else score_field
+            return make(
+                label=db_field.verbose_name.capitalize(),
+                required=not db_field.blank,
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 @admin.register(Department)
@@ -26,13 +43,13 @@ class ProjectAdmin(admin.ModelAdmin):
     autocomplete_fields = ["department", "implementing_unit"]
 
 
-class BudgetLineInline(admin.TabularInline):
+class BudgetLineInline(TypedNumbersMixin, admin.TabularInline):
     model = BudgetLine
     extra = 0
     max_num = 4
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(TypedNumbersMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = [
@@ -63,7 +80,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(TypedNumbersMixin, admin.ModelAdmin):
     list_display = ["project", "year", "status", "legacy", "updated_at"]
     list_filter = ["year", "status", "legacy"]
     list_select_related = ["project"]
