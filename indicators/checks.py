@@ -35,6 +35,7 @@ from indicators.scoring import (
 class Code(StrEnum):
     WEIGHTS_NOT_100 = "weights_not_100"
     SCORE_EXCEEDS_WEIGHT = "score_exceeds_weight"
+    WEIGHT_MISSING = "weight_missing"
     MISSING_DEVIATION_REASON = "missing_deviation_reason"
     QUALITATIVE_SCORE_OUT_OF_BAND = "qualitative_score_out_of_band"
     SCORE_DIFFERS_FROM_RULE = "score_differs_from_rule"
@@ -53,6 +54,7 @@ class Code(StrEnum):
 SEVERITIES: dict[Code, Severity] = {
     Code.WEIGHTS_NOT_100: Severity.ERROR,
     Code.SCORE_EXCEEDS_WEIGHT: Severity.ERROR,
+    Code.WEIGHT_MISSING: Severity.ERROR,
     Code.MISSING_DEVIATION_REASON: Severity.ERROR,
     Code.QUALITATIVE_SCORE_OUT_OF_BAND: Severity.ERROR,
     Code.SCORE_DIFFERS_FROM_RULE: Severity.ERROR,
@@ -237,8 +239,18 @@ def indicator_findings(row: IndicatorResult, rules: ScoringRules) -> list[Findin
     if unparsed:
         findings.append(_finding(Code.VALUE_UNPARSED, f"{label}：{unparsed}", key=key))
 
+    # A row without 分值 bounds no score (a 审核得分 of 100000 would count in full).
+    if ind.weight is None:
+        findings.append(
+            _finding(
+                Code.WEIGHT_MISSING,
+                f"{label}：未填写分值；请填写分值，或删除这一行",
+                key=key,
+            )
+        )
+
     for score_name, score in (("得分", ind.score), ("审核得分", ind.review_score)):
-        if score is not None and score > weight:
+        if score is not None and ind.weight is not None and score > weight:
             findings.append(
                 _finding(
                     Code.SCORE_EXCEEDS_WEIGHT,

@@ -111,7 +111,8 @@ DEFAULT_RULES = ScoringRules()
 # so that summaries computed by older code are scored live until
 # ``manage.py refresh_summaries`` rewrites them.
 #   2: missing_deviation_reason looks at the filler's 得分, not a reviewer's 审核得分.
-LOGIC_VERSION = 2
+#   3: weight_missing: a 三级 row without 分值 is an error.
+LOGIC_VERSION = 3
 
 
 @dataclass(frozen=True)

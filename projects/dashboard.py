@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -27,6 +27,7 @@ from django.http import Http404
 from indicators.models import Level1
 from indicators.scoring import ScoringRules
 from projects.models import Evaluation, Indicator
+from projects.numbers import NumberError, parse_number
 from projects.selectors import (
     EvaluationFilters,
     evaluations_for_user,
@@ -65,12 +66,35 @@ STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, TypeError, ValueError):
-        return None
-    return number if number.is_finite() else None
+# The largest value each filtered column can hold (EvaluationSummary): beyond it a
+# filter means nothing, and PostgreSQL refuses a literal such as 1e131072 (a 500).
+_SCORE_FILTER_MAX = Decimal("9999999999.99")
+_RATE_FILTER_MAX = Decimal("9999999999999999999999.99")
+_NUMBER_PARAMS = {
+    PARAM_SCORE_MIN: _SCORE_FILTER_MAX,
+    PARAM_SCORE_BELOW: _SCORE_FILTER_MAX,
+    PARAM_RATE_BELOW: _RATE_FILTER_MAX,
+}
+
+
+def summary_filters(params: Mapping[str, str]) -> dict[str, object]:
+    """The drill-down parameters of ``params`` that are valid, read by projects.numbers.
+
+    A number that is not one (``1e131072``, ``12,3``), has more than 2 decimals or is
+    larger than its column is ignored, like an unknown choice in the list's own filters.
+    """
+    found: dict[str, object] = {}
+    for key, maximum in _NUMBER_PARAMS.items():
+        try:
+            number = parse_number(params.get(key), places=2, max_value=maximum)
+        except NumberError:
+            number = None
+        if number is not None:
+            found[key] = number
+    for key in (PARAM_RECORDED_TOTAL_WRONG, PARAM_NEXT_YEAR_MISSING):
+        if params.get(key) == "yes":
+            found[key] = True
+    return found
 
 
 def filter_by_summary(
@@ -79,20 +103,18 @@ def filter_by_summary(
     """Apply the dashboard's drill-down parameters that need the stored summary.
 
     ``params`` is ``request.GET`` of the list; unknown or invalid values are ignored,
-    as the list's own filter form does.
+    as the list's own filter form does (``summary_filters``).
     """
-    score_min = _decimal(params.get(PARAM_SCORE_MIN))
-    if score_min is not None:
-        queryset = queryset.filter(summary__total_score__gte=score_min)
-    score_below = _decimal(params.get(PARAM_SCORE_BELOW))
-    if score_below is not None:
-        queryset = queryset.filter(summary__total_score__lt=score_below)
-    rate_below = _decimal(params.get(PARAM_RATE_BELOW))
-    if rate_below is not None:
-        queryset = queryset.filter(summary__execution_rate__lt=rate_below)
-    if params.get(PARAM_RECORDED_TOTAL_WRONG) == "yes":
+    found = summary_filters(params)
+    if PARAM_SCORE_MIN in found:
+        queryset = queryset.filter(summary__total_score__gte=found[PARAM_SCORE_MIN])
+    if PARAM_SCORE_BELOW in found:
+        queryset = queryset.filter(summary__total_score__lt=found[PARAM_SCORE_BELOW])
+    if PARAM_RATE_BELOW in found:
+        queryset = queryset.filter(summary__execution_rate__lt=found[PARAM_RATE_BELOW])
+    if PARAM_RECORDED_TOTAL_WRONG in found:
         queryset = queryset.filter(summary__recorded_total_mismatch=True)
-    if params.get(PARAM_NEXT_YEAR_MISSING) == "yes":
+    if PARAM_NEXT_YEAR_MISSING in found:
         # "the project has no form in year + 1", for each form's own year
         queryset = without_next_year(queryset)
     return queryset

@@ -10,10 +10,9 @@ validation comes back exactly as typed.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property
 
 from django import forms
@@ -32,14 +31,23 @@ from indicators.scoring import (
     suggest_indicator_score,
 )
 from projects.models import Department, Evaluation, Indicator, Project
+from projects.numbers import (  # noqa: F401 (the messages, for tests and templates)
+    ERROR_COMMA,
+    ERROR_MONEY_PLACES,
+    ERROR_NEGATIVE,
+    ERROR_NOT_A_NUMBER,
+    ERROR_SCORE_PLACES,
+    ERROR_TOO_LARGE,
+    MONEY_MAX,
+    SCORE_MAX,
+    NumberError,
+    parse_id,
+    parse_number,
+    plain,
+)
 from projects.selectors import EvaluationFilters, Taxonomy
 from projects.services import BudgetLineDraft, EvaluationDraft, IndicatorDraft
 
-ERROR_NOT_A_NUMBER = "请输入数字，例如 12.5"
-ERROR_NEGATIVE = "不能为负数"
-ERROR_MONEY_PLACES = "金额以万元为单位，最多保留 6 位小数"
-ERROR_SCORE_PLACES = "分值和得分最多保留 2 位小数"
-ERROR_TOO_LARGE = "数值过大，请检查"
 ERROR_LEVEL2 = "请从指标体系中选择二级指标"
 ERROR_SCORE_OUT_OF_BAND = (
     "未保存：定性指标的得分须在所选档次的分数范围内（见标红的行）。您填写的内容都还在。"
@@ -54,8 +62,6 @@ ERROR_YEAR_REQUIRED = "请选择年度"
 ERROR_YEAR_NOT_OPEN = "该年度未开放填报，请选择开放填报的年度"
 
 OUT_OF_BAND = "qualitative_score_out_of_band"  # DESIGN.md §4
-MONEY_MAX = Decimal("999999999.999999")  # Money fields: 15 digits, 6 decimals
-SCORE_MAX = Decimal("99999.99")  # Score fields: 7 digits, 2 decimals
 MAX_ROWS = 300
 INDICATOR_PREFIX = "indicator"
 ROW_FIELDS = (
@@ -75,14 +81,11 @@ ROW_FIELDS = (
 
 def decimal_text(value: Decimal | None) -> str:
     """A stored Decimal as a person would type it: "20", "23.380701", "" for none."""
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    return "0" if text in {"-0", ""} else text
+    return plain(value)
 
 
 class DecimalTextField(forms.CharField):
-    """A number typed as text: full-width digits and thousands separators are accepted."""
+    """A number typed as text, read by ``projects.numbers.parse_number`` (its messages)."""
 
     def __init__(self, *, decimal_places: int, max_value: Decimal, places_message: str, **kwargs):
         kwargs.setdefault("required", False)
@@ -92,23 +95,15 @@ class DecimalTextField(forms.CharField):
         self.places_message = places_message
 
     def to_python(self, value: object) -> Decimal | None:  # type: ignore[override]
-        text = unicodedata.normalize("NFKC", super().to_python(value) or "")
-        text = text.replace(",", "").replace(" ", "").strip()
-        if not text:
-            return None
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError(ERROR_NOT_A_NUMBER, code="invalid") from None
-        if not number.is_finite():
-            raise forms.ValidationError(ERROR_NOT_A_NUMBER, code="invalid")
-        if number < 0:
-            raise forms.ValidationError(ERROR_NEGATIVE, code="negative")
-        if number > self.max_value:
-            raise forms.ValidationError(ERROR_TOO_LARGE, code="too_large")
-        if number.as_tuple().exponent < -self.decimal_places:  # type: ignore[operator]
-            raise forms.ValidationError(self.places_message, code="places")
-        return number
+            return parse_number(
+                super().to_python(value),
+                places=self.decimal_places,
+                max_value=self.max_value,
+                places_message=self.places_message,
+            )
+        except NumberError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
 def money_field(**kwargs) -> DecimalTextField:
@@ -502,10 +497,7 @@ def _row_data(rows: list[dict[str, str]]) -> dict[str, str]:
 
 
 def _level2_of(row: dict[str, str]) -> int | None:
-    try:
-        return int(row["level2"])
-    except (KeyError, ValueError):
-        return None
+    return parse_id(row.get("level2"))
 
 
 def sort_rows(rows: list[dict[str, str]], taxonomy: Taxonomy) -> list[dict[str, str]]:
@@ -531,15 +523,16 @@ def apply_row_action(
     rows = sort_rows(_rows_from_data(data), taxonomy)
     verb, _, argument = action.partition(":")
     focus = None
+    index = parse_id(argument)  # a row's index, or the 二级 of "add"
     if verb == "add":
-        level2 = argument or add_level2
-        if level2.isdigit() and int(level2) in taxonomy.by_id and len(rows) < MAX_ROWS:
+        level2_id = parse_id(argument or add_level2)
+        if level2_id in taxonomy.by_id and len(rows) < MAX_ROWS:
+            level2 = str(level2_id)
             rows.append({"level2": level2, "score_auto": "1"})
             rows = sort_rows(rows, taxonomy)
             # The new row is the last one of its 二级.
             focus = max(i for i, row in enumerate(rows) if row.get("level2") == level2)
-    elif verb in {"up", "down", "remove"} and argument.isdigit() and int(argument) < len(rows):
-        index = int(argument)
+    elif verb in {"up", "down", "remove"} and index is not None and index < len(rows):
         if verb == "remove":
             del rows[index]
         else:
@@ -597,8 +590,7 @@ class EvaluationCreateForm(forms.Form):
 def indicator_library_query(params: Mapping[str, str]) -> tuple[str, int | None]:
     """The search text and optional 二级 of a library lookup; anything odd is ignored."""
     query = (params.get("q") or "").strip()[:100]
-    level2 = params.get("level2") or ""
-    return query, int(level2) if level2.isdigit() else None
+    return query, parse_id(params.get("level2"))
 
 
 HAS_ERRORS_CHOICES = [("", "全部"), ("yes", "有错误"), ("no", "无错误")]

@@ -8,15 +8,15 @@ left as stored, so a button posted without the table changes no row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.http import QueryDict
 
 from projects.models import Evaluation
+from projects.numbers import NumberError, parse_score, plain
 from projects.services import EvaluationReview, IndicatorReview
 
-ERROR_SCORE_NOT_A_NUMBER = "第{row}行「{name}」：审核得分「{value}」不是数字"
-REVIEW_SCORE_PLACES = Decimal("0.01")
+# The problem is one of projects.numbers' messages, the filler's fields' own.
+ERROR_REVIEW_SCORE = "第{row}行「{name}」：审核得分「{value}」：{problem}"
 
 
 @dataclass
@@ -40,18 +40,15 @@ def review_input(data: QueryDict, evaluation: Evaluation) -> ReviewInput:
             continue
         typed, row_comment = data.get(score_key, "").strip(), data.get(comment_key, "")
         values[row.pk] = (typed, row_comment)
-        score = None
-        if typed:
-            try:
-                score = Decimal(typed.replace("，", ".").replace(",", "."))
-                if not score.is_finite():
-                    raise InvalidOperation
-                score = score.quantize(REVIEW_SCORE_PLACES)
-            except InvalidOperation:
-                errors.append(
-                    ERROR_SCORE_NOT_A_NUMBER.format(row=position, name=row.name, value=typed)
+        try:
+            score = parse_score(typed)
+        except NumberError as exc:
+            errors.append(
+                ERROR_REVIEW_SCORE.format(
+                    row=position, name=row.name, value=typed, problem=exc.message
                 )
-                continue
+            )
+            continue
         rows.append(IndicatorReview(pk=row.pk, review_score=score, review_comment=row_comment))
     review = None if errors else EvaluationReview(comment=comment, indicators=tuple(rows))
     return ReviewInput(comment=comment, values=values, review=review, errors=errors)
@@ -61,7 +58,7 @@ def stored_review_input(evaluation: Evaluation) -> ReviewInput:
     """The review as stored, to fill the reviewer's boxes on first display."""
     values = {
         row.pk: (
-            "" if row.review_score is None else format(row.review_score, "f"),
+            plain(row.review_score),
             row.review_comment,
         )
         for row in evaluation.indicators.all()

@@ -9,16 +9,22 @@ are strings so that no float ever touches them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from indicators.scoring import BudgetLineKind, FormResult, Tier
 from projects.models import Evaluation
+from projects.numbers import (
+    MONEY_MAX,
+    MONEY_PLACES,
+    SCORE_MAX,
+    SCORE_PLACES,
+    NumberError,
+    parse_number,
+)
 
 FORMAT = "selfeval/1"
 TWO_PLACES = Decimal("0.01")
-MAX_MONEY = Decimal("999999999.999999")
-MAX_SCORE = Decimal("99999.99")
 
 
 class InterchangeError(ValueError):
@@ -185,26 +191,20 @@ def _decimal(
             f'{where}：字段 {key} 应为数字字符串（如 "10.00"），而不是 {value!r}'
         )
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」不是有效数字") from None
-    if not number.is_finite():
-        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」不是有效数字")
-    if number < 0:
-        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」不能为负数")
-    if number > maximum:
-        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」超出允许范围")
-    if number.as_tuple().exponent < -places:  # type: ignore[operator]
-        raise InterchangeError(f"{where}：字段 {key} 的值「{value}」最多保留 {places} 位小数")
-    return number
+        return parse_number(str(value), places=places, max_value=maximum)
+    except NumberError as exc:
+        problem = "不是有效数字：" if exc.code in {"invalid", "comma"} else ""
+        raise InterchangeError(
+            f"{where}：字段 {key} 的值「{value}」{problem}{exc.message}"
+        ) from None
 
 
 def _money(data: dict[str, Any], key: str, where: str) -> Decimal | None:
-    return _decimal(data, key, where, maximum=MAX_MONEY, places=6)
+    return _decimal(data, key, where, maximum=MONEY_MAX, places=MONEY_PLACES)
 
 
 def _score(data: dict[str, Any], key: str, where: str) -> Decimal | None:
-    return _decimal(data, key, where, maximum=MAX_SCORE, places=2)
+    return _decimal(data, key, where, maximum=SCORE_MAX, places=SCORE_PLACES)
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:

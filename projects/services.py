@@ -609,6 +609,9 @@ ERROR_REOPEN_NEEDS_REASON = "重新打开已通过的自评表，必须填写理
 ERROR_REVIEW_SCORE_NEEDS_COMMENT = "第{row}行「{name}」：填写审核得分时必须同时填写审核意见"
 ERROR_REVIEW_SCORE_EXCEEDS_WEIGHT = "第{row}行「{name}」：审核得分 {score} 超过分值 {weight}"
 ERROR_REVIEW_SCORE_NEGATIVE = "第{row}行「{name}」：审核得分不能为负数"
+ERROR_REVIEW_SCORE_NO_WEIGHT = (
+    "第{row}行「{name}」：该行没有分值，不能填写审核得分；请退回填报人补填分值"
+)
 
 
 class SubmissionBlockedError(Exception):
@@ -728,7 +731,9 @@ def _review_apply(
         if item.review_score is not None:
             if item.review_score < 0:
                 problems.append(ERROR_REVIEW_SCORE_NEGATIVE.format(**names))
-            elif row.weight is not None and item.review_score > row.weight:
+            elif row.weight is None:
+                problems.append(ERROR_REVIEW_SCORE_NO_WEIGHT.format(**names))
+            elif item.review_score > row.weight:
                 problems.append(
                     ERROR_REVIEW_SCORE_EXCEEDS_WEIGHT.format(
                         **names, score=_shown(item.review_score), weight=_shown(row.weight)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators.scoring import FormResult, ScoringRules, score_form
-from projects.dashboard import SUMMARY_PARAMS, filter_by_summary, project_history
+from projects.dashboard import filter_by_summary, project_history, summary_filters
 from projects.exports.sheet import build_sheet
 from projects.form_table import edit_table, read_table
 from projects.forms import (
@@ -108,7 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 list(ReportingYear.objects.filter(is_open=True)) if can_create(request.user) else []
             ),
             "todos": todos,
-            "drill_down": [key for key in SUMMARY_PARAMS if request.GET.get(key)],
+            "drill_down": list(summary_filters(request.GET)),
             # A big selection's Excel summary is a background job (its filters, POSTed).
             "xlsx_job_params": (
                 filters.params() if summary_in_background(page.paginator.count) else None

@@ -4,9 +4,10 @@ Word, PDF (through the HTML template) and Excel only format a ``Sheet``; none of
 them reads a model field or computes a number of its own, so a form shows the
 same numbers in every export and on the page (DESIGN.md §5, STYLE.md §6).
 
-Every number is a ``Number``: the exact ``Decimal`` for Excel and the text the
-paper form shows for Word and HTML (money without trailing zeros, scores with two
-decimals, the execution rate as "99.35%"), the same strings as the interchange JSON.
+Every number is a ``Number``: the exact ``Decimal`` for Excel and the text for Word
+and HTML, printed by ``projects.numbers`` as the form page and the dashboard print it
+(money "1,234.50" — at least 2, at most 6 decimals —, scores "10.00", the execution
+rate "99.35%"); Excel shows the same digits through the matching number formats.
 
 Under the table the documents print the reviewer's 审核意见 on the whole form and
 the 审核记录: the form's history (``EvaluationEvent``), shortened for paper, once the
@@ -32,8 +33,8 @@ from indicators.scoring import (
     IndicatorResult,
     Severity,
 )
-from projects.interchange import money_str, score_str
 from projects.models import Evaluation, EvaluationEvent, Indicator
+from projects.numbers import format_money, format_rate, format_score
 from projects.selectors import evaluation_result, scoring_rules
 from projects.workflow_selectors import evaluation_events
 
@@ -57,7 +58,7 @@ WHOLE_FORM = "整表"  # ``changes[].where`` of the form-level 审核意见 (ser
 
 
 class NumberKind(StrEnum):
-    MONEY = "money"  # 万元, up to 6 decimals, shown without trailing zeros
+    MONEY = "money"  # 万元, 2 to 6 decimals
     SCORE = "score"  # 分值/得分, two decimals
     PERCENT = "percent"  # 执行率: value in percent (99.35), shown as "99.35%"
 
@@ -82,16 +83,15 @@ class Number:
 
 
 def money(value: Decimal | None) -> Number:
-    return Number(value, NumberKind.MONEY, money_str(value) or "")
+    return Number(value, NumberKind.MONEY, format_money(value))
 
 
 def score(value: Decimal | None) -> Number:
-    return Number(value, NumberKind.SCORE, score_str(value) or "")
+    return Number(value, NumberKind.SCORE, format_score(value))
 
 
 def percent(value: Decimal | None) -> Number:
-    text = score_str(value)
-    return Number(value, NumberKind.PERCENT, f"{text}%" if text is not None else "")
+    return Number(value, NumberKind.PERCENT, format_rate(value))
 
 
 @dataclass(frozen=True)

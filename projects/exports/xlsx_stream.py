@@ -33,12 +33,15 @@ from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.utils import get_column_letter
 
+from projects.numbers import MONEY_NUMBER_FORMAT, RATE_NUMBER_FORMAT, SCORE_NUMBER_FORMAT
+
 MAX_TEXT = 32767  # characters in one Excel cell
 # Control characters that XML 1.0 (and so a worksheet) cannot hold, as openpyxl drops them.
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-MONEY_FORMAT = "#,##0.00####"
-SCORE_FORMAT = "0.00"
-RATE_FORMAT = "0.00%"
+# projects.numbers' rules, so that a cell shows what the page and the documents print.
+MONEY_FORMAT = MONEY_NUMBER_FORMAT
+SCORE_FORMAT = SCORE_NUMBER_FORMAT
+RATE_FORMAT = RATE_NUMBER_FORMAT
 DATE_FORMAT = "yyyy-mm-dd"
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of the 1900 date system (1900-03-01 onwards)
 HEADER_FILL = "FFDDE4EE"

@@ -10,9 +10,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from projects.interchange import MAX_MONEY, MAX_SCORE
+from projects.numbers import (
+    ERROR_SCORE_PLACES,
+    MONEY_MAX,
+    MONEY_PLACES,
+    SCORE_MAX,
+    SCORE_PLACES,
+    NumberError,
+    check_number,
+    parse_number,
+)
 
 WAN = Decimal("10000")  # 元 per 万元
 # A bare amount this large cannot be 万元 on a project form (10亿元): the block is in 元.
@@ -23,7 +32,8 @@ _PARENTHETICAL = re.compile(r"[（(][^（）()]*[）)]")
 _TRAILING_WEIGHT = re.compile(r"[（(]?\d+(?:\.\d+)?分?[）)]?$")
 _NAME_PREFIX = re.compile(r"^指标\s*\d*\s*[：:．.、]\s*")
 _PLACEHOLDER_NAME = re.compile(r"^(?:指标\s*\d*\s*[：:．.、]?)?[\s…．.。]*$")
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+# What looks like a number; projects.numbers decides whether it is one ("12,3" is not).
+_NUMBER = r"[0-9][0-9,.]*|\.[0-9][0-9,.]*"
 _AMOUNT = re.compile(rf"^(?P<number>{_NUMBER})(?P<unit>万元|万|元|亿元|亿)?(?P<rest>.*)$", re.S)
 _SCORE = re.compile(rf"^(?P<number>{_NUMBER})分?$")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
@@ -119,7 +129,9 @@ def read_amount(text: str) -> Amount:
     if re.search(r"[\d%]", rest):
         raise ValueProblem(f"「{original}」不是一个金额（请只填写一个以万元为单位的数）")
     unit = {"万": "万元", "亿": "亿元"}.get(match.group("unit") or "", match.group("unit") or "")
-    return Amount(original, _decimal(match.group("number")), unit, rest)
+    # Places and size are checked in 万元 (check_money), after the unit is applied.
+    number = _number(original, match.group("number"), places=None, max_value=None)
+    return Amount(original, number, unit, rest)
 
 
 def read_score(text: str) -> Decimal | None:
@@ -130,20 +142,17 @@ def read_score(text: str) -> Decimal | None:
     match = _SCORE.match(_plain(original))
     if not match:
         raise ValueProblem(f"「{original}」不是数字")
-    number = _decimal(match.group("number"))
-    if number > MAX_SCORE:
-        raise ValueProblem(f"「{original}」超出允许范围")
-    if _places(number) > 2:
-        raise ValueProblem(f"「{original}」最多保留 2 位小数")
-    return number
+    return _number(original, match.group("number"), places=SCORE_PLACES, max_value=SCORE_MAX)
 
 
 def check_money(number: Decimal, original: str) -> Decimal:
-    if number > MAX_MONEY:
-        raise ValueProblem(f"「{original}」超出允许范围")
-    if _places(number) > 6:
-        raise ValueProblem(f"「{original}」换算为万元后超过 6 位小数")
-    return number
+    """An amount in 万元 (after 元/亿元 were converted) as the money columns hold it."""
+    try:
+        return check_number(number, places=MONEY_PLACES, max_value=MONEY_MAX)
+    except NumberError as exc:
+        if exc.code == "places":
+            raise ValueProblem(f"「{original}」换算为万元后超过 6 位小数") from None
+        raise ValueProblem(f"「{original}」{exc.message}") from None
 
 
 def decimal_text(number: Decimal | None) -> str | None:
@@ -154,13 +163,15 @@ def decimal_text(number: Decimal | None) -> str | None:
     return text
 
 
-def _decimal(text: str) -> Decimal:
+def _number(original: str, text: str, *, places: int | None, max_value: Decimal | None) -> Decimal:
+    """The digits of a cell read by projects.numbers; its message, naming the cell."""
     try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation:  # the patterns only let digits through; kept for safety
-        raise ValueProblem(f"「{text}」不是数字") from None
-
-
-def _places(number: Decimal) -> int:
-    exponent = number.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        number = parse_number(
+            text, places=places, max_value=max_value, places_message=ERROR_SCORE_PLACES
+        )
+    except NumberError as exc:
+        if exc.code in {"invalid", "comma"}:
+            raise ValueProblem(f"「{original}」不是数字：{exc.message}") from None
+        raise ValueProblem(f"「{original}」{exc.message}") from None
+    assert number is not None  # the patterns match at least one digit
+    return number

@@ -1,4 +1,7 @@
-"""Formatting for the dashboard pages. Numbers arrive rounded; nothing is rounded here."""
+"""Formatting for the dashboard pages with projects.numbers' printers (the exports' own).
+
+Numbers arrive rounded; nothing is rounded here.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from projects.numbers import format_money, format_score
+
 register = template.Library()
 
 
@@ -23,17 +28,14 @@ def query(params: dict[str, object]) -> str:
 
 @register.filter
 def wan(value: Decimal | None) -> str:
-    """An amount in 万元 with thousands separators and no trailing zeros ("1,234.5")."""
-    if value is None:
-        return ""
-    text = format(value.normalize(), ",f")
-    return "0" if text in {"-0", ""} else text
+    """An amount in 万元 as the form page and the exports print it ("1,234.50")."""
+    return format_money(value)
 
 
 @register.filter
 def two(value: Decimal | None) -> str:
     """A score or a rate with two decimals ("96.33"), or "—" when there is none."""
-    return "—" if value is None else format(value.quantize(Decimal("0.01")), "f")
+    return "—" if value is None else format_score(value)
 
 
 @register.filter

@@ -1,5 +1,7 @@
-"""Formatting for the form pages. Numbers arrive rounded from the scoring service;
-these filters only print them (no rounding here, so nothing can drift from exports)."""
+"""Formatting for the form pages: projects.numbers' printers, the ones the exports use.
+
+Numbers arrive rounded from the scoring service; these filters only print them.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +9,31 @@ from decimal import Decimal
 
 from django import template
 
-from projects.forms import decimal_text
-from projects.interchange import score_str
+from projects.numbers import format_money, format_rate, format_score
+from projects.numbers import plain as plain_text
 
 register = template.Library()
 
 
 @register.filter
 def score(value: Decimal | None) -> str:
-    """A score or 分值 with two decimals ("9.93"), or "" when there is none."""
-    return score_str(value) if isinstance(value, Decimal) else ""
+    """A score or 分值 with two decimals ("9.93", "10.00"), or "" when there is none."""
+    return format_score(value) if isinstance(value, Decimal) else ""
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """An amount in 万元 as every export prints it ("1,234.50", "23.380701"), or ""."""
+    return format_money(value) if isinstance(value, Decimal) else ""
 
 
 @register.filter
 def plain(value: Decimal | None) -> str:
-    """A Decimal as typed ("20", "23.380701"), or ""."""
-    return decimal_text(value) if isinstance(value, Decimal) else ""
+    """A Decimal as typed ("20", "23.380701"), or "": for input boxes and data attributes."""
+    return plain_text(value) if isinstance(value, Decimal) else ""
 
 
 @register.filter
 def percent(value: Decimal | None) -> str:
     """The execution rate, already in percent with two decimals ("99.35%")."""
-    return f"{score_str(value)}%" if isinstance(value, Decimal) else ""
+    return format_rate(value) if isinstance(value, Decimal) else ""

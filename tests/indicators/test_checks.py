@@ -23,6 +23,7 @@ from tests.indicators.factories import budget_line, clean_form, clean_rows, row
 DESIGN_CODES = {
     "weights_not_100": "error",
     "score_exceeds_weight": "error",
+    "weight_missing": "error",
     "missing_deviation_reason": "error",
     "qualitative_score_out_of_band": "error",
     "score_differs_from_rule": "error",
@@ -76,6 +77,12 @@ CASES = [
         clean_form(indicators=with_row(2, tier=None, score=Decimal("26"))),
         "r2",
         "第2行「产出指标/质量指标/指标」：得分 26 超过分值 25",
+    ),
+    Case(
+        "weight_missing",
+        clean_form(indicators=(*clean_rows(), row("r5", name="新指标", weight=None))),
+        "r5",
+        "第5行「产出指标/数量指标/新指标」：未填写分值；请填写分值，或删除这一行",
     ),
     Case(
         "score_exceeds_weight",
@@ -389,11 +396,6 @@ def test_clean_form_has_no_finding() -> None:
             clean_form(indicators=with_row(2, target="2023年12月底前完成", actual="完成")),
             id="date",
         ),
-        # an empty placeholder row ("指标2：") raises nothing
-        pytest.param(
-            clean_form(indicators=(*clean_rows(), row("p", name="指标2：", weight=None))),
-            id="placeholder-row",
-        ),
         # level 1 names broken over lines in Word still match the default split
         pytest.param(clean_form(indicators=with_row(4, level1="满意度\n指标")), id="line-break"),
     ],
@@ -439,12 +441,14 @@ def test_both_scores_above_weight_give_two_findings() -> None:
     ]
 
 
-def test_score_on_a_row_without_weight_exceeds_it() -> None:
-    placeholder = row("p", target="好", actual="好", weight=None, score="1")
+@pytest.mark.parametrize("name", ["指标2：", "好"])  # the paper's empty row too
+def test_a_row_without_weight_is_one_error_whatever_its_scores(name: str) -> None:
+    # 得分/审核得分 are unbounded without 分值 (a 审核得分 of 100000 counted in full):
+    # the row is refused for its missing 分值, and once, not also for each score.
+    placeholder = row("p", name=name, weight=None, score="1", review_score="100000")
     findings = score_form(clean_form(indicators=(*clean_rows(), placeholder))).findings
-    assert [(f.code, f.message) for f in findings] == [
-        ("score_exceeds_weight", "第5行「产出指标/数量指标/指标」：得分 1 超过分值 未填")
-    ]
+    assert [(f.code, f.severity, f.key) for f in findings] == [("weight_missing", "error", "p")]
+    assert findings[0].message.startswith("第5行")
 
 
 def test_findings_in_form_order_and_on_their_rows() -> None:

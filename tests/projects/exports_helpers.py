@@ -8,6 +8,7 @@ from projects.demo import load_demo
 from projects.exports.sheet import build_sheet
 from projects.interchange import evaluation_to_dict
 from projects.models import Evaluation, EvaluationEvent
+from projects.numbers import format_money
 from projects.selectors import evaluation_result, get_evaluation_for_user, with_rows
 from projects.services import (
     EvaluationReview,
@@ -74,3 +75,8 @@ def dec(value) -> Decimal | None:
 
 def money(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
+
+
+def printed_money(json_text: str | None) -> str:
+    """An amount of the interchange JSON as documents print it (projects.numbers)."""
+    return format_money(None if json_text is None else Decimal(json_text))

@@ -19,6 +19,7 @@ from tests.projects.exports_helpers import (
     APPROVE_COMMENT,
     RETURN_COMMENT,
     demo_forms,
+    printed_money,
     returned_and_approved,
     sheet_of,
 )
@@ -60,9 +61,9 @@ def test_the_14_demo_forms_read_back_cell_by_cell():
         total = data["budget_lines"][0]
         assert [text(c) for c in rows[4][1:8]] == [
             "年度资金总额",
-            total["initial_budget"] or "",
-            total["annual_budget"] or "",
-            total["executed"] or "",
+            printed_money(total["initial_budget"]),
+            printed_money(total["annual_budget"]),
+            printed_money(total["executed"]),
             data["budget"]["weight"],
             data["budget"]["execution_rate"] + "%",
             data["budget"]["score"],

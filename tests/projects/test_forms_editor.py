@@ -8,6 +8,7 @@ from django.http import QueryDict
 
 from indicators.scoring import score_form
 from projects.forms import (
+    ERROR_COMMA,
     ERROR_LEVEL2,
     ERROR_MONEY_PLACES,
     ERROR_NEGATIVE,
@@ -51,6 +52,12 @@ def test_money_is_read_as_decimal(typed, value):
         (money_field(), "-1", ERROR_NEGATIVE),
         (money_field(), "1.1234567", ERROR_MONEY_PLACES),
         (score_field(), "9.999", ERROR_SCORE_PLACES),
+        # projects.numbers' rules: a comma only between groups of three, no exponent
+        (money_field(), "12,3", ERROR_COMMA),  # used to become 123
+        (money_field(), "1,2345", ERROR_COMMA),
+        (score_field(), "1，5", ERROR_COMMA),  # used to become 15
+        (money_field(), "1e3", ERROR_NOT_A_NUMBER),  # used to become 1000
+        (money_field(), "Infinity", ERROR_NOT_A_NUMBER),
     ],
 )
 def test_bad_numbers_get_chinese_messages(field, typed, message):

@@ -15,6 +15,7 @@ from projects.imports.excel import number_text
 from projects.imports.preview import score_form_data
 from projects.interchange import read_document
 from projects.models import Evaluation
+from projects.numbers import ERROR_COMMA
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +222,16 @@ def test_bad_value_names_sheet_row_and_cell():
         match=r"工作表「Sheet」第12行（H12单元格）：三级指标「工作一」的得分「满分」不是数字",
     ):
         parse(save(workbook))
+
+
+@pytest.mark.parametrize("typed", ["12,3", "4，5"])  # a decimal comma: used to become 123 / 45
+def test_a_decimal_comma_in_a_text_cell_is_reported(typed):
+    workbook = Workbook()
+    paper_sheet(workbook.active, score=typed)
+    with pytest.raises(ImportFailure) as caught:
+        parse(save(workbook))
+    assert f"（H12单元格）：三级指标「工作一」的得分「{typed}」不是数字：" in str(caught.value)
+    assert ERROR_COMMA in str(caught.value)
 
 
 def test_a_workbook_without_any_form():

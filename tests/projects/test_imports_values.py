@@ -67,7 +67,11 @@ def test_read_amount(text, number, unit, rest):
         ("-5", "负数"),
         ("10/20", "不是一个金额"),
         ("100%", "不是一个金额"),
-        ("12,34", "不是一个金额"),
+        # projects.numbers' rule: a comma only between groups of three digits
+        ("12,34", "「12,34」不是数字：.*逗号只能作千位分隔符"),
+        ("12,3万元", "「12,3万元」不是数字：.*逗号只能作千位分隔符"),
+        ("1，5", "「1，5」不是数字：.*逗号只能作千位分隔符"),
+        ("1e3", "不是一个金额"),
     ],
 )
 def test_read_amount_refuses(text, problem):
@@ -92,7 +96,15 @@ def test_read_score(text, expected):
 
 
 @pytest.mark.parametrize(
-    ("text", "problem"), [("十", "不是数字"), ("2.725", "2 位小数"), ("100%", "不是数字")]
+    ("text", "problem"),
+    [
+        ("十", "不是数字"),
+        ("2.725", "2 位小数"),
+        ("100%", "不是数字"),
+        ("12,3", "「12,3」不是数字：.*逗号只能作千位分隔符"),
+        ("1e3", "不是数字"),
+        ("100000", "「100000」数值过大，最大为 99999.99"),
+    ],
 )
 def test_read_score_refuses(text, problem):
     with pytest.raises(ValueProblem, match=problem):

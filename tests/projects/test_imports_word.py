@@ -446,6 +446,10 @@ def test_grid_before_shifts_a_row():
             PaperForm(budget=(("年度资金总额", "", "10/20", "10", "10", "", ""),)),
             "不是一个金额",
         ),
+        (  # a decimal comma: used to be read as 123 (a tenfold error)
+            PaperForm(budget=(("年度资金总额", "", "12,3", "10", "10", "", ""),)),
+            "全年预算数「12,3」不是数字：请输入数字，例如 12.5：小数点请用“.”",
+        ),
         (
             PaperForm(budget=(("年度资金总额", "", "1.1234567", "1", "10", "", ""),)),
             "超过 6 位小数",

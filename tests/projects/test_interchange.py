@@ -75,7 +75,10 @@ def _demo_form():
         (lambda f: f["budget_lines"][0].update(annual_budget="NaN"), "不是有效数字"),
         (lambda f: f["budget_lines"][0].update(executed="1.1234567"), "6 位小数"),
         (lambda f: f["budget_lines"][0].update(kind="bonus"), "资金类别"),
-        (lambda f: f["indicators"][0].update(weight="1e9"), "超出允许范围"),
+        (lambda f: f["indicators"][0].update(weight="100000"), "数值过大，最大为 99999.99"),
+        # projects.numbers' rules, as everywhere a number is typed
+        (lambda f: f["indicators"][0].update(weight="1e1"), "「1e1」不是有效数字"),
+        (lambda f: f["budget_lines"][0].update(annual_budget="12,3"), "「12,3」不是有效数字"),
         (lambda f: f["indicators"][0].update(tier="great"), "定性档次"),
         (lambda f: f["indicators"][0].update(review_score="5"), "审核意见"),
         (lambda f: f["indicators"].append("row"), "应为对象"),

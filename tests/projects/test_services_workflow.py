@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from projects.models import Evaluation, EvaluationEvent
+from projects.models import Evaluation, EvaluationEvent, Indicator
 from projects.selectors import get_evaluation_for_user
 from projects.services import (
     ERROR_RETURN_NEEDS_COMMENT,
+    ERROR_REVIEW_SCORE_NO_WEIGHT,
     EvaluationReview,
     IndicatorReview,
     StaleEvaluationError,
@@ -241,3 +242,34 @@ def test_a_user_holding_both_roles_cannot_review_their_own_form(filler_a, evalua
         )
     evaluation_a.refresh_from_db()
     assert (evaluation_a.status, evaluation_a.version) == (Evaluation.Status.SUBMITTED, 2)
+
+
+def test_a_row_without_weight_blocks_submission(filler_a, evaluation_a):
+    evaluation_a.indicators.filter(position=3).update(weight=None, score=None)
+    with pytest.raises(SubmissionBlockedError) as caught:
+        _submitted(filler_a, evaluation_a)
+    [finding] = [f for f in caught.value.findings if f.code == "weight_missing"]
+    assert finding.message.startswith("第3行") and "未填写分值" in finding.message
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.DRAFT
+
+
+@pytest.mark.parametrize("score", [Decimal("5"), Decimal("99999.99")])
+def test_no_review_score_on_a_row_without_weight(filler_a, reviewer_a, evaluation_a, score):
+    # A form handed in before rows without 分值 were refused: the reviewer cannot score
+    # such a row at all (it used to count in full: 100,099.98 of 100, grade 优).
+    _submitted(filler_a, evaluation_a)
+    row = evaluation_a.indicators.get(position=3)
+    Indicator.objects.filter(pk=row.pk).update(weight=None)
+    with pytest.raises(ValidationError) as caught:
+        evaluation_review(
+            evaluation=_load(reviewer_a, evaluation_a),
+            review=EvaluationReview(
+                indicators=(IndicatorReview(pk=row.pk, review_score=score, review_comment="x"),)
+            ),
+            version=2,
+            user=reviewer_a,
+        )
+    assert caught.value.messages == [ERROR_REVIEW_SCORE_NO_WEIGHT.format(row=3, name=row.name)]
+    row.refresh_from_db()
+    assert row.review_score is None

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from projects.forms import ERROR_NOT_A_NUMBER, ERROR_SCORE_OUT_OF_BAND
+from projects.forms import ERROR_COMMA, ERROR_NOT_A_NUMBER, ERROR_SCORE_OUT_OF_BAND
 from projects.models import Evaluation, Indicator
 from projects.services import ERROR_STALE_VERSION
 from projects.views import SAVE_REFUSED
@@ -142,6 +142,19 @@ def test_invalid_input_comes_back_as_typed(client, filler_a, evaluation_a):
     assert response.status_code == 200
     assert SAVE_REFUSED in html and ERROR_NOT_A_NUMBER in html
     assert 'value="九十九"' in html and "我写了很长的一段话" in html
+    assert Evaluation.objects.get(pk=evaluation_a.pk).version == 1
+
+
+def test_a_decimal_comma_is_refused_not_read_as_thousands(client, filler_a, evaluation_a):
+    # "12,3" used to be saved as 123: a silent tenfold error in a money field.
+    client.force_login(filler_a)
+    data = page_data(evaluation_a)
+    data["budget-total-executed"] = "12,3"
+    response = client.post(url("evaluation_save", evaluation_a), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"项目资金·年度资金总额·全年执行数：{ERROR_COMMA}" in html
+    assert 'value="12,3"' in html
     assert Evaluation.objects.get(pk=evaluation_a.pk).version == 1
 
 
@@ -330,3 +343,24 @@ def test_a_reviewers_score_counts_on_the_editable_page(client, filler_a, evaluat
     )
     row.refresh_from_db()
     assert (row.review_score, row.review_comment) == (Decimal("20.00"), "数量核减")
+
+
+@pytest.mark.parametrize("level2_id", ["9" * 26, "²"])
+def test_an_impossible_level2_in_a_row_action_or_row_is_no_500(
+    client, filler_a, evaluation_a, level2_id
+):
+    client.force_login(filler_a)
+    data = page_data(evaluation_a)
+    response = client.post(
+        url("evaluation_rows", evaluation_a), {**data, "action": f"add:{level2_id}"}
+    )
+    assert response.status_code == 200
+    response = client.post(
+        url("evaluation_rows", evaluation_a), {**data, "action": f"up:{level2_id}"}
+    )
+    assert response.status_code == 200
+    data["indicator-0-level2"] = level2_id
+    response = client.post(url("evaluation_save", evaluation_a), data)
+    assert response.status_code == 200
+    assert "请从指标体系中选择二级指标" in response.content.decode()
+    assert Evaluation.objects.get(pk=evaluation_a.pk).version == 1

@@ -225,6 +225,29 @@ def test_dashboard_drill_down_parameters_narrow_the_list(client, filler_a, dept_
     assert "另有统计页的筛选条件" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "score_min=1e131072",  # a 500 on PostgreSQL: value overflows numeric format
+        "score_below=1e131072",
+        "execution_rate_below=1e131072",
+        "score_min=99999999999999999999999999",
+        "score_below=12,3",
+        "score_below=NaN",
+        "score_below=59.999",
+    ],
+)
+def test_a_bad_drill_down_number_is_ignored(client, filler_a, dept_a, query):
+    make_evaluation(make_project(dept_a, "好项目"), indicators=3)
+    make_evaluation(make_project(dept_a, "差项目"), executed="10")
+    summaries_refresh_all()
+    client.force_login(filler_a)
+    response = client.get(reverse("home") + "?" + query)
+    assert response.status_code == 200
+    assert sorted(_names(response)) == ["好项目", "差项目"]
+    assert "另有统计页的筛选条件" not in response.content.decode()
+
+
 def test_fillers_see_the_open_years(client, filler_a, reviewer_a):
     ReportingYear.objects.create(year=2024, deadline=date(2025, 3, 31))
     ReportingYear.objects.create(year=2023, is_open=False)

@@ -34,6 +34,15 @@ def test_names_of_the_same_level2_come_first(client, filler_a, names):
     assert html.index("档案查询效率") < html.index("完成件数1")
 
 
+@pytest.mark.parametrize("level2_id", ["9" * 26, "²", "-1", "1e3"])
+def test_an_impossible_level2_is_ignored(client, filler_a, names, level2_id):
+    # 26 digits used to be a 500 (Python int too large for the database).
+    client.force_login(filler_a)
+    response = client.get(LIBRARY, {"q": "满意", "level2": level2_id})
+    assert response.status_code == 200
+    assert 'data-value="群众满意度"' in response.content.decode()
+
+
 def test_nothing_found(client, filler_a, names):
     client.force_login(filler_a)
     assert "没有匹配" in client.get(LIBRARY, {"q": "不存在的名称"}).content.decode()

@@ -5,7 +5,9 @@ import re
 
 import pytest
 
+from projects.forms_review import ERROR_REVIEW_SCORE
 from projects.models import Evaluation, EvaluationEvent, Indicator
+from projects.numbers import ERROR_COMMA, ERROR_NOT_A_NUMBER, ERROR_SCORE_PLACES
 from projects.services import ERROR_STALE_STATE, ERROR_STALE_VERSION
 from projects.views_workflow import APPROVED, RETURNED, SUBMITTED
 from tests.factories import make_evaluation, make_project
@@ -220,3 +222,59 @@ def test_review_page_query_count(
     with django_assert_num_queries(REVIEW_PAGE_QUERIES):
         response = client.get(url("evaluation_detail", evaluation))
     assert f'name="review-{evaluation.indicators.last().pk}-score"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("1，5", ERROR_COMMA),  # used to become 1.50 (the filler's 1,5 was refused)
+        ("12,3", ERROR_COMMA),
+        ("9.995", ERROR_SCORE_PLACES),  # used to be rounded to 10.00
+        ("1e1", ERROR_NOT_A_NUMBER),
+    ],
+)
+def test_review_score_is_read_like_the_fillers(
+    client, filler_a, reviewer_a, evaluation_a, typed, problem
+):
+    evaluation = _submitted(client, filler_a, evaluation_a)
+    row = evaluation.indicators.get(position=1)
+    client.force_login(reviewer_a)
+    response = client.post(
+        url("evaluation_review", evaluation),
+        {
+            "version": evaluation.version,
+            f"review-{row.pk}-score": typed,
+            f"review-{row.pk}-comment": "核减",
+        },
+    )
+    assert response.status_code == 200
+    expected = ERROR_REVIEW_SCORE.format(row=1, name=row.name, value=typed, problem=problem)
+    assert expected in response.content.decode()
+    row.refresh_from_db()
+    assert row.review_score is None
+
+
+@pytest.mark.parametrize("typed", ["100000", "5"])
+def test_review_score_on_a_row_without_weight_is_a_message(
+    client, filler_a, reviewer_a, evaluation_a, typed
+):
+    evaluation = _submitted(client, filler_a, evaluation_a)
+    row = evaluation.indicators.get(position=2)
+    Indicator.objects.filter(pk=row.pk).update(weight=None)  # stored before the check
+    client.force_login(reviewer_a)
+    response = client.post(
+        url("evaluation_approve", evaluation),
+        {
+            "version": evaluation.version,
+            f"review-{row.pk}-score": typed,
+            f"review-{row.pk}-comment": "多给",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "审核得分" in html and f"第2行「{row.name}」" in html
+    assert ("数值过大" if typed == "100000" else "该行没有分值") in html
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.SUBMITTED
+    row.refresh_from_db()
+    assert row.review_score is None
