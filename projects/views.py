@@ -58,6 +58,7 @@ from projects.selectors import (
     with_rows,
 )
 from projects.services import (
+    EvaluationExistsError,
     StaleEvaluationError,
     evaluation_create,
     evaluation_create_from_previous,
@@ -71,6 +72,7 @@ SAVED = "已保存。"
 SAVE_REFUSED = "未保存：有输入需要改正（见下方标红处）。您填写的内容都还在。"
 CREATED = "已新建{year}年度「{project}」的自评表。"
 CREATED_FROM_PREVIOUS = "已从{previous}年度的自评表复制，新建{year}年度「{project}」的自评表。"
+OPENED_EXISTING = "{error}，已为您打开。"
 READ_ONLY_STATUS = "此表{status}，不能修改"
 READ_ONLY_ROLE = "您没有填报权限"
 READ_ONLY_YEAR_CLOSED = "{year}年度已截止填报，如需修改请联系管理员"
@@ -135,6 +137,11 @@ def evaluation_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             evaluation = _start_evaluation(request, form.cleaned_data)
+        except EvaluationExistsError as exc:
+            opened = _open_existing(request, exc)
+            if opened is not None:
+                return opened
+            form.add_error(None, exc)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -181,9 +188,10 @@ def evaluation_create_from_previous_view(request: HttpRequest, pk: int) -> HttpR
         raise PermissionDenied(READ_ONLY_ROLE)
     try:
         evaluation = evaluation_create_from_previous(previous=previous, user=request.user)
+    except EvaluationExistsError as exc:
+        return _open_existing(request, exc) or _refused(request, exc, previous)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return redirect(previous)
+        return _refused(request, exc, previous)
     messages.success(
         request,
         CREATED_FROM_PREVIOUS.format(
@@ -301,6 +309,19 @@ def indicator_library_view(request: HttpRequest) -> HttpResponse:
 
 
 # --- helpers -----------------------------------------------------------------------
+
+
+def _open_existing(request: HttpRequest, exc: EvaluationExistsError) -> HttpResponse | None:
+    """A second click on 新建/下一年度 lands on the form the first one created (if visible)."""
+    if not evaluations_for_user(request.user).filter(pk=exc.evaluation.pk).exists():
+        return None
+    messages.info(request, OPENED_EXISTING.format(error=exc.messages[0]))
+    return redirect(exc.evaluation)
+
+
+def _refused(request: HttpRequest, exc: ValidationError, previous: Evaluation) -> HttpResponse:
+    messages.error(request, "；".join(exc.messages))
+    return redirect(previous)
 
 
 def _load_editable(request: HttpRequest, pk: int) -> tuple[Evaluation, Taxonomy, ScoringRules]:
