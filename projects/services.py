@@ -698,12 +698,15 @@ def evaluation_submit(*, evaluation: Evaluation, version: int, user: User) -> Ev
     errors = list(evaluation_result(evaluation).errors)
     if errors:
         raise SubmissionBlockedError(errors)
+    # A new round of review starts with an empty 审核意见: the last round's (退回 or
+    # 重新打开) lives in the 审核记录, and must not become the approval's comment.
     return _transition(
         evaluation=evaluation,
         version=version,
         user=user,
         status=Evaluation.Status.SUBMITTED,
         kind=EvaluationEvent.Kind.SUBMITTED,
+        review_comment="",
     )
 
 
