@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -66,7 +67,12 @@ from projects.services import (
     project_create,
 )
 from projects.views_exports import summary_in_background
-from projects.workflow_selectors import evaluation_events, years_and_todos
+from projects.workflow_selectors import (
+    HISTORY_PER_PAGE,
+    evaluation_events,
+    latest_events,
+    years_and_todos,
+)
 
 SAVED = "已保存。"
 SAVE_REFUSED = "未保存：有输入需要改正（见下方标红处）。您填写的内容都还在。"
@@ -229,6 +235,19 @@ def evaluation_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
+def evaluation_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form's whole 修改记录, newest first, a page at a time (the form page shows the latest)."""
+    evaluation = get_evaluation_for_user(request.user, pk)
+    page = Paginator(evaluation_events(evaluation), HISTORY_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "projects/evaluation_history.html", {"evaluation": evaluation, "page": page}
+    )
+
+
+@login_required
 @require_POST
 def evaluation_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the draft as typed; on any refusal the page comes back with the input kept."""
@@ -369,7 +388,7 @@ def _render_editor(
     context = _editor_context(evaluation, editor, taxonomy, result)
     context["save_error"] = save_error
     context["history"] = project_history(request.user, evaluation.project_id)
-    context["events"] = evaluation_events(evaluation)
+    context["events"], context["older_events"] = latest_events(evaluation)
     context["can_submit"] = can_submit(request.user, evaluation)
     return render(request, "projects/evaluation_form.html", context, status=status)
 
@@ -395,6 +414,7 @@ def _render_read_only(
             .first()
         )
     table = read_table(evaluation, result)
+    events, older_events = latest_events(evaluation)
     reviewing = can_review(request.user, evaluation)
     if reviewing:
         review = review or stored_review_input(evaluation)
@@ -408,7 +428,8 @@ def _render_read_only(
         "review": review,
         "review_error": review_error,
         "can_reopen": can_reopen(request.user, evaluation),
-        "events": evaluation_events(evaluation),
+        "events": events,
+        "older_events": older_events,
         "editable_elsewhere": can_edit(request.user, evaluation),
         "read_only_reason": _read_only_reason(request, evaluation),
         "can_start_next_year": can_start_next_year,
