@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import template
 
+from indicators.checks import code_label
 from projects.forms import decimal_text
 from projects.interchange import score_str
 
@@ -29,3 +30,9 @@ def plain(value: Decimal | None) -> str:
 def percent(value: Decimal | None) -> str:
     """The execution rate, already in percent with two decimals ("99.35%")."""
     return f"{score_str(value)}%" if isinstance(value, Decimal) else ""
+
+
+@register.filter(name="code_label")
+def code_label_filter(code: str) -> str:
+    """A finding's code as people read it (the code itself is never shown)."""
+    return code_label(code)
