@@ -291,7 +291,7 @@ def evaluation_recalculate(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation, taxonomy, rules = _load_editable(request, pk)
     editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
-    table = edit_table(editor, result, taxonomy)
+    table = edit_table(editor, result, taxonomy, checked=_checked(request))
     return render(request, "projects/partials/recalculated.html", {"table": table})
 
 
@@ -308,7 +308,7 @@ def evaluation_rows(request: HttpRequest, pk: int) -> HttpResponse:
     )
     editor = EvaluationEditor(action.data, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
-    context = _editor_context(evaluation, editor, taxonomy, result)
+    context = _editor_context(evaluation, editor, taxonomy, result, _checked(request))
     context["focus_index"] = action.focus_index
     return render(request, "projects/partials/form_body.html", context)
 
@@ -360,12 +360,18 @@ def _read_only_reason(request: HttpRequest, evaluation: Evaluation) -> str:
     return READ_ONLY_ROLE
 
 
-def _editor_context(evaluation, editor, taxonomy, result) -> dict:
+def _checked(request: HttpRequest) -> bool:
+    """After a blocked 提交 (``?checked=1``, then posted along): every finding shows red."""
+    return (request.GET.get("checked") or request.POST.get("checked")) == "1"
+
+
+def _editor_context(evaluation, editor, taxonomy, result, checked: bool = False) -> dict:
     return {
         "evaluation": evaluation,
         "editor": editor,
         "taxonomy": taxonomy,
-        "table": edit_table(editor, result, taxonomy),
+        "checked": checked,
+        "table": edit_table(editor, result, taxonomy, checked=checked),
         # Computed once for the whole table, not in each row.
         "rows_url": reverse("evaluation_rows", args=[evaluation.pk]),
         "tier_choices": IndicatorRowForm.base_fields["tier"].choices,
@@ -385,7 +391,7 @@ def _render_editor(
 ) -> HttpResponse:
     if result is None:
         result = score_form(editor.scoring_input(), rules)
-    context = _editor_context(evaluation, editor, taxonomy, result)
+    context = _editor_context(evaluation, editor, taxonomy, result, _checked(request))
     context["save_error"] = save_error
     context["history"] = project_history(request.user, evaluation.project_id)
     context["events"], context["older_events"] = latest_events(evaluation)
