@@ -419,6 +419,10 @@ def _render_read_only(
             .filter(project_id=evaluation.project_id, year=evaluation.year + 1)
             .first()
         )
+        # The button only where the service would take it: next year open for filling.
+        can_start_next_year = next_year is None and (
+            ReportingYear.objects.filter(year=evaluation.year + 1, is_open=True).exists()
+        )
     table = read_table(evaluation, result)
     events, older_events = latest_events(evaluation)
     reviewing = can_review(request.user, evaluation)

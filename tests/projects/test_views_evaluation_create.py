@@ -158,3 +158,12 @@ def test_next_year_reviewer_is_refused(client, reviewer_a, evaluation_a):
 def test_next_year_wrong_method(client, filler_a, evaluation_a):
     client.force_login(filler_a)
     assert client.get(_next_year(evaluation_a)).status_code == 405
+
+
+def test_next_year_button_only_for_a_year_open_for_filling(client, filler_a, dept_a):
+    project = make_project(dept_a, "帮扶专项资金")
+    client.force_login(filler_a)
+    for year, offered in ((2024, True), (2025, False)):  # 2025 open, 2026 not
+        submitted = make_evaluation(project, year, indicators=1, status="submitted")
+        page = client.get(submitted.get_absolute_url()).content.decode()
+        assert (f"以此表为基础新建 {year + 1} 年度自评表" in page) is offered, year
