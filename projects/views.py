@@ -163,9 +163,13 @@ def _start_evaluation(request: HttpRequest, data: dict) -> Evaluation:
     project, year = data["project"], data["year"]
     if project is None:
         unit = data["unit"]
-        project = project_create(
+        department = unit.parent or unit
+        # A second click (or the same name typed again) means the project the first made.
+        project = projects_for_user(request.user).filter(
+            department=department, name=data["new_project_name"]
+        ).first() or project_create(
             name=data["new_project_name"],
-            department=unit.parent or unit,
+            department=department,
             implementing_unit=unit if unit.parent else None,
         )
     if not data["from_previous"]:
