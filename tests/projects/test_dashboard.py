@@ -368,3 +368,13 @@ def test_query_count_for_a_reviewer(client, reviewer_a, demo, django_assert_num_
     client.force_login(reviewer_a)
     with django_assert_num_queries(DASHBOARD_QUERIES):
         client.get(URL, {"year": 2023})
+
+
+def test_long_names_are_cut_with_the_whole_name_on_hover(client, admin_user, dept_a):
+    name = "价格认证中心涉案财物价格认定及价格争议调解处理专项工作经费（第二期）"
+    evaluation = make_evaluation(make_project(dept_a, name), 2023, indicators=3)
+    evaluation_summary_refresh(evaluation)
+    client.force_login(admin_user)
+    page = client.get(URL, {"year": 2023}).content.decode()
+    assert f'class="name-cut" title="{name}（查看该项目历年情况）">{name}</a>' in page
+    assert f'<span class="name-cut" title="{dept_a.name}">{dept_a.name}</span>' in page
