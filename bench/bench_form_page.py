@@ -11,7 +11,9 @@ after a few warm-up runs, for one synthetic form (bench/synthetic.py) with ``--r
 1. GET the form page (target: median < 50 ms for 30 rows);
 2. POST save with one row and the 实际完成情况 changed (target: median < 100 ms);
 3. POST save with every row changed;
-4. POST the live recalculation (what each pause in typing costs).
+4. POST the live recalculation (what each pause in typing costs);
+5. GET the form page after those saves, and again once ``--events`` (400) more saves
+   are in its 修改记录 (the page shows the latest 20: size and time must not grow).
 
 ``--wal`` switches the SQLite file to write-ahead logging first, to compare.
 
@@ -93,10 +95,25 @@ def bench_form(rows: int) -> tuple:
     return evaluation, user
 
 
+def add_events(evaluation, count: int) -> int:
+    """Add ``count`` saves (three changes each) to the form's history; the events it now has."""
+    from projects.models import EvaluationEvent
+
+    change = {"where": "三级指标第1行", "field": "偏差原因", "before": "原因", "after": "原因2"}
+    EvaluationEvent.objects.bulk_create(
+        EvaluationEvent(
+            evaluation=evaluation, kind=EvaluationEvent.Kind.SAVED, changes=[change] * 3
+        )
+        for _ in range(count)
+    )
+    return EvaluationEvent.objects.filter(evaluation=evaluation).count()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--events", type=int, default=400, help="events added for step 5")
     parser.add_argument("--database", default=None, help=f"SQLite file (default {DATABASE})")
     parser.add_argument(
         "--wal",
@@ -179,12 +196,19 @@ def main() -> None:
         f"POST save (all {args.rows} rows changed)": timed_save(True, args.repeat),
         "POST recalculate": timed(recalculate, args.repeat),
     }
+    events = add_events(evaluation, 0)
+    results[f"GET form page ({events} events)"] = timed(get_page, args.repeat)
+    results[f"GET form page ({add_events(evaluation, args.events)} events)"] = timed(
+        get_page, args.repeat
+    )
+    page_html_with_history = client.get(page_url).content
     version = Evaluation.objects.get(pk=evaluation.pk).version
     print(
         f"form {evaluation.pk}: {args.rows} rows, page {len(page_html) / 1024:.0f} KiB, "
         f"{connection.vendor} (journal {journal}), {os.cpu_count()} cores, {args.repeat} runs "
         f"(version now {version})"
     )
+    print(f"page with the long history: {len(page_html_with_history) / 1024:.0f} KiB")
     print(f"load average before: {load_before}, after: {os.getloadavg()[0]:.2f}")
     for name, result in results.items():
         print(

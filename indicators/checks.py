@@ -69,6 +69,35 @@ SEVERITIES: dict[Code, Severity] = {
     Code.RECORDED_TOTAL_MISMATCH: Severity.WARNING,
 }
 
+# What people see of a code (the Excel 检查结果 sheet, the import command); the codes
+# themselves are for programs (data-code attributes, JSON) and are never shown.
+CODE_LABELS: dict[Code, str] = {
+    Code.WEIGHTS_NOT_100: "分值合计不是100",
+    Code.SCORE_EXCEEDS_WEIGHT: "得分超过分值",
+    Code.WEIGHT_MISSING: "未填写分值",
+    Code.MISSING_DEVIATION_REASON: "缺少偏差原因",
+    Code.QUALITATIVE_SCORE_OUT_OF_BAND: "得分不在所选档次内",
+    Code.SCORE_DIFFERS_FROM_RULE: "得分与计分规则不符",
+    Code.BUDGET_MISSING: "缺少预算资金",
+    Code.BUDGET_ROWS_INCONSISTENT: "资金合计与各项不符",
+    Code.EXECUTED_EXCEEDS_BUDGET: "执行数超过预算数",
+    Code.OVERACHIEVEMENT_UNEXPLAINED: "超额完成未说明原因",
+    Code.NONSTANDARD_L1_WEIGHTS: "一级指标分值不是标准分值",
+    Code.VALUE_UNPARSED: "数值无法识别",
+    Code.AMOUNT_UNIT_CONVERTED: "金额单位已换算",
+    Code.RECORDED_BUDGET_SCORE_MISMATCH: "原表预算执行率得分不符",
+    Code.RECORDED_TOTAL_MISMATCH: "原表总分不符",
+}
+
+
+def code_label(code: str) -> str:
+    """The Chinese label of a finding's code ("其他检查" for a code this version lacks)."""
+    try:
+        return CODE_LABELS[Code(code)]
+    except ValueError:
+        return "其他检查"
+
+
 BUDGET_KEY = "budget"
 FORM_KEY = ""
 

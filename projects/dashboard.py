@@ -42,6 +42,8 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 TOP = 10
 LOW_EXECUTION_RATE = Decimal("90")  # percent: the "执行率低于 90%" figure
+# 平均总分 counts only forms handed in (提交 or 通过): a draft's unfilled 0 would skew it.
+AVERAGED_STATUSES = (Evaluation.Status.SUBMITTED, Evaluation.Status.APPROVED)
 # Lower edges of the score buckets; the first bucket is "below 60", the last "100 and up".
 SCORE_EDGES = (Decimal("60"), Decimal("70"), Decimal("80"), Decimal("90"), Decimal("95"), HUNDRED)
 
@@ -176,7 +178,8 @@ class Dashboard:
     forms: Figure
     summarized: int
     stale: int
-    average_score: Decimal | None
+    average_score: Decimal | None  # of the ``averaged`` forms (handed in, 分值 = 100)
+    averaged: int
     annual_budget: Decimal
     executed: Decimal
     execution_rate: Decimal | None
@@ -269,11 +272,14 @@ def year_dashboard(
     buckets = score_buckets()
     # One pass over the year's forms, grouped by 主管部门: the page's totals are the
     # sums of these rows (adding up at most a few hundred rows, not the forms).
+    # ... and only those whose 分值 add up to 100 (a 110-point form is not comparable).
+    averaged = Q(status__in=AVERAGED_STATUSES, summary__total_weight=rules.total_weight)
     sums = {
         "forms": Count("pk"),
         "summarized": Count("summary"),
         "stale": Count("summary", filter=~Q(summary__rules_digest=rules_digest(rules))),
-        "score_sum": Sum("summary__total_score"),
+        "averaged": Count("pk", filter=averaged),
+        "score_sum": Sum("summary__total_score", filter=averaged),
         "annual_budget": Sum("summary__annual_budget"),
         "executed": Sum("summary__executed"),
         "low_rate": Count("pk", filter=Q(summary__execution_rate__lt=LOW_EXECUTION_RATE)),
@@ -314,8 +320,8 @@ def year_dashboard(
     ]
     with_summary = forms.select_related("summary")
     annual_budget, executed = _money(totals["annual_budget"]), _money(totals["executed"])
-    summarized = totals["summarized"]
-    average = _money(totals["score_sum"]) / summarized if summarized else None
+    summarized, averaged = totals["summarized"], totals["averaged"]
+    average = _money(totals["score_sum"]) / averaged if averaged else None
     return Dashboard(
         year=year,
         years=years,
@@ -324,6 +330,7 @@ def year_dashboard(
         summarized=summarized,
         stale=totals["stale"],
         average_score=None if average is None else average.quantize(CENT),
+        averaged=averaged,
         annual_budget=annual_budget,
         executed=executed,
         execution_rate=percent(executed, annual_budget),

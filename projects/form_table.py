@@ -30,6 +30,14 @@ from projects.models import Evaluation, Indicator
 from projects.selectors import Taxonomy
 
 FORM_ANCHOR = "form-total"  # whole-form findings sit by the 总分 row
+# Issue 12: a form copied from last year (or a row just added) has its results still
+# blank, and the checks find each blank a mistake. Findings of a row whose RESULT_FIELDS
+# are all blank, and of the 项目资金 while no amount is typed, are shown as neutral
+# 待填写 to-dos instead of red errors; they still block submitting, and a blocked
+# submit (``checked``) shows everything red again.
+TODO = "todo"
+RESULT_FIELDS = ("actual", "score", "tier", "override_reason", "deviation_reason")
+BUDGET_FIELDS = ("initial_budget", "annual_budget", "executed")
 BUDGET_ANCHOR = "budget"
 
 
@@ -71,6 +79,7 @@ class TableRow:
     can_move_up: bool = False
     can_move_down: bool = False
     input_errors: list[str] = field(default_factory=list)
+    todo: bool = False  # nothing typed in its results yet: findings are to-dos (TODO)
 
     @cached_property
     def values(self) -> dict[str, str]:
@@ -103,10 +112,19 @@ class TableRow:
         return [
             *(SummaryItem(self.anchor, message, "input", "error") for message in self.input_errors),
             *(
-                SummaryItem(self.anchor, _inline(f, self.result), f.code, str(f.severity))
+                SummaryItem(
+                    self.anchor, _inline(f, self.result), f.code, TODO if self.todo else f.severity
+                )
                 for f in (*self.errors, *self.warnings)
             ),
         ]
+
+    @property
+    def blank(self) -> bool:
+        """No result typed yet (实际完成值, 得分, 档次, reasons): a new or copied row."""
+        return self.form is not None and not any(
+            self.values[name].strip() for name in RESULT_FIELDS
+        )
 
     @property
     def out_of_band(self) -> bool:
@@ -183,6 +201,7 @@ class FormTable:
     summary_errors: list[SummaryItem]
     summary_warnings: list[SummaryItem]
     input_errors: list[SummaryItem]
+    summary_todos: list[SummaryItem] = field(default_factory=list)
 
     @property
     def indicator_rowspan(self) -> int:
@@ -228,11 +247,12 @@ def _span(rows: list[TableRow], totals: dict[str, Level1Total]) -> None:
         level2_cell.rowspan += 1
 
 
-def _summary(result: FormResult) -> tuple[list[SummaryItem], list[SummaryItem]]:
-    def item(finding: Finding) -> SummaryItem:
-        return SummaryItem(finding_anchor(finding.key), finding.message, finding.code)
+def _summary_item(finding: Finding) -> SummaryItem:
+    return SummaryItem(finding_anchor(finding.key), finding.message, finding.code)
 
-    return [item(f) for f in result.errors], [item(f) for f in result.warnings]
+
+def _summary(result: FormResult) -> tuple[list[SummaryItem], list[SummaryItem]]:
+    return [_summary_item(f) for f in result.errors], [_summary_item(f) for f in result.warnings]
 
 
 def _split_findings(result: FormResult) -> tuple[list[Finding], list[Finding]]:
@@ -245,8 +265,35 @@ def _level1_totals(result: FormResult) -> dict[str, Level1Total]:
     return {total.level1: total for total in result.level1_totals}
 
 
-def edit_table(editor: EvaluationEditor, result: FormResult, taxonomy: Taxonomy) -> FormTable:
-    """The editable table: every 二级 of the taxonomy, its rows in formset order."""
+def _as_todos(
+    findings: list[Finding], todo_keys: set[str]
+) -> tuple[list[Finding], list[SummaryItem]]:
+    """The findings that stay as they are, and the to-dos (of the rows or block named)."""
+    kept = [f for f in findings if f.key.split(":")[0] not in todo_keys]
+    todos = [
+        SummaryItem(finding_anchor(f.key), f.message, f.code, TODO)
+        for f in findings
+        if f.key.split(":")[0] in todo_keys
+    ]
+    return kept, todos
+
+
+def _budget_blank(editor: EvaluationEditor) -> bool:
+    return not any(
+        str(form[name].value() or "").strip()
+        for form in editor.budget.values()
+        for name in BUDGET_FIELDS
+    )
+
+
+def edit_table(
+    editor: EvaluationEditor, result: FormResult, taxonomy: Taxonomy, *, checked: bool = False
+) -> FormTable:
+    """The editable table: every 二级 of the taxonomy, its rows in formset order.
+
+    Unless ``checked`` (the filler tried to submit), the findings of blank rows and of
+    a blank 项目资金 are to-dos (``TODO``), not errors.
+    """
     forms = editor.row_forms
     results = dict(
         zip((row.input.key for row in result.indicators), result.indicators, strict=True)
@@ -285,8 +332,21 @@ def edit_table(editor: EvaluationEditor, result: FormResult, taxonomy: Taxonomy)
     for group in by_level2.values():  # rows whose 二级 is not in the taxonomy
         rows.extend(group)
     _span(rows, _level1_totals(result))
-    errors, warnings = _summary(result)
+    todo_keys: set[str] = set()
+    if not checked:
+        for row in rows:
+            row.todo = row.blank and not row.input_errors
+        todo_keys = {row.anchor for row in rows if row.todo}
+        if _budget_blank(editor):
+            todo_keys.add(BUDGET_ANCHOR)
+    errors, todos = _as_todos(list(result.errors), todo_keys)
+    warnings, todo_warnings = _as_todos(list(result.warnings), todo_keys)
     budget_findings, form_findings = _split_findings(result)
+    budget_shown: list = budget_findings
+    if BUDGET_ANCHOR in todo_keys:
+        budget_shown = [
+            SummaryItem(BUDGET_ANCHOR, f.message, f.code, TODO) for f in budget_findings
+        ]
     return FormTable(
         result=result,
         budget_rows=[
@@ -294,11 +354,12 @@ def edit_table(editor: EvaluationEditor, result: FormResult, taxonomy: Taxonomy)
             for kind, form in editor.budget.items()
         ],
         rows=rows,
-        budget_findings=budget_findings,
+        budget_findings=budget_shown,
         form_findings=form_findings,
-        summary_errors=errors,
-        summary_warnings=warnings,
+        summary_errors=[_summary_item(f) for f in errors],
+        summary_warnings=[_summary_item(f) for f in warnings],
         input_errors=[SummaryItem(anchor, message) for anchor, message in input_errors],
+        summary_todos=todos + todo_warnings,
     )
 
 

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -309,6 +309,16 @@ ERROR_NOT_EDITABLE = "此自评表当前不能修改（已提交或已通过，�
 ERROR_UNKNOWN_ROW = "提交的指标行不属于此自评表，请刷新页面后重试"
 
 
+class EvaluationExistsError(ValidationError):
+    """The project's form for the year exists already (say, a second click on 新建)."""
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        super().__init__(
+            ERROR_EVALUATION_EXISTS.format(project=evaluation.project.name, year=evaluation.year)
+        )
+        self.evaluation = evaluation
+
+
 class StaleEvaluationError(Exception):
     """The form was saved by someone else since the editor loaded it."""
 
@@ -389,7 +399,14 @@ def project_create(
     """A new project of a 主管部门 (optionally carried out by one of its 实施单位)."""
     project = Project(name=name.strip(), department=department, implementing_unit=implementing_unit)
     project.full_clean()
-    project.save()
+    try:
+        with transaction.atomic():  # a savepoint: a second click may have won the race
+            project.save()
+    except IntegrityError:
+        existing = Project.objects.filter(department=department, name=project.name).first()
+        if existing is None:
+            raise
+        return existing
     return project
 
 
@@ -403,13 +420,21 @@ def evaluation_create(
     """
     if not ReportingYear.objects.filter(year=year, is_open=True).exists():
         raise ValidationError(ERROR_YEAR_NOT_OPEN.format(year=year))
-    if Evaluation.objects.filter(project=project, year=year).exists():
-        raise ValidationError(ERROR_EVALUATION_EXISTS.format(project=project.name, year=year))
+    existing = Evaluation.objects.filter(project=project, year=year).first()
+    if existing is not None:
+        raise EvaluationExistsError(existing)
     evaluation = Evaluation(
         project=project, year=year, status=Evaluation.Status.DRAFT, created_by=user
     )
     evaluation.full_clean(validate_unique=False)
-    evaluation.save()
+    try:
+        with transaction.atomic():  # a savepoint: a second click may have won the race
+            evaluation.save()
+    except IntegrityError:
+        existing = Evaluation.objects.filter(project=project, year=year).first()
+        if existing is None:
+            raise
+        raise EvaluationExistsError(existing) from None
     BudgetLine.objects.bulk_create(
         BudgetLine(evaluation=evaluation, kind=kind.value) for kind in BudgetLineKind
     )
@@ -704,12 +729,15 @@ def evaluation_submit(*, evaluation: Evaluation, version: int, user: User) -> Ev
     errors = list(evaluation_result(evaluation).errors)
     if errors:
         raise SubmissionBlockedError(errors)
+    # A new round of review starts with an empty 审核意见: the last round's (退回 or
+    # 重新打开) lives in the 审核记录, and must not become the approval's comment.
     return _transition(
         evaluation=evaluation,
         version=version,
         user=user,
         status=Evaluation.Status.SUBMITTED,
         kind=EvaluationEvent.Kind.SUBMITTED,
+        review_comment="",
     )
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("evaluations/<int:pk>/rows/", views.evaluation_rows, name="evaluation_rows"),
     path("evaluations/<int:pk>/print/", views.evaluation_print, name="evaluation_print"),
+    path("evaluations/<int:pk>/history/", views.evaluation_history, name="evaluation_history"),
     path(
         "evaluations/<int:pk>/next-year/",
         views.evaluation_create_from_previous_view,

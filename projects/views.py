@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,6 +59,7 @@ from projects.selectors import (
     with_rows,
 )
 from projects.services import (
+    EvaluationExistsError,
     StaleEvaluationError,
     evaluation_create,
     evaluation_create_from_previous,
@@ -65,12 +67,18 @@ from projects.services import (
     project_create,
 )
 from projects.views_exports import summary_in_background
-from projects.workflow_selectors import evaluation_events, years_and_todos
+from projects.workflow_selectors import (
+    HISTORY_PER_PAGE,
+    evaluation_events,
+    latest_events,
+    years_and_todos,
+)
 
 SAVED = "已保存。"
 SAVE_REFUSED = "未保存：有输入需要改正（见下方标红处）。您填写的内容都还在。"
 CREATED = "已新建{year}年度「{project}」的自评表。"
 CREATED_FROM_PREVIOUS = "已从{previous}年度的自评表复制，新建{year}年度「{project}」的自评表。"
+OPENED_EXISTING = "{error}，已为您打开。"
 READ_ONLY_STATUS = "此表{status}，不能修改"
 READ_ONLY_ROLE = "您没有填报权限"
 READ_ONLY_YEAR_CLOSED = "{year}年度已截止填报，如需修改请联系管理员"
@@ -135,6 +143,11 @@ def evaluation_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             evaluation = _start_evaluation(request, form.cleaned_data)
+        except EvaluationExistsError as exc:
+            opened = _open_existing(request, exc)
+            if opened is not None:
+                return opened
+            form.add_error(None, exc)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -150,9 +163,13 @@ def _start_evaluation(request: HttpRequest, data: dict) -> Evaluation:
     project, year = data["project"], data["year"]
     if project is None:
         unit = data["unit"]
-        project = project_create(
+        department = unit.parent or unit
+        # A second click (or the same name typed again) means the project the first made.
+        project = projects_for_user(request.user).filter(
+            department=department, name=data["new_project_name"]
+        ).first() or project_create(
             name=data["new_project_name"],
-            department=unit.parent or unit,
+            department=department,
             implementing_unit=unit if unit.parent else None,
         )
     if not data["from_previous"]:
@@ -181,9 +198,10 @@ def evaluation_create_from_previous_view(request: HttpRequest, pk: int) -> HttpR
         raise PermissionDenied(READ_ONLY_ROLE)
     try:
         evaluation = evaluation_create_from_previous(previous=previous, user=request.user)
+    except EvaluationExistsError as exc:
+        return _open_existing(request, exc) or _refused(request, exc, previous)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return redirect(previous)
+        return _refused(request, exc, previous)
     messages.success(
         request,
         CREATED_FROM_PREVIOUS.format(
@@ -217,6 +235,19 @@ def evaluation_print(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = build_sheet(evaluation, evaluation_result(evaluation))
     return render(
         request, "projects/evaluation_print_page.html", {"evaluation": evaluation, "sheet": sheet}
+    )
+
+
+@login_required
+@require_safe
+def evaluation_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form's whole 修改记录, newest first, a page at a time (the form page shows the latest)."""
+    evaluation = get_evaluation_for_user(request.user, pk)
+    page = Paginator(evaluation_events(evaluation), HISTORY_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "projects/evaluation_history.html", {"evaluation": evaluation, "page": page}
     )
 
 
@@ -264,7 +295,7 @@ def evaluation_recalculate(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation, taxonomy, rules = _load_editable(request, pk)
     editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
-    table = edit_table(editor, result, taxonomy)
+    table = edit_table(editor, result, taxonomy, checked=_checked(request))
     return render(request, "projects/partials/recalculated.html", {"table": table})
 
 
@@ -281,7 +312,7 @@ def evaluation_rows(request: HttpRequest, pk: int) -> HttpResponse:
     )
     editor = EvaluationEditor(action.data, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
-    context = _editor_context(evaluation, editor, taxonomy, result)
+    context = _editor_context(evaluation, editor, taxonomy, result, _checked(request))
     context["focus_index"] = action.focus_index
     return render(request, "projects/partials/form_body.html", context)
 
@@ -303,6 +334,19 @@ def indicator_library_view(request: HttpRequest) -> HttpResponse:
 # --- helpers -----------------------------------------------------------------------
 
 
+def _open_existing(request: HttpRequest, exc: EvaluationExistsError) -> HttpResponse | None:
+    """A second click on 新建/下一年度 lands on the form the first one created (if visible)."""
+    if not evaluations_for_user(request.user).filter(pk=exc.evaluation.pk).exists():
+        return None
+    messages.info(request, OPENED_EXISTING.format(error=exc.messages[0]))
+    return redirect(exc.evaluation)
+
+
+def _refused(request: HttpRequest, exc: ValidationError, previous: Evaluation) -> HttpResponse:
+    messages.error(request, "；".join(exc.messages))
+    return redirect(previous)
+
+
 def _load_editable(request: HttpRequest, pk: int) -> tuple[Evaluation, Taxonomy, ScoringRules]:
     evaluation = get_evaluation_for_user(request.user, pk)
     if not can_edit(request.user, evaluation):
@@ -320,12 +364,18 @@ def _read_only_reason(request: HttpRequest, evaluation: Evaluation) -> str:
     return READ_ONLY_ROLE
 
 
-def _editor_context(evaluation, editor, taxonomy, result) -> dict:
+def _checked(request: HttpRequest) -> bool:
+    """After a blocked 提交 (``?checked=1``, then posted along): every finding shows red."""
+    return (request.GET.get("checked") or request.POST.get("checked")) == "1"
+
+
+def _editor_context(evaluation, editor, taxonomy, result, checked: bool = False) -> dict:
     return {
         "evaluation": evaluation,
         "editor": editor,
         "taxonomy": taxonomy,
-        "table": edit_table(editor, result, taxonomy),
+        "checked": checked,
+        "table": edit_table(editor, result, taxonomy, checked=checked),
         # Computed once for the whole table, not in each row.
         "rows_url": reverse("evaluation_rows", args=[evaluation.pk]),
         "tier_choices": IndicatorRowForm.base_fields["tier"].choices,
@@ -345,10 +395,10 @@ def _render_editor(
 ) -> HttpResponse:
     if result is None:
         result = score_form(editor.scoring_input(), rules)
-    context = _editor_context(evaluation, editor, taxonomy, result)
+    context = _editor_context(evaluation, editor, taxonomy, result, _checked(request))
     context["save_error"] = save_error
     context["history"] = project_history(request.user, evaluation.project_id)
-    context["events"] = evaluation_events(evaluation)
+    context["events"], context["older_events"] = latest_events(evaluation)
     context["can_submit"] = can_submit(request.user, evaluation)
     return render(request, "projects/evaluation_form.html", context, status=status)
 
@@ -373,7 +423,12 @@ def _render_read_only(
             .filter(project_id=evaluation.project_id, year=evaluation.year + 1)
             .first()
         )
+        # The button only where the service would take it: next year open for filling.
+        can_start_next_year = next_year is None and (
+            ReportingYear.objects.filter(year=evaluation.year + 1, is_open=True).exists()
+        )
     table = read_table(evaluation, result)
+    events, older_events = latest_events(evaluation)
     reviewing = can_review(request.user, evaluation)
     if reviewing:
         review = review or stored_review_input(evaluation)
@@ -387,7 +442,8 @@ def _render_read_only(
         "review": review,
         "review_error": review_error,
         "can_reopen": can_reopen(request.user, evaluation),
-        "events": evaluation_events(evaluation),
+        "events": events,
+        "older_events": older_events,
         "editable_elsewhere": can_edit(request.user, evaluation),
         "read_only_reason": _read_only_reason(request, evaluation),
         "can_start_next_year": can_start_next_year,

@@ -60,6 +60,7 @@ def evaluation_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
         named = "；".join(finding.message for finding in exc.findings[:BLOCKED_SHOWN])
         more = "……（全部错误见页面上方）" if len(exc.findings) > BLOCKED_SHOWN else ""
         messages.error(request, f"{exc.message}：{named}{more}")
+        return redirect(f"{evaluation.get_absolute_url()}?checked=1")  # every finding red
     except StaleEvaluationError as exc:
         messages.error(request, exc.message)
     else:

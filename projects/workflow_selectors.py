@@ -15,6 +15,21 @@ def evaluation_events(evaluation: Evaluation) -> QuerySet[EvaluationEvent]:
     return EvaluationEvent.objects.filter(evaluation=evaluation).select_related("user")
 
 
+HISTORY_SHOWN = 20  # the latest events on the form page; older ones on the history page
+HISTORY_PER_PAGE = 50
+
+
+def latest_events(
+    evaluation: Evaluation, limit: int = HISTORY_SHOWN
+) -> tuple[list[EvaluationEvent], bool]:
+    """The form's newest ``limit`` events and whether there are older ones (one query).
+
+    The form page shows only these, so its size and time do not grow with its history.
+    """
+    events = list(evaluation_events(evaluation)[: limit + 1])
+    return events[:limit], len(events) > limit
+
+
 def _todo_conditions(user: User | AnonymousUser) -> dict[str, Q]:
     roles = user_roles(user)
     wanted: dict[str, Q] = {}

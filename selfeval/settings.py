@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "selfeval.middleware.PeoplesResponsesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -29,6 +29,7 @@ from typing import IO
 
 from django.db.models import QuerySet
 
+from indicators.checks import code_label
 from indicators.models import Level1
 from projects.exports.base import Rendered, safe_filename
 from projects.exports.sheet import Sheet
@@ -115,7 +116,7 @@ FINDING_COLUMNS = [
     ("主管部门", 20),
     ("项目名称", 30),
     ("级别", 6),
-    ("代码", 30),
+    ("检查项", 24),
     ("说明", 80),
 ]
 
@@ -242,7 +243,7 @@ class SummaryWorkbook:
                     department,
                     project,
                     finding.severity_label,
-                    finding.code,
+                    code_label(finding.code),
                     finding.message,
                 ]
             )

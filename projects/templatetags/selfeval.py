@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import template
 
+from indicators.checks import code_label
 from projects.numbers import format_money, format_rate, format_score
 from projects.numbers import plain as plain_text
 
@@ -37,3 +38,9 @@ def plain(value: Decimal | None) -> str:
 def percent(value: Decimal | None) -> str:
     """The execution rate, already in percent with two decimals ("99.35%")."""
     return format_rate(value) if isinstance(value, Decimal) else ""
+
+
+@register.filter(name="code_label")
+def code_label_filter(code: str) -> str:
+    """A finding's code as people read it (the code itself is never shown)."""
+    return code_label(code)

@@ -7,7 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.checks import SEVERITIES, Code, fmt, fmt2, is_blank_reason, row_label
+from indicators.checks import (
+    CODE_LABELS,
+    SEVERITIES,
+    Code,
+    code_label,
+    fmt,
+    fmt2,
+    is_blank_reason,
+    row_label,
+)
 from indicators.scoring import (
     BudgetLineKind,
     FormInput,
@@ -580,3 +589,9 @@ def test_row_label_joins_tiers_and_cuts_long_names() -> None:
 def test_row_label_of_a_nameless_row() -> None:
     result = score_indicator(row(level1="", level2="", name=""), row_number=3)
     assert row_label(result) == "第3行「未命名指标」"
+
+
+@pytest.mark.parametrize("code", list(Code))
+def test_every_code_has_a_label_people_read(code):
+    # A code without a label would be a KeyError in every export naming it.
+    assert CODE_LABELS[code] and code_label(code.value) == CODE_LABELS[code]

@@ -30,7 +30,7 @@ from projects.selectors import (
 )
 from projects.services import evaluation_create
 from projects.summaries import evaluation_summary_refresh
-from tests.factories import make_evaluation, make_project
+from tests.factories import add_indicator, make_evaluation, make_project
 
 pytestmark = [
     pytest.mark.django_db,
@@ -70,6 +70,24 @@ def money(text: str | None) -> Decimal:
 # --- the figures ------------------------------------------------------------------
 
 
+def test_average_leaves_out_drafts_and_forms_not_out_of_100(client, admin_user, dept_a):
+
+    project = make_project(dept_a, "平均分项目")
+    approved = make_evaluation(project, 2023, indicators=3, status="approved")
+    draft = make_evaluation(make_project(dept_a, "草稿项目"), 2023, indicators=0)
+    over = make_evaluation(make_project(dept_a, "110分项目"), 2023, indicators=3)
+    add_indicator(over, name="多出的一行", weight=Decimal("10"), score=Decimal("10"))
+    over.status = "submitted"
+    over.save()
+    for evaluation in (approved, draft, over):
+        evaluation_summary_refresh(evaluation)
+    board = board_for(client, admin_user, year=2023)
+    assert board.forms.value == 3 and board.averaged == 1
+    assert board.average_score == approved.summary.total_score
+    page = client.get(URL, {"year": 2023}).content.decode()
+    assert "1 张已提交或已通过、分值合计为 100 的自评表的平均" in page
+
+
 def test_2023_figures_match_the_json_export(client, admin_user, demo):
     board = board_for(client, admin_user, year=2023)
     forms = exported()
@@ -95,7 +113,14 @@ def test_2023_figures_match_the_json_export(client, admin_user, demo):
     assert board.annual_budget == Decimal("4374.398701")
     assert board.execution_rate == Decimal("99.66")
     scores = [Decimal(f["total_score"]) for f in forms]
-    assert board.average_score == (sum(scores) / len(scores)).quantize(Decimal("0.01"))
+    handed_in = [  # 平均总分: submitted or approved forms whose 分值 add up to 100
+        Decimal(f["total_score"])
+        for f in forms
+        if f["status"] in ("submitted", "approved") and Decimal(f["total_weight"]) == 100
+    ]
+    assert 0 < len(handed_in) < len(forms)
+    assert board.averaged == len(handed_in)
+    assert board.average_score == (sum(handed_in) / len(handed_in)).quantize(Decimal("0.01"))
 
     grades = Counter(f["grade"] for f in forms)
     assert {b.label: b.count.value for b in board.grades} == {
@@ -343,3 +368,13 @@ def test_query_count_for_a_reviewer(client, reviewer_a, demo, django_assert_num_
     client.force_login(reviewer_a)
     with django_assert_num_queries(DASHBOARD_QUERIES):
         client.get(URL, {"year": 2023})
+
+
+def test_long_names_are_cut_with_the_whole_name_on_hover(client, admin_user, dept_a):
+    name = "价格认证中心涉案财物价格认定及价格争议调解处理专项工作经费（第二期）"
+    evaluation = make_evaluation(make_project(dept_a, name), 2023, indicators=3)
+    evaluation_summary_refresh(evaluation)
+    client.force_login(admin_user)
+    page = client.get(URL, {"year": 2023}).content.decode()
+    assert f'class="name-cut" title="{name}（查看该项目历年情况）">{name}</a>' in page
+    assert f'<span class="name-cut" title="{dept_a.name}">{dept_a.name}</span>' in page

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from indicators.checks import code_label
 from projects.exports.excel import MONEY_FORMAT, RATE_FORMAT, SCORE_FORMAT, SummaryExporter
 from projects.exports.xlsx_stream import DATE_FORMAT
 from projects.models import Evaluation
@@ -136,9 +137,9 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
     _, checks = records(workbook["检查结果"])
     found = defaultdict(list)
     for row in checks:
-        found[row["序号"].value].append((row["代码"].value, row["说明"].value))
-    for number, data in numbers.items():
-        assert found[number] == [(f["code"], f["message"]) for f in data["findings"]]
+        found[row["序号"].value].append((row["检查项"].value, row["说明"].value))
+    for number, data in numbers.items():  # the code's Chinese label, never the code
+        assert found[number] == [(code_label(f["code"]), f["message"]) for f in data["findings"]]
 
 
 def test_frozen_header_filters_and_widths():

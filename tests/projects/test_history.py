@@ -4,6 +4,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from projects.demo import load_demo
 from projects.models import EvaluationEvent
@@ -14,6 +15,7 @@ from projects.services import (
     evaluation_create_from_previous,
     evaluation_save_draft,
 )
+from projects.workflow_selectors import HISTORY_PER_PAGE, HISTORY_SHOWN
 from tests.factories import level2
 from tests.projects.test_services_drafts import _draft
 
@@ -65,3 +67,62 @@ def test_imports_are_recorded_without_a_user():
     event = EvaluationEvent.objects.filter(kind="imported").first()
     assert event is not None and event.user is None
     assert event.comment.startswith("状态：")
+
+
+# --- the form page shows the latest events; the history page has them all -------------
+
+
+def _with_events(evaluation, count):
+    EvaluationEvent.objects.bulk_create(
+        EvaluationEvent(
+            evaluation=evaluation,
+            kind=EvaluationEvent.Kind.SAVED,
+            comment=f"第{number}次保存",
+            changes=[{"where": "表头", "field": "项目负责人", "before": "", "after": "张三"}],
+        )
+        for number in range(1, count + 1)
+    )
+    return evaluation
+
+
+@pytest.mark.parametrize("events", [5, 400])
+def test_form_page_size_and_queries_do_not_grow_with_the_history(
+    client, filler_a, evaluation_a, events, django_assert_num_queries
+):
+    from tests.projects.test_views_evaluation_form import PAGE_QUERIES
+
+    _with_events(evaluation_a, events)
+    client.force_login(filler_a)
+    with django_assert_num_queries(PAGE_QUERIES):
+        page = client.get(evaluation_a.get_absolute_url()).content.decode()
+    assert page.count('class="history-event') == min(events, HISTORY_SHOWN)
+    older = reverse("evaluation_history", args=[evaluation_a.pk])
+    assert (f'href="{older}"' in page and "查看更早的记录" in page) is (events > HISTORY_SHOWN)
+
+
+def test_read_page_shows_the_latest_events_too(client, reviewer_a, evaluation_a):
+    _with_events(evaluation_a, HISTORY_SHOWN + 1)
+    client.force_login(reviewer_a)
+    page = client.get(evaluation_a.get_absolute_url()).content.decode()
+    assert page.count('class="history-event') == HISTORY_SHOWN
+    assert "查看更早的记录" in page
+
+
+def test_history_page_has_every_event_a_page_at_a_time(client, filler_a, evaluation_a):
+    _with_events(evaluation_a, HISTORY_PER_PAGE + 1)
+    client.force_login(filler_a)
+    history = reverse("evaluation_history", args=[evaluation_a.pk])
+    first = client.get(history).content.decode()
+    assert first.count('class="history-event') == HISTORY_PER_PAGE
+    assert f"第{HISTORY_PER_PAGE + 1}次保存" in first  # newest first
+    last = client.get(history, {"page": 2}).content.decode()
+    assert last.count('class="history-event') == 1 and "第1次保存" in last
+    assert client.get(history, {"page": "x"}).status_code == 200
+
+
+def test_history_page_is_scoped_and_read_only(client, filler_b, filler_a, evaluation_a):
+    history = reverse("evaluation_history", args=[evaluation_a.pk])
+    client.force_login(filler_b)
+    assert client.get(history).status_code == 404
+    client.force_login(filler_a)
+    assert client.post(history).status_code == 405

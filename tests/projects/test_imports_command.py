@@ -102,8 +102,9 @@ def test_findings_are_listed_at_verbosity_2(tmp_path):
 
     out = io.StringIO()
     call_command("import_forms", str(path), verbosity=2, stdout=out)
-    assert "[错误] weights_not_100" in out.getvalue()
-    assert "[警告] recorded_total_mismatch" in out.getvalue()
+    assert "[错误] 分值合计不是100：" in out.getvalue()
+    assert "[警告] 原表总分不符：" in out.getvalue()
+    assert "weights_not_100" not in out.getvalue()  # codes are for programs
 
 
 def test_an_approved_form_is_not_overwritten_and_the_file_rolls_back(tmp_path):

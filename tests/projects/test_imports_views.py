@@ -75,7 +75,8 @@ def test_admin_uploads_previews_and_confirms(admin_client):
     assert preview.status_code == 200
     assert "甲项目" in html and "新建" in html and "新部门" in html and "新项目" in html
     assert "可以导入 <strong>1</strong> 个（1 张自评表）" in html
-    assert "weights_not_100" in html and "recorded_total_mismatch" in html
+    assert "分值合计不是100" in html and "原表总分不符" in html
+    assert "weights_not_100" not in html and "recorded_total_mismatch" not in html
     assert "文件「坏.docx」：文件扩展名是 .docx，但内容是 PDF 文件" in html
 
     response = admin_client.post(preview_url.rstrip("/") + "/confirm/")

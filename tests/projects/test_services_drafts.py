@@ -7,16 +7,18 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from indicators.scoring import BudgetLineKind
-from projects.models import BudgetLine, Evaluation, Indicator
+from projects.models import BudgetLine, Evaluation, Indicator, Project
 from projects.selectors import get_evaluation_for_user
 from projects.services import (
     BudgetLineDraft,
     EvaluationDraft,
+    EvaluationExistsError,
     IndicatorDraft,
     StaleEvaluationError,
     evaluation_create,
     evaluation_create_from_previous,
     evaluation_save_draft,
+    project_create,
 )
 from tests.factories import add_indicator, level2, make_evaluation, make_project
 
@@ -33,6 +35,59 @@ def test_create_makes_an_empty_draft_with_four_budget_lines(dept_a, filler_a):
     )
     with pytest.raises(ValidationError, match="2024年度的自评表已存在"):
         evaluation_create(project=project, year=2024, user=filler_a)
+
+
+def _lose_the_race(monkeypatch, model, competitor):
+    """The other click inserts its row between this one's checks and its INSERT."""
+    original = model.full_clean
+
+    def full_clean(self, *args, **kwargs):
+        monkeypatch.setattr(model, "full_clean", original)
+        original(self, *args, **kwargs)
+        competitor()
+
+    monkeypatch.setattr(model, "full_clean", full_clean)
+
+
+def test_create_twice_names_the_existing_form(dept_a, filler_a):
+    project = make_project(dept_a, "帮扶专项资金")
+    first = evaluation_create(project=project, year=2024, user=filler_a)
+    with pytest.raises(EvaluationExistsError) as raised:
+        evaluation_create(project=project, year=2024, user=filler_a)
+    assert raised.value.evaluation == first
+
+
+def test_create_that_loses_a_race_names_the_winner_instead_of_an_integrity_error(
+    monkeypatch, dept_a, filler_a
+):
+    project = make_project(dept_a, "帮扶专项资金")
+    winner = []
+    _lose_the_race(monkeypatch, Evaluation, lambda: winner.append(make_evaluation(project, 2024)))
+    with pytest.raises(EvaluationExistsError) as raised:
+        evaluation_create(project=project, year=2024, user=filler_a)
+    # (The winner's row is rolled back with this test's transaction; in life it committed.)
+    assert raised.value.evaluation == winner[0]
+
+
+def test_create_from_previous_that_loses_a_race(monkeypatch, evaluation_a, filler_a):
+    winner = []
+    _lose_the_race(
+        monkeypatch,
+        Evaluation,
+        lambda: winner.append(make_evaluation(evaluation_a.project, 2024)),
+    )
+    with pytest.raises(EvaluationExistsError) as raised:
+        evaluation_create_from_previous(previous=evaluation_a, user=filler_a)
+    assert raised.value.evaluation == winner[0]
+
+
+def test_project_create_that_loses_a_race_returns_the_winner(monkeypatch, dept_a):
+    winner = []
+    _lose_the_race(
+        monkeypatch, Project, lambda: winner.append(make_project(dept_a, "帮扶专项资金"))
+    )
+    assert project_create(name="帮扶专项资金", department=dept_a) == winner[0]
+    assert Project.objects.filter(name="帮扶专项资金").count() == 1
 
 
 def test_create_from_previous_copies_targets_and_leaves_results_empty(evaluation_a, filler_a):

@@ -119,6 +119,32 @@ def test_return_needs_a_comment_and_keeps_row_comments(filler_a, reviewer_a, eva
     assert {"field": "审核意见", "after": "数据来源不清"}.items() <= event.changes[1].items()
 
 
+def test_a_resubmitted_form_is_approved_without_the_earlier_return_comment(
+    filler_a, reviewer_a, evaluation_a
+):
+    _submitted(filler_a, evaluation_a)
+    evaluation_return(
+        evaluation=_load(reviewer_a, evaluation_a),
+        review=EvaluationReview(comment="请补充佐证材料"),
+        version=2,
+        user=reviewer_a,
+    )
+    evaluation_a.refresh_from_db()
+    _submitted(filler_a, evaluation_a)  # the filler fixed it and hands it in again
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.review_comment == ""  # the reviewer's box starts empty
+    evaluation_approve(
+        evaluation=_load(reviewer_a, evaluation_a),
+        review=EvaluationReview(comment=""),
+        version=evaluation_a.version,
+        user=reviewer_a,
+    )
+    evaluation_a.refresh_from_db()
+    assert (evaluation_a.status, evaluation_a.review_comment) == ("approved", "")
+    returned = EvaluationEvent.objects.get(kind="returned")
+    assert returned.comment == "请补充佐证材料"  # still in the 审核记录
+
+
 def test_review_score_counts_in_the_total_and_summary(filler_a, reviewer_a, evaluation_a):
     evaluation_summary_refresh(evaluation_a)
     _submitted(filler_a, evaluation_a)

@@ -125,6 +125,7 @@ TABLE: dict[str, Case] = {
     "dashboard_project": Case("get", FORM_PAGE, target="project"),
     "evaluation_detail": Case("get", FORM_PAGE, target="evaluation"),
     "evaluation_print": Case("get", FORM_PAGE, target="evaluation"),
+    "evaluation_history": Case("get", FORM_PAGE, target="evaluation"),
     "evaluation_export": Case("get", FORM_PAGE, target="evaluation", kwargs={"kind": "docx"}),
     "evaluation_save": Case("post", FILLER_WRITE, target="evaluation", data="page"),
     "evaluation_recalculate": Case("post", FILLER_PARTIAL, target="evaluation", data="page"),

@@ -86,10 +86,29 @@ def test_an_outsiders_project_cannot_be_chosen(client, filler_b, evaluation_a):
     assert not Evaluation.objects.filter(year=2024).exists()
 
 
-def test_an_existing_form_is_not_created_twice(client, filler_a, evaluation_a):
+def test_an_existing_form_is_not_created_twice_but_opened(client, filler_a, evaluation_a):
     client.force_login(filler_a)
     response = client.post(CREATE, {"year": "2023", "project": evaluation_a.project_id})
-    assert "2023年度的自评表已存在" in response.content.decode()
+    assert response["Location"] == evaluation_a.get_absolute_url()
+    page = client.get(response["Location"]).content.decode()
+    assert "「价格认证资金」2023年度的自评表已存在，已为您打开" in page
+
+
+def test_double_click_on_create_opens_the_first_clicks_form(client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    data = {"year": "2024", "project": evaluation_a.project_id, "from_previous": "on"}
+    first, second = client.post(CREATE, data), client.post(CREATE, data)
+    created = Evaluation.objects.get(project=evaluation_a.project, year=2024)
+    assert first["Location"] == second["Location"] == created.get_absolute_url()
+
+
+def test_double_click_on_create_with_a_new_project_opens_the_same_form(client, filler_a, dept_a):
+    client.force_login(filler_a)
+    data = {"year": "2024", "new_project_name": "新项目", "unit": dept_a.pk}
+    first, second = client.post(CREATE, data), client.post(CREATE, data)
+    created = Evaluation.objects.get(project__name="新项目")
+    assert first["Location"] == second["Location"] == created.get_absolute_url()
+    assert Project.objects.filter(name="新项目").count() == 1
 
 
 # --- "以此表为基础新建下一年度" on a form page ---------------------------------------
@@ -111,10 +130,20 @@ def test_next_year_from_a_submitted_form(client, filler_a, dept_a):
 
 
 def test_next_year_when_it_exists_already(client, filler_a, evaluation_a):
-    make_evaluation(evaluation_a.project, 2024)
+    existing = make_evaluation(evaluation_a.project, 2024)
     client.force_login(filler_a)
-    response = client.post(_next_year(evaluation_a), follow=True)
-    assert "2024年度的自评表已存在" in response.content.decode()
+    response = client.post(_next_year(evaluation_a))
+    assert response["Location"] == existing.get_absolute_url()
+    page = client.get(response["Location"]).content.decode()
+    assert "2024年度的自评表已存在，已为您打开" in page
+
+
+def test_next_year_double_click_lands_on_the_same_form(client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    first = client.post(_next_year(evaluation_a))
+    second = client.post(_next_year(evaluation_a))
+    created = Evaluation.objects.get(project=evaluation_a.project, year=2024)
+    assert first["Location"] == second["Location"] == created.get_absolute_url()
 
 
 def test_next_year_outsider_gets_404(client, filler_b, evaluation_a):
@@ -130,3 +159,12 @@ def test_next_year_reviewer_is_refused(client, reviewer_a, evaluation_a):
 def test_next_year_wrong_method(client, filler_a, evaluation_a):
     client.force_login(filler_a)
     assert client.get(_next_year(evaluation_a)).status_code == 405
+
+
+def test_next_year_button_only_for_a_year_open_for_filling(client, filler_a, dept_a):
+    project = make_project(dept_a, "帮扶专项资金")
+    client.force_login(filler_a)
+    for year, offered in ((2024, True), (2025, False)):  # 2025 open, 2026 not
+        submitted = make_evaluation(project, year, indicators=1, status="submitted")
+        page = client.get(submitted.get_absolute_url()).content.decode()
+        assert (f"以此表为基础新建 {year + 1} 年度自评表" in page) is offered, year

@@ -364,3 +364,49 @@ def test_an_impossible_level2_in_a_row_action_or_row_is_no_500(
     assert response.status_code == 200
     assert "请从指标体系中选择二级指标" in response.content.decode()
     assert Evaluation.objects.get(pk=evaluation_a.pk).version == 1
+
+
+# --- a form just copied from last year: blanks are to-dos, not red errors (issue 12) ---
+
+
+@pytest.fixture
+def copied(evaluation_a, filler_a, open_round):
+    from projects.services import evaluation_create_from_previous
+
+    return evaluation_create_from_previous(previous=evaluation_a, user=filler_a)
+
+
+def _red(html: str) -> int:
+    return html.count('class="finding finding-error"')
+
+
+def test_a_copied_form_opens_with_to_dos_not_errors(client, filler_a, copied):
+    client.force_login(filler_a)
+    html = client.get(url("evaluation_detail", copied)).content.decode()
+    assert _red(html) == 0 and 'data-block="errors"' not in html
+    # 3 rows without 得分/偏差原因 (+ their 实际完成值 notes) and the empty 项目资金
+    assert '待填写（<span class="count">7</span>）' in html
+    assert html.count('class="finding finding-todo"') == 7
+    assert "分值结构与默认不同" in html  # a real warning stays a warning
+
+
+def test_typing_a_result_makes_that_rows_findings_real(client, filler_a, copied):
+    data = page_data(copied)
+    data["indicator-0-actual"] = "5件"  # below the target: the rule gives 15 of 30
+    client.force_login(filler_a)
+    html = client.post(url("evaluation_recalculate", copied), data).content.decode()
+    row_0 = html[html.index('id="findings-row-0"') :].split("</div></div>")[0]
+    assert "finding-error" in row_0 and "偏差原因" in row_0
+    assert html.count('class="finding finding-todo"') > 0  # the other rows wait still
+
+
+def test_a_blocked_submit_shows_every_finding_red(client, filler_a, copied):
+    client.force_login(filler_a)
+    response = client.post(url("evaluation_submit", copied), {"version": copied.version})
+    assert response["Location"] == url("evaluation_detail", copied) + "?checked=1"
+    html = client.get(response["Location"]).content.decode()
+    assert "finding-todo" not in html and "待填写（" not in html
+    assert 'data-block="errors"' in html and _red(html) == 4
+    assert '<input type="hidden" name="checked" value="1">' in html
+    copied.refresh_from_db()
+    assert copied.status == Evaluation.Status.DRAFT  # the to-dos blocked it

@@ -71,3 +71,77 @@ def test_the_window_passes(client, filler_a, settings):
     LoginFailure.objects.update(first_at=timezone.now() - timedelta(hours=1))
     assert _login(client, "filler_a", "pw-filler_a").status_code == 302
     assert not LoginFailure.objects.exists()
+
+
+# --- error pages in Chinese, no codes, no caching of signed-in pages (issue 12) -------
+
+
+@pytest.fixture
+def production(settings):
+    settings.DEBUG = False
+
+
+def _text(response):
+    return response.content.decode()
+
+
+def test_404_page_is_chinese(production, client, filler_a, evaluation_b):
+    client.force_login(filler_a)
+    for path in ("/no-such-page/", reverse("evaluation_detail", args=[evaluation_b.pk])):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "页面不存在" in _text(response) and "Not Found" not in _text(response)
+
+
+def test_403_page_is_chinese_with_the_reason(production, client, reviewer_a):
+    client.force_login(reviewer_a)
+    response = client.get(reverse("evaluation_create"))
+    assert response.status_code == 403
+    assert "您没有权限进行此操作" in _text(response) and "您没有填报权限" in _text(response)
+
+
+def test_csrf_failure_page_is_chinese(production, filler_a, evaluation_a):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(filler_a)
+    response = client.post(reverse("evaluation_submit", args=[evaluation_a.pk]))
+    assert response.status_code == 403 and "页面已过期" in _text(response)
+    assert "CSRF" not in _text(response)
+
+
+def test_405_page_is_chinese_and_keeps_allow(production, client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    response = client.get(reverse("evaluation_submit", args=[evaluation_a.pk]))
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "此地址不能这样打开" in _text(response)
+
+
+def test_500_page_is_chinese_and_needs_no_database(
+    production, filler_a, monkeypatch, django_assert_num_queries
+):
+    from django.template import loader
+
+    with django_assert_num_queries(0):
+        assert "系统出错" in loader.render_to_string("500.html")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("projects.views.evaluation_list_page", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(filler_a)
+    response = client.get(reverse("home"))
+    assert response.status_code == 500 and "系统出错，操作未完成" in _text(response)
+    assert "boom" not in _text(response)
+
+
+def test_signed_in_pages_are_not_stored(client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    for path in (reverse("home"), evaluation_a.get_absolute_url(), "/no-such-page/"):
+        assert "no-store" in client.get(path)["Cache-Control"], path
+
+
+def test_static_files_keep_their_caching(client, filler_a):
+    client.force_login(filler_a)
+    response = client.get(settings.STATIC_URL + "css/selfeval.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")

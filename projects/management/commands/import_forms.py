@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from indicators.checks import code_label
 from projects.imports import (
     REFUSED_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
@@ -102,5 +103,6 @@ class Command(BaseCommand):
             if verbosity >= 2:
                 for finding in result.findings:
                     label = "错误" if finding.severity == "error" else "警告"
-                    self.stdout.write(f"      [{label}] {finding.code}：{finding.message}")
+                    what = code_label(finding.code)
+                    self.stdout.write(f"      [{label}] {what}：{finding.message}")
         return True
