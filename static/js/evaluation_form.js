@@ -112,19 +112,24 @@
 
   // A removed 三级 row can be put back, with what was typed in it, until the next save.
   var removed = [];
+  var removing = false;
   var undo = document.getElementById("undo-remove");
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var button = event.detail.elt;
     if (button && button.classList && button.classList.contains("btn-row-remove")) {
       removed.push(entries());
+      removing = true;
     }
   });
-  document.body.addEventListener("htmx:afterRequest", function (event) {
-    var button = event.detail.elt;
-    if (button && button.classList && button.classList.contains("btn-row-remove") && undo) {
-      if (!event.detail.successful) { removed.pop(); }
-      undo.hidden = removed.length === 0;
-    }
+  // The removal's answer replaced the table (and the button with it): shown once settled.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    if (removing && undo) { undo.hidden = removed.length === 0; }
+    removing = false;
+  });
+  ["htmx:responseError", "htmx:sendError"].forEach(function (name) {
+    document.body.addEventListener(name, function () {
+      if (removing) { removed.pop(); removing = false; }
+    });
   });
   if (undo) {
     document.getElementById("undo-remove-button").addEventListener("click", function () {
