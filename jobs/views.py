@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from jobs.forms import BulkImportForm, SummaryJobForm, YearZipForm
 from jobs.models import Job
@@ -22,6 +22,7 @@ from jobs.services import (
     job_visible_to,
     worker_warning,
 )
+from projects.decorators import named, post_only
 from projects.exports.excel import SummaryExporter
 from projects.imports.uploads import (
     file_too_big,
@@ -106,7 +107,7 @@ def _selection(request: HttpRequest) -> EvaluationFilters | HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only(named("jobs:list"))
 def year_zip_start(request: HttpRequest) -> HttpResponse:
     """The ZIP of a year (the jobs page) or of the list's filters (the list's button)."""
     filters = _selection(request)
@@ -116,7 +117,7 @@ def year_zip_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only(named("jobs:list"))
 def xlsx_summary_start(request: HttpRequest) -> HttpResponse:
     """The Excel summary of the list's filters (POSTed as the list's query parameters)."""
     filters = _selection(request)
@@ -127,7 +128,7 @@ def xlsx_summary_start(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt  # CSRF is checked by _bulk_import_post, once the size limits are installed
 @login_required
-@require_POST
+@post_only(named("jobs:list"))
 def bulk_import_start(request: HttpRequest) -> HttpResponse:
     if not is_admin(request.user):
         raise PermissionDenied("只有管理员可以导入")

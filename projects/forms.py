@@ -253,6 +253,11 @@ class EvaluationEditor:
         )
         self._valid: bool | None = None
 
+    @staticmethod
+    def posted(data: Mapping[str, str]) -> bool:
+        """Whether ``data`` holds the form page's input (not only a button's version)."""
+        return f"{INDICATOR_PREFIX}-TOTAL_FORMS" in data
+
     @classmethod
     def for_evaluation(
         cls, evaluation: Evaluation, *, taxonomy: Taxonomy, rules: ScoringRules

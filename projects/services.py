@@ -34,7 +34,7 @@ from projects.permissions import (
     reviews,
 )
 from projects.roles import Role
-from projects.selectors import evaluation_result, user_roles
+from projects.selectors import evaluation_result, user_roles, with_rows
 from projects.summaries import evaluation_summary_refresh
 
 PARSED_PLACES = Decimal("0.00000001")  # Indicator.target_number/actual_number: 8 places
@@ -739,6 +739,22 @@ def evaluation_submit(*, evaluation: Evaluation, version: int, user: User) -> Ev
         kind=EvaluationEvent.Kind.SUBMITTED,
         review_comment="",
     )
+
+
+@transaction.atomic
+def evaluation_save_and_submit(
+    *, evaluation: Evaluation, draft: EvaluationDraft, version: int, user: User
+) -> Evaluation:
+    """Save what is on the page and hand it in, in one step: both happen or neither.
+
+    The 提交审核 button of the form page posts the editor, so what the filler sees is
+    what is submitted. ``version`` is the one the page was loaded at; a stale version,
+    an error of the form as typed or a wrong role refuses both and saves nothing.
+    """
+    saved = evaluation_save_draft(evaluation=evaluation, draft=draft, version=version, user=user)
+    # The form as just written (the prefetched rows of ``evaluation`` are the old ones).
+    stored = with_rows(Evaluation.objects.select_related("project")).get(pk=saved.pk)
+    return evaluation_submit(evaluation=stored, version=saved.version, user=user)
 
 
 def _review_apply(

@@ -16,10 +16,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from indicators.scoring import FormResult, ScoringRules, score_form
 from projects.dashboard import filter_by_summary, project_history, summary_filters
+from projects.decorators import post_only_form
 from projects.exports.sheet import build_sheet
 from projects.form_table import edit_table, read_table
 from projects.forms import (
@@ -61,8 +62,10 @@ from projects.selectors import (
 from projects.services import (
     EvaluationExistsError,
     StaleEvaluationError,
+    SubmissionBlockedError,
     evaluation_create,
     evaluation_create_from_previous,
+    evaluation_save_and_submit,
     evaluation_save_draft,
     project_create,
 )
@@ -75,6 +78,9 @@ from projects.workflow_selectors import (
 )
 
 SAVED = "已保存。"
+SUBMITTED = "已提交审核。"
+BLOCKED_NOT_SAVED = "。本页内容也未保存，您填写的都还在：改正后再点「提交审核」，或先「保存草稿」。"
+BLOCKED_SHOWN = 5  # findings named in the message; the page lists them all
 SAVE_REFUSED = "未保存：有输入需要改正（见下方标红处）。您填写的内容都还在。"
 CREATED = "已新建{year}年度「{project}」的自评表。"
 CREATED_FROM_PREVIOUS = "已从{previous}年度的自评表复制，新建{year}年度「{project}」的自评表。"
@@ -190,7 +196,7 @@ def _start_evaluation(request: HttpRequest, data: dict) -> Evaluation:
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_create_from_previous_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Next year's form, started from this one."""
     previous = get_evaluation_for_user(request.user, pk)
@@ -252,9 +258,30 @@ def evaluation_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the draft as typed; on any refusal the page comes back with the input kept."""
+    return _store_from_page(request, pk, submit=False)
+
+
+def evaluation_submit_from_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 提交审核 button of the form page: save what is on the page and submit it.
+
+    One service call (``evaluation_save_and_submit``): if the input has errors, the
+    form's checks block it or someone saved in between, nothing is saved or submitted
+    and the page comes back as typed, with every finding shown (``checked``).
+    """
+    return _store_from_page(request, pk, submit=True)
+
+
+def blocked_message(exc: SubmissionBlockedError) -> str:
+    """Why a submission was refused, naming the first few errors."""
+    named = "；".join(finding.message for finding in exc.findings[:BLOCKED_SHOWN])
+    more = "……（全部错误见页面上方）" if len(exc.findings) > BLOCKED_SHOWN else ""
+    return f"{exc.message}：{named}{more}"
+
+
+def _store_from_page(request: HttpRequest, pk: int, *, submit: bool) -> HttpResponse:
     evaluation, taxonomy, rules = _load_editable(request, pk)
     editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
@@ -267,14 +294,33 @@ def evaluation_save(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if refusal:
         return _render_editor(
-            request, evaluation, editor, taxonomy, rules, save_error=refusal, result=result
+            request,
+            evaluation,
+            editor,
+            taxonomy,
+            rules,
+            save_error=refusal,
+            result=result,
+            checked=submit or None,
         )
+    store = evaluation_save_and_submit if submit else evaluation_save_draft
     try:
-        evaluation_save_draft(
+        store(
             evaluation=evaluation,
             draft=editor.draft(result),
             version=editor.version,
             user=request.user,
+        )
+    except SubmissionBlockedError as exc:
+        return _render_editor(
+            request,
+            evaluation,
+            editor,
+            taxonomy,
+            rules,
+            save_error=blocked_message(exc) + BLOCKED_NOT_SAVED,
+            result=result,
+            checked=True,
         )
     except StaleEvaluationError as exc:
         return _render_editor(
@@ -284,12 +330,12 @@ def evaluation_save(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_editor(
             request, evaluation, editor, taxonomy, rules, save_error="；".join(exc.messages)
         )
-    messages.success(request, SAVED)
+    messages.success(request, SUBMITTED if submit else SAVED)
     return redirect(evaluation)
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_recalculate(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: score the unsaved input and return the computed cells and findings."""
     evaluation, taxonomy, rules = _load_editable(request, pk)
@@ -300,7 +346,7 @@ def evaluation_recalculate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_rows(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: add, move or remove a 三级 row; the table comes back with everything as typed."""
     evaluation, taxonomy, rules = _load_editable(request, pk)
@@ -392,10 +438,13 @@ def _render_editor(
     save_error: str = "",
     status: int = 200,
     result: FormResult | None = None,
+    checked: bool | None = None,
 ) -> HttpResponse:
     if result is None:
         result = score_form(editor.scoring_input(), rules)
-    context = _editor_context(evaluation, editor, taxonomy, result, _checked(request))
+    if checked is None:
+        checked = _checked(request)
+    context = _editor_context(evaluation, editor, taxonomy, result, checked)
     context["save_error"] = save_error
     context["history"] = project_history(request.user, evaluation.project_id)
     context["events"], context["older_events"] = latest_events(evaluation)

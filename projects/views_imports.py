@@ -15,8 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
+from projects.decorators import named, post_only
 from projects.imports import TaxonomyMap
 from projects.imports.base import human_size, max_upload_bytes
 from projects.imports.batches import batch_delete, batch_get, batch_store
@@ -117,7 +118,7 @@ def _file_forms(file: FilePreview) -> tuple[list, list[int]]:
 
 
 @login_required
-@require_POST
+@post_only(named("imports:preview"))
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Import every importable file; nothing if any form changed since the preview."""
     _require_admin(request)
@@ -151,7 +152,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only(named("imports:preview"))
 def import_cancel(request: HttpRequest, token: str) -> HttpResponse:
     _require_admin(request)
     _batch(request, token)

@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from projects.administration import (
     UserData,
@@ -31,6 +31,7 @@ from projects.administration import (
     user_set_password,
     user_update,
 )
+from projects.decorators import named, post_only
 from projects.forms_manage import DepartmentForm, PasswordResetForm, ReportingYearForm, UserForm
 from projects.models import Department, DepartmentAssignment, Evaluation, ReportingYear
 from projects.roles import Role
@@ -180,7 +181,7 @@ def user_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only(named("manage:user_edit"))
 def user_password_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
     target = _managed_user(request, pk)
@@ -271,7 +272,7 @@ def department_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only(named("manage:department_edit"))
 def department_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
     target = get_object_or_404(Department.objects.select_related("parent"), pk=pk)

@@ -15,8 +15,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
 
+from projects.decorators import post_only_form
+from projects.forms import EvaluationEditor
 from projects.forms_review import review_input
 from projects.models import Evaluation
 from projects.permissions import reviews
@@ -31,14 +32,13 @@ from projects.services import (
     evaluation_submit,
     not_reviewer_error,
 )
-from projects.views import _render_read_only
+from projects.views import _render_read_only, blocked_message, evaluation_submit_from_page
 
 SUBMITTED = "已提交审核。"
 REVIEW_SAVED = "审核意见已保存。"
 RETURNED = "已退回填报人修改。"
 APPROVED = "已审核通过，此表已锁定。"
 REOPENED = "已重新打开，此表已退回填报人修改。"
-BLOCKED_SHOWN = 5  # findings named in the message; the page lists them all
 
 
 def _version(request: HttpRequest) -> int:
@@ -50,16 +50,21 @@ def _version(request: HttpRequest) -> int:
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Hand the saved form in; errors block it and are named in the message."""
+    """Hand the form in; errors block it and are named in the message.
+
+    From the form page the button posts the whole editor: what is on the page is saved
+    and submitted in one step (``views.evaluation_submit_from_page``). A post of the
+    version alone submits the saved form.
+    """
+    if EvaluationEditor.posted(request.POST):
+        return evaluation_submit_from_page(request, pk)
     evaluation = get_evaluation_for_user(request.user, pk)
     try:
         evaluation_submit(evaluation=evaluation, version=_version(request), user=request.user)
     except SubmissionBlockedError as exc:
-        named = "；".join(finding.message for finding in exc.findings[:BLOCKED_SHOWN])
-        more = "……（全部错误见页面上方）" if len(exc.findings) > BLOCKED_SHOWN else ""
-        messages.error(request, f"{exc.message}：{named}{more}")
+        messages.error(request, blocked_message(exc))
         return redirect(f"{evaluation.get_absolute_url()}?checked=1")  # every finding red
     except StaleEvaluationError as exc:
         messages.error(request, exc.message)
@@ -95,28 +100,28 @@ def _review_step(request: HttpRequest, pk: int, service: Callable, done: str) ->
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the reviewer's comments and 审核得分; the form stays submitted."""
     return _review_step(request, pk, evaluation_review, REVIEW_SAVED)
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the comments and send the form back to its filler."""
     return _review_step(request, pk, evaluation_return, RETURNED)
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the comments and approve: the form is locked."""
     return _review_step(request, pk, evaluation_approve, APPROVED)
 
 
 @login_required
-@require_POST
+@post_only_form
 def evaluation_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
     """An admin unlocks an approved form, with a reason."""
     evaluation: Evaluation = get_evaluation_for_user(request.user, pk)

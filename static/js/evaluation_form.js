@@ -3,7 +3,8 @@
 //   - keeps 得分 following the rule's suggestion until the filler types their own,
 //   - shows the tier choice for qualitative rows and asks for a reason on an override,
 //   - offers the indicator library under a 三级 name,
-//   - warns before leaving with unsaved changes, and guards against an expired session.
+//   - keeps unsaved input in this browser and offers it back, guards against an expired
+//     session, lets a removed row be put back until the next save.
 (function () {
   "use strict";
 
@@ -13,16 +14,130 @@
   var dirty = false;
 
   // --- unsaved changes -----------------------------------------------------------
+  // What is typed is kept in this browser (localStorage, per form) until it is saved, so
+  // that an expired session, a closed tab or a crash loses nothing: the page offers it
+  // back the next time the form is opened. The app's own buttons and links never ask
+  // "leave site?": a save or a submit sends the input, a link leaves it kept here.
+  var DRAFT_KEY = "selfeval:draft:" + form.dataset.evaluation;
+  var NOT_COMPARED = { csrfmiddlewaretoken: true, version: true, checked: true };
+  var keepTimer = null;
+
+  function entries() {
+    var list = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string") { list.push([name, value]); }
+    });
+    return list;
+  }
+  function comparable(list) {
+    return JSON.stringify(list.filter(function (entry) { return !(entry[0] in NOT_COMPARED); }));
+  }
+  function keepDraft() {
+    clearTimeout(keepTimer);
+    try {
+      window.localStorage.setItem(DRAFT_KEY, JSON.stringify(
+        { version: form.dataset.version, at: Date.now(), fields: entries() }));
+    } catch (error) { /* storage full or disabled: the page itself still holds the input */ }
+  }
+  function readDraft() {
+    try { return JSON.parse(window.localStorage.getItem(DRAFT_KEY) || "null"); } catch (error) { return null; }
+  }
+  function dropDraft() {
+    try { window.localStorage.removeItem(DRAFT_KEY); } catch (error) { /* nothing kept */ }
+  }
+
   function markDirty() {
     dirty = true;
     var note = document.getElementById("dirty-note");
     if (note) { note.hidden = false; }
+    clearTimeout(keepTimer);
+    keepTimer = setTimeout(keepDraft, 300);
   }
   form.addEventListener("input", markDirty);
-  form.addEventListener("submit", function () { dirty = false; });
-  window.addEventListener("beforeunload", function (event) {
-    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  form.addEventListener("submit", function () { keepDraft(); dirty = false; });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (link && dirty && !event.defaultPrevented && link.target !== "_blank") { keepDraft(); dirty = false; }
   });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { keepDraft(); event.preventDefault(); event.returnValue = ""; }
+  });
+
+  // Post a set of fields to the row endpoint, which renders the table as posted (nothing
+  // is saved): restores kept input, and undoes a row's removal.
+  function showFields(fields) {
+    var carrier = document.createElement("form");
+    carrier.hidden = true;
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    fields.forEach(function (entry) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = entry[0];
+      // The sign-in after an expired session changed the token: use this page's.
+      input.value = entry[0] === "csrfmiddlewaretoken" && token ? token.value : entry[1];
+      carrier.appendChild(input);
+    });
+    document.body.appendChild(carrier);
+    return htmx.ajax("POST", form.dataset.rowsUrl, {
+      source: carrier, target: "#evaluation-table", swap: "outerHTML",
+    }).then(function () { carrier.remove(); markDirty(); });
+  }
+
+  var restore = document.getElementById("draft-restore");
+  var kept = readDraft();
+  if (kept && kept.fields && restore) {
+    if (comparable(kept.fields) === comparable(entries())) {
+      // Saved (or shown again as typed after a refusal): nothing of it is missing here.
+      if (form.dataset.unsaved !== "1") { dropDraft(); }
+    } else {
+      var when = new Date(kept.at);
+      var text = "本浏览器中保存有此表尚未保存的输入（" + when.toLocaleString("zh-CN") + "）。";
+      if (String(kept.version) !== form.dataset.version) {
+        text += "那时此表为第 " + kept.version + " 版，现在是第 " + form.dataset.version +
+          " 版：恢复后保存时，会先显示两者的差别。";
+      }
+      document.getElementById("draft-restore-text").textContent = text;
+      restore.hidden = false;
+      document.getElementById("draft-restore-apply").addEventListener("click", function () {
+        restore.hidden = true;
+        showFields(kept.fields);
+      });
+      document.getElementById("draft-restore-discard").addEventListener("click", function () {
+        restore.hidden = true;
+        dropDraft();
+      });
+    }
+  }
+  if (form.dataset.unsaved === "1") { markDirty(); }  // a refused save: still not stored
+
+  // A removed 三级 row can be put back, with what was typed in it, until the next save.
+  var removed = [];
+  var removing = false;
+  var undo = document.getElementById("undo-remove");
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var button = event.detail.elt;
+    if (button && button.classList && button.classList.contains("btn-row-remove")) {
+      removed.push(entries());
+      removing = true;
+    }
+  });
+  // The removal's answer replaced the table (and the button with it): shown once settled.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    if (removing && undo) { undo.hidden = removed.length === 0; }
+    removing = false;
+  });
+  ["htmx:responseError", "htmx:sendError"].forEach(function (name) {
+    document.body.addEventListener(name, function () {
+      if (removing) { removed.pop(); removing = false; }
+    });
+  });
+  if (undo) {
+    document.getElementById("undo-remove-button").addEventListener("click", function () {
+      var before = removed.pop();
+      undo.hidden = removed.length === 0;
+      if (before) { showFields(before); }
+    });
+  }
 
   // Enter in a one-line cell must not submit the whole form by accident.
   form.addEventListener("keydown", function (event) {
@@ -91,7 +206,8 @@
     var xhr = event.detail.xhr;
     if (xhr && xhr.responseURL && xhr.responseURL.indexOf("/login/") !== -1) {
       event.detail.shouldSwap = false;
-      showStatus("登录已过期：请在新标签页重新登录，再回到本页保存。本页内容仍在。");
+      keepDraft();
+      showStatus("登录已过期。本页的输入已保存在本浏览器中：请重新登录，回到此表后点「恢复这些输入」。");
     } else if (xhr && xhr.status >= 400) {
       showStatus("自动计算暂不可用（" + xhr.status + "）。本页内容仍在，可以保存草稿。");
     } else if (status) {

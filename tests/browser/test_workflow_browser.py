@@ -40,6 +40,7 @@ def test_full_review_cycle(live_server, logged_in_page, filler_a, reviewer_a, ev
     reviewer = logged_in_page(reviewer_a)
     for page in (filler, reviewer):
         page.set_default_timeout(TIMEOUT)
+        page.on("dialog", lambda dialog: dialog.accept())  # 提交审核 / 退回 / 通过 ask first
 
     # 1. The filler submits: the page comes back read-only.
     _open(filler, live_server, evaluation_a)

@@ -244,8 +244,11 @@ def test_only_an_admin_imports(client, filler_a):
 
 def test_start_needs_post(client, filler_a):
     client.force_login(filler_a)
-    assert client.get(reverse("jobs:year_zip")).status_code == 405
-    assert client.get(reverse("jobs:bulk_import")).status_code == 405
+    for name in ("jobs:year_zip", "jobs:bulk_import"):
+        response = client.get(reverse(name))
+        assert (response.status_code, response["Location"]) == (302, reverse("jobs:list"))
+        assert client.put(reverse(name)).status_code == 405
+    assert not Job.objects.exists()
 
 
 @WORKER

@@ -169,13 +169,14 @@ def test_an_unknown_token_is_404(admin_client):
     assert admin_client.post(reverse("imports:confirm", args=["no-such-token"])).status_code == 404
 
 
-def test_wrong_methods_are_405(admin_client):
+def test_wrong_methods_are_405_and_a_get_of_a_button_goes_to_the_preview(admin_client):
     preview_url = upload(admin_client, docx_file())
     token = token_of(preview_url)
     assert admin_client.put(reverse(UPLOAD)).status_code == 405
     assert admin_client.post(preview_url).status_code == 405
-    assert admin_client.get(reverse("imports:confirm", args=[token])).status_code == 405
-    assert admin_client.get(reverse("imports:cancel", args=[token])).status_code == 405
+    for name in ("imports:confirm", "imports:cancel"):
+        assert admin_client.get(reverse(name, args=[token]))["Location"] == preview_url
+        assert admin_client.put(reverse(name, args=[token])).status_code == 405
     assert not Evaluation.objects.exists()
 
 

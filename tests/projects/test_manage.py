@@ -252,7 +252,8 @@ def test_reset_a_password(client, admin_user, filler_a):
     assert LogEntry.objects.get(object_id=str(filler_a.pk)).change_message == "重设密码"
     client.logout()
     assert client.login(username="filler_a", password=STRONG)
-    assert client.get(url).status_code == 405  # and a filler may not even try
+    # A GET goes to the user's page, which a filler may not see either.
+    assert client.get(url, follow=True).status_code == 403
     assert client.post(url, {"password1": STRONG, "password2": STRONG}).status_code == 403
 
 
@@ -327,8 +328,10 @@ def test_delete_an_unused_department(admin_client, dept_a):
 
 
 def test_delete_needs_post(admin_client, dept_a):
+    response = admin_client.get(reverse("manage:department_delete", args=[dept_a.pk]))
+    assert response["Location"] == reverse("manage:department_edit", args=[dept_a.pk])
     assert (
-        admin_client.get(reverse("manage:department_delete", args=[dept_a.pk])).status_code == 405
+        admin_client.put(reverse("manage:department_delete", args=[dept_a.pk])).status_code == 405
     )
 
 

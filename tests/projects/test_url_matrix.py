@@ -225,8 +225,8 @@ def _data(case: Case, evaluation: Evaluation) -> dict[str, str]:
     }[case.data]
 
 
-@pytest.mark.parametrize(("name", "persona", "department"), list(_cases()))
-def test_status_code(client, world, name, persona, department):
+def _call_kwargs(world, name: str, department: str | None) -> tuple[Evaluation, dict]:
+    """The form the case is walked against (put in the case's status) and the URL kwargs."""
     forms, users, jobs = world
     case = TABLE[name]
     kwargs = dict(case.kwargs)
@@ -246,6 +246,14 @@ def test_status_code(client, world, name, persona, department):
         kwargs["pk"] = evaluation.project.department_id
     elif case.target == "year":
         kwargs["pk"] = ReportingYear.objects.get(year=evaluation.year).pk
+    return evaluation, kwargs
+
+
+@pytest.mark.parametrize(("name", "persona", "department"), list(_cases()))
+def test_status_code(client, world, name, persona, department):
+    _, users, _ = world
+    case = TABLE[name]
+    evaluation, kwargs = _call_kwargs(world, name, department)
     if users[persona] is not None:
         client.force_login(users[persona])
     path = reverse(name, kwargs=kwargs)
@@ -263,6 +271,40 @@ def test_status_code(client, world, name, persona, department):
             f"{case.method.upper()} {path} as {persona}: "
             f"{response.status_code} (expected {expected})"
         )
+
+
+POST_ONLY = [name for name, case in TABLE.items() if case.method == "post"]
+
+
+@pytest.mark.parametrize(
+    ("name", "persona", "department"),
+    [case for case in _cases() if case.values[0] in POST_ONLY],
+)
+def test_a_get_of_a_post_only_address_goes_to_its_page(client, world, name, persona, department):
+    """A bookmark, a reload or the sign-in's next= never shows a bare 405 (issue 12.2).
+
+    A form's buttons send the GET to the form page, scoped like it: whoever may not see
+    the form gets 404 and learns nothing. Other buttons send it to the page they are on.
+    """
+    _, users, _ = world
+    _, kwargs = _call_kwargs(world, name, department)
+    if users[persona] is not None:
+        client.force_login(users[persona])
+    path = reverse(name, kwargs=kwargs)
+    response = client.get(path)
+    relation = _relation(persona, department)
+    if TABLE[name].target == "evaluation" and relation in {"outsider", "other_reviewer"}:
+        assert response.status_code == 404
+    elif relation == "anon" and name != "logout":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == 302, f"GET {path} as {persona}: {response.status_code}"
+        assert response["Location"] != path
+        if TABLE[name].target == "evaluation":
+            assert response["Location"] == reverse("evaluation_detail", args=[kwargs["pk"]])
+    assert client.head(path).status_code == response.status_code
+    assert client.put(path).status_code in {302, 404, 405}
 
 
 # --- issue 12.7–12.10: personas the table above has no column for ------------------------

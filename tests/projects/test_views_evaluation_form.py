@@ -73,8 +73,14 @@ def test_wrong_methods(client, filler_a, evaluation_a):
     client.force_login(filler_a)
     for name in ("evaluation_detail", "evaluation_print"):
         assert client.post(url(name, evaluation_a)).status_code == 405
+    # A GET of a button's address (a reload, the sign-in's next=) goes to the form page.
     for name in ("evaluation_save", "evaluation_recalculate", "evaluation_rows"):
-        assert client.get(url(name, evaluation_a)).status_code == 405
+        response = client.get(url(name, evaluation_a))
+        assert (response.status_code, response["Location"]) == (
+            302,
+            evaluation_a.get_absolute_url(),
+        )
+        assert client.put(url(name, evaluation_a)).status_code == 405
 
 
 def test_reviewer_cannot_post_changes(client, reviewer_a, evaluation_a):

@@ -42,6 +42,66 @@ def test_filler_submits_from_the_form_page(client, filler_a, evaluation_a):
     assert 'data-kind="submitted"' in html  # in the history
 
 
+# --- 提交审核 on the form page posts the page: saved and submitted in one step (issue 12.1) ---
+
+
+def test_the_submit_button_posts_the_whole_page(client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    html = client.get(url("evaluation_detail", evaluation_a)).content.decode()
+    button = re.search(r'<button[^>]*id="submit-button"[^>]*>', html, re.S).group(0)
+    assert 'form="evaluation-form"' in button
+    assert f'formaction="{url("evaluation_submit", evaluation_a)}"' in button
+    assert "data-confirm=" in button
+    assert 'id="submit-form"' not in html  # no second form that posts the saved version
+
+
+def test_submitting_the_page_saves_what_was_typed_and_submits_it(client, filler_a, evaluation_a):
+    data = {**page_data(evaluation_a), "goal_actual": "90% 的任务已完成"}
+    client.force_login(filler_a)
+    response = client.post(url("evaluation_submit", evaluation_a), data, follow=True)
+    assert _messages(response) == [SUBMITTED]
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.SUBMITTED
+    assert evaluation_a.goal_actual == "90% 的任务已完成"  # what was on the page, not the old
+    assert evaluation_a.version == 3  # saved (2), then submitted (3)
+    kinds = list(evaluation_a.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds[-2:] == [EvaluationEvent.Kind.SAVED, EvaluationEvent.Kind.SUBMITTED]
+
+
+def test_a_page_with_errors_is_neither_saved_nor_submitted(client, filler_a, evaluation_a):
+    data = {**page_data(evaluation_a), "goal_actual": "改了", "indicator-0-score": "31"}
+    data["indicator-0-score_auto"] = ""
+    client.force_login(filler_a)
+    response = client.post(url("evaluation_submit", evaluation_a), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "未能提交：还有" in html and "本页内容也未保存" in html
+    assert 'value="31"' in html and "改了" in html  # the input is still on the page
+    evaluation_a.refresh_from_db()
+    assert (evaluation_a.status, evaluation_a.version) == (Evaluation.Status.DRAFT, 1)
+    assert evaluation_a.goal_actual == ""
+    assert not evaluation_a.events.exists()
+
+
+def test_a_malformed_number_on_submit_keeps_the_page(client, filler_a, evaluation_a):
+    data = {**page_data(evaluation_a), "budget-total-executed": "12,3"}
+    client.force_login(filler_a)
+    response = client.post(url("evaluation_submit", evaluation_a), data)
+    assert response.status_code == 200 and 'value="12,3"' in response.content.decode()
+    evaluation_a.refresh_from_db()
+    assert (evaluation_a.status, evaluation_a.version) == (Evaluation.Status.DRAFT, 1)
+
+
+def test_submitting_a_stale_page_changes_nothing(client, filler_a, evaluation_a):
+    data = {**page_data(evaluation_a), "goal_actual": "第二个窗口"}
+    Evaluation.objects.filter(pk=evaluation_a.pk).update(version=2)  # saved elsewhere
+    client.force_login(filler_a)
+    response = client.post(url("evaluation_submit", evaluation_a), data)
+    assert response.status_code == 409 and "第二个窗口" in response.content.decode()
+    evaluation_a.refresh_from_db()
+    assert (evaluation_a.status, evaluation_a.goal_actual) == (Evaluation.Status.DRAFT, "")
+
+
 def test_submit_blocked_names_the_errors(client, filler_a, evaluation_a):
     Indicator.objects.filter(evaluation=evaluation_a, position=1).update(score="31")
     client.force_login(filler_a)
@@ -60,7 +120,9 @@ def test_wrong_role_is_403_out_of_scope_404_get_405(
     client.force_login(filler_b)
     assert _submit(client, evaluation_a).status_code == 404
     client.force_login(filler_a)
-    assert client.get(url("evaluation_submit", evaluation_a)).status_code == 405
+    response = client.get(url("evaluation_submit", evaluation_a))
+    assert (response.status_code, response["Location"]) == (302, evaluation_a.get_absolute_url())
+    assert client.delete(url("evaluation_submit", evaluation_a)).status_code == 405
     assert client.post(url("evaluation_approve", evaluation_a), {"version": 1}).status_code == 403
 
 

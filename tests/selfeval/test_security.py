@@ -110,7 +110,7 @@ def test_csrf_failure_page_is_chinese(production, filler_a, evaluation_a):
 
 def test_405_page_is_chinese_and_keeps_allow(production, client, filler_a, evaluation_a):
     client.force_login(filler_a)
-    response = client.get(reverse("evaluation_submit", args=[evaluation_a.pk]))
+    response = client.put(reverse("evaluation_submit", args=[evaluation_a.pk]))
     assert response.status_code == 405 and response["Allow"] == "POST"
     assert "此地址不能这样打开" in _text(response)
 
