@@ -8,10 +8,12 @@ from projects.models import (
     Indicator,
     Project,
 )
+from projects.text import ADMIN_TEXT_FIELDS
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.EmptyFieldListFilter)]
     search_fields = ["name"]
@@ -20,6 +22,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["name", "department", "implementing_unit"]
     list_select_related = ["department", "implementing_unit"]
     search_fields = ["name"]
@@ -27,12 +30,14 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 class BudgetLineInline(admin.TabularInline):
+    formfield_overrides = ADMIN_TEXT_FIELDS
     model = BudgetLine
     extra = 0
     max_num = 4
 
 
 class IndicatorInline(admin.TabularInline):
+    formfield_overrides = ADMIN_TEXT_FIELDS
     model = Indicator
     extra = 0
     fields = [
@@ -64,6 +69,7 @@ class IndicatorInline(admin.TabularInline):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["project", "year", "status", "legacy", "updated_at"]
     list_filter = ["year", "status", "legacy"]
     list_select_related = ["project"]
@@ -96,6 +102,7 @@ class EvaluationAdmin(admin.ModelAdmin):
 
 @admin.register(DepartmentAssignment)
 class DepartmentAssignmentAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["user", "department"]
     list_select_related = ["user", "department"]
     autocomplete_fields = ["department"]

@@ -48,7 +48,14 @@ from projects.imports.values import (
     read_score,
 )
 from projects.interchange import FormData, InterchangeError, read_form_dict
-from projects.models import Evaluation
+from projects.models import (
+    DEPARTMENT_NAME_MAX,
+    INDICATOR_NAME_MAX,
+    INDICATOR_VALUE_MAX,
+    PERSON_MAX,
+    PROJECT_NAME_MAX,
+    Evaluation,
+)
 
 LEGACY_STATUS = Evaluation.Status.SUBMITTED  # a paper form was handed in (as the demo data)
 # "项目支出绩效自评表", "2023年度项目支出绩效自评表", "附件2：…绩效自评表（2023年度）";
@@ -80,13 +87,13 @@ FIELD_LABELS = {
 }
 # The model's column lengths, checked here so the message can name the row.
 FIELD_LIMITS = {
-    "project_name": 200,
-    "department": 100,
-    "implementing_unit": 100,
-    "project_lead": 50,
-    "contact_phone": 50,
+    "project_name": PROJECT_NAME_MAX,
+    "department": DEPARTMENT_NAME_MAX,
+    "implementing_unit": DEPARTMENT_NAME_MAX,
+    "project_lead": PERSON_MAX,
+    "contact_phone": PERSON_MAX,
 }
-NAME_LIMIT, VALUE_LIMIT = 500, 1000
+NAME_LIMIT, VALUE_LIMIT = INDICATOR_NAME_MAX, INDICATOR_VALUE_MAX
 _INLINE_HEADER = re.compile(
     r"^\s*(项目名称|主管部门|实施单位|项目负责人|联系电话)\s*[:：]\s*(\S.*)$"
 )
