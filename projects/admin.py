@@ -24,6 +24,7 @@ from projects.models import (
     Project,
 )
 from projects.roles import Role
+from projects.text import ADMIN_TEXT_FIELDS
 
 ERROR_FILLER_AND_REVIEWER = (
     "填报人不能同时是审核人或管理员（同一人不能审核自己填报的自评表）；请只保留一个角色"
@@ -77,6 +78,7 @@ class SelfevalUserAdmin(UserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.EmptyFieldListFilter)]
     search_fields = ["name"]
@@ -102,6 +104,7 @@ class ProjectAdminForm(forms.ModelForm):
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     form = ProjectAdminForm
+    formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["name", "department", "implementing_unit"]
     list_select_related = ["department", "implementing_unit"]
     search_fields = ["name"]
@@ -172,6 +175,7 @@ class EvaluationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(DepartmentAssignment)
 class DepartmentAssignmentAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["user", "department"]
     list_select_related = ["user", "department"]
     autocomplete_fields = ["department"]

@@ -19,6 +19,7 @@ from django.db import models, transaction
 
 from projects.models import Department, DepartmentAssignment, Project, ReportingYear
 from projects.roles import Role
+from projects.text import clean_instance_text
 
 ERROR_OWN_ROLE = "不能取消自己的管理员角色，以免系统无人管理；请由另一位管理员修改"
 ERROR_OWN_ACCOUNT = "不能停用自己的账号"
@@ -88,6 +89,7 @@ def _names(departments: Iterable[Department]) -> str:
 def user_create(*, actor: User, data: UserData) -> User:
     user = User(username=data.username, first_name=data.first_name, is_active=data.is_active)
     user.set_password(data.password)
+    clean_instance_text(user)
     user.save()
     user.groups.set([Group.objects.get(name=data.role.value)])
     DepartmentAssignment.objects.bulk_create(
@@ -136,6 +138,7 @@ def user_update(*, actor: User, user: User, data: UserData) -> list[str]:
             [DepartmentAssignment(user=user, department=d) for d in after - before]
         )
     if changes:
+        clean_instance_text(user)
         user.save(update_fields=["first_name", "is_active"])
         log_change(actor, user, CHANGE, "；".join(changes))
     return changes
@@ -158,6 +161,7 @@ def _save_and_log(
     """Save ``obj`` as the validated form left it and record it: ``added`` for a new one,
     else each described field that changed ("label：before → after"); nothing if none did.
     """
+    clean_instance_text(obj)  # the forms clean already; this is the last line (projects.text)
     if obj.pk is None:
         obj.save()
         log_change(actor, obj, ADDITION, added)

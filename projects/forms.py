@@ -30,7 +30,18 @@ from indicators.scoring import (
     Tier,
     suggest_indicator_score,
 )
-from projects.models import Department, Evaluation, Indicator, Project
+from projects.models import (
+    GOAL_MAX,
+    INDICATOR_NAME_MAX,
+    INDICATOR_VALUE_MAX,
+    PERSON_MAX,
+    PROJECT_NAME_MAX,
+    REASON_MAX,
+    Department,
+    Evaluation,
+    Indicator,
+    Project,
+)
 from projects.numbers import (  # noqa: F401 (the messages, for tests and templates)
     ERROR_COMMA,
     ERROR_MONEY_PLACES,
@@ -47,6 +58,7 @@ from projects.numbers import (  # noqa: F401 (the messages, for tests and templa
 )
 from projects.selectors import EvaluationFilters, Taxonomy
 from projects.services import BudgetLineDraft, EvaluationDraft, IndicatorDraft
+from projects.text import CleanCharField
 
 ERROR_LEVEL2 = "请从指标体系中选择二级指标"
 ERROR_SCORE_OUT_OF_BAND = (
@@ -125,10 +137,14 @@ class EvaluationForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": ERROR_VERSION_MISSING, "invalid": ERROR_VERSION_MISSING},
     )
-    project_lead = forms.CharField(label="项目负责人", max_length=50, required=False)
-    contact_phone = forms.CharField(label="联系电话", max_length=50, required=False)
-    goal_expected = forms.CharField(label="预期目标", required=False, widget=forms.Textarea)
-    goal_actual = forms.CharField(label="实际完成情况", required=False, widget=forms.Textarea)
+    project_lead = CleanCharField(label="项目负责人", max_length=PERSON_MAX, required=False)
+    contact_phone = CleanCharField(label="联系电话", max_length=PERSON_MAX, required=False)
+    goal_expected = CleanCharField(
+        label="预期目标", max_length=GOAL_MAX, required=False, widget=forms.Textarea
+    )
+    goal_actual = CleanCharField(
+        label="实际完成情况", max_length=GOAL_MAX, required=False, widget=forms.Textarea
+    )
     budget_weight = score_field(label="预算执行率分值")
 
 
@@ -152,7 +168,7 @@ class _Shared:
         return self
 
 
-class _SharedChar(_Shared, forms.CharField):
+class _SharedChar(_Shared, CleanCharField):
     pass
 
 
@@ -186,9 +202,9 @@ class IndicatorRowForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": ERROR_LEVEL2, "invalid": ERROR_LEVEL2},
     )
-    name = _SharedChar(max_length=500, required=False)
-    target = _SharedChar(max_length=1000, required=False)
-    actual = _SharedChar(max_length=1000, required=False)
+    name = _SharedChar(label="三级指标", max_length=INDICATOR_NAME_MAX, required=False)
+    target = _SharedChar(label="年度指标值", max_length=INDICATOR_VALUE_MAX, required=False)
+    actual = _SharedChar(label="实际完成值", max_length=INDICATOR_VALUE_MAX, required=False)
     weight = _row_score_field()
     score = _row_score_field()
     score_auto = _SharedBoolean(required=False, widget=forms.HiddenInput)
@@ -196,8 +212,12 @@ class IndicatorRowForm(forms.Form):
         choices=[("", "请选择档次"), *((tier.value, TIER_LABELS[tier]) for tier in Tier)],
         required=False,
     )
-    override_reason = _SharedChar(required=False, widget=forms.Textarea)
-    deviation_reason = _SharedChar(required=False, widget=forms.Textarea)
+    override_reason = _SharedChar(
+        label="调整得分理由", max_length=REASON_MAX, required=False, widget=forms.Textarea
+    )
+    deviation_reason = _SharedChar(
+        label="偏差原因分析及改进措施", max_length=REASON_MAX, required=False, widget=forms.Textarea
+    )
 
     def __init__(self, *args, level2_ids: frozenset[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -324,7 +344,7 @@ class EvaluationEditor:
         for name, messages in self.header.errors.items():
             label = self.header.fields[name].label if name in self.header.fields else None
             anchor = "budget-total" if name == "budget_weight" else "form-header"
-            errors += [(anchor, f"{label}：{m}" if label else str(m)) for m in messages]
+            errors += [(anchor, _labelled(label, m)) for m in messages]
         for kind, form in self.budget.items():
             for name, messages in form.errors.items():
                 where = f"项目资金·{BUDGET_LINE_LABELS[kind]}·{_BUDGET_COLUMNS.get(name, name)}"
@@ -333,7 +353,9 @@ class EvaluationEditor:
         for index, form in enumerate(self.rows.forms):
             for name, messages in form.errors.items():
                 column = _ROW_COLUMNS.get(name, name)
-                errors += [(row_anchor(index), f"第{index + 1}行·{column}：{m}") for m in messages]
+                errors += [
+                    (row_anchor(index), f"第{index + 1}行·{_labelled(column, m)}") for m in messages
+                ]
         return errors
 
     # --- what scoring and the save service need ------------------------------------
@@ -437,6 +459,13 @@ class EvaluationEditor:
     @property
     def version(self) -> int:
         return _cleaned(self.header, "version") or 0  # type: ignore[return-value]
+
+
+def _labelled(label: str | None, message: str) -> str:
+    """ "label：message", unless the message names the field itself (「label」最多 … 字)."""
+    if not label or str(message).startswith(f"「{label}」"):
+        return str(message)
+    return f"{label}：{message}"
 
 
 _BUDGET_COLUMNS = {
@@ -567,7 +596,9 @@ class EvaluationCreateForm(forms.Form):
     project = forms.ModelChoiceField(
         label="项目", queryset=Project.objects.none(), required=False, empty_label="（新项目）"
     )
-    new_project_name = forms.CharField(label="新项目名称", max_length=200, required=False)
+    new_project_name = CleanCharField(
+        label="新项目名称", max_length=PROJECT_NAME_MAX, required=False
+    )
     unit = forms.ModelChoiceField(
         label="所属单位", queryset=Department.objects.none(), required=False
     )

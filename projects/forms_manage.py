@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from projects.administration import department_move_problem
 from projects.models import Department, ReportingYear
 from projects.roles import Role
+from projects.text import CleanCharField
 
 ROLE_CHOICES = [(role.value, role.value) for role in Role]
 ERROR_USERNAME_TAKEN = "用户名「{username}」已被使用"
@@ -59,13 +60,13 @@ class UserForm(BootstrapMixin, forms.Form):
     ``instance`` None creates a user, and then an initial password is required.
     """
 
-    username = forms.CharField(
+    username = CleanCharField(
         label="用户名",
         max_length=150,
         help_text="登录时使用，创建后不能修改",
         error_messages={"required": "请填写用户名"},
     )
-    first_name = forms.CharField(
+    first_name = CleanCharField(
         label="姓名/显示名", max_length=150, required=False, help_text="显示在页面和修改记录中"
     )
     role = forms.ChoiceField(
@@ -182,6 +183,7 @@ class DepartmentForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Department
         fields = ["name", "parent"]
+        field_classes = {"name": CleanCharField}
         labels = {"name": "名称", "parent": "所属主管部门"}
         help_texts = {"parent": "留空表示这是一个主管部门；选择主管部门表示这是它下属的实施单位"}
         error_messages = {"name": {"required": "请填写名称"}}
@@ -223,6 +225,7 @@ class ReportingYearForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = ReportingYear
         fields = ["year", "is_open", "deadline", "note"]
+        field_classes = {"note": CleanCharField}
         widgets = {"deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {
             "is_open": "开放时，填报人可以新建本年度的自评表并修改、提交草稿；截止后本年度的表对填报人只读，审核照常进行",

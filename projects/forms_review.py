@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django import forms
 from django.http import QueryDict
 
-from projects.models import Evaluation
+from projects.models import COMMENT_MAX, REOPEN_REASON_MAX, Evaluation
 from projects.numbers import NumberError, parse_score, plain
 from projects.services import EvaluationReview, IndicatorReview
+from projects.text import CleanCharField, clean_text, too_long
 
 # The problem is one of projects.numbers' messages, the filler's fields' own.
 ERROR_REVIEW_SCORE = "第{row}行「{name}」：审核得分「{value}」：{problem}"
@@ -30,16 +32,21 @@ class ReviewInput:
 
 
 def review_input(data: QueryDict, evaluation: Evaluation) -> ReviewInput:
-    comment = data.get("review_comment", "")
+    comment = clean_text(data.get("review_comment", ""))
     values: dict[int, tuple[str, str]] = {}
     rows: list[IndicatorReview] = []
     errors: list[str] = []
+    if message := too_long("整表审核意见", COMMENT_MAX, comment):
+        errors.append(message)
     for position, row in enumerate(evaluation.indicators.all(), start=1):
         score_key, comment_key = f"review-{row.pk}-score", f"review-{row.pk}-comment"
         if score_key not in data and comment_key not in data:
             continue
-        typed, row_comment = data.get(score_key, "").strip(), data.get(comment_key, "")
+        typed = clean_text(data.get(score_key, "")).strip()
+        row_comment = clean_text(data.get(comment_key, ""))
         values[row.pk] = (typed, row_comment)
+        if message := too_long("审核意见", COMMENT_MAX, row_comment):
+            errors.append(f"第{position}行「{row.name}」：{message}")
         try:
             score = parse_score(typed)
         except NumberError as exc:
@@ -64,3 +71,9 @@ def stored_review_input(evaluation: Evaluation) -> ReviewInput:
         for row in evaluation.indicators.all()
     }
     return ReviewInput(comment=evaluation.review_comment, values=values, review=None)
+
+
+class ReopenForm(forms.Form):
+    """The admin's reason for reopening an approved form."""
+
+    reason = CleanCharField(label="重新打开的理由", max_length=REOPEN_REASON_MAX, required=False)

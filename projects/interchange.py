@@ -12,8 +12,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from indicators.models import Level2
 from indicators.scoring import BudgetLineKind, FormResult, Tier
-from projects.models import Evaluation
+from projects.models import (
+    AMOUNT_NOTE_MAX,
+    COMMENT_MAX,
+    DEPARTMENT_NAME_MAX,
+    GOAL_MAX,
+    INDICATOR_NAME_MAX,
+    INDICATOR_VALUE_MAX,
+    PERSON_MAX,
+    PROJECT_NAME_MAX,
+    REASON_MAX,
+    Evaluation,
+)
 from projects.numbers import (
     MONEY_MAX,
     MONEY_PLACES,
@@ -22,9 +34,36 @@ from projects.numbers import (
     NumberError,
     parse_number,
 )
+from projects.text import ERROR_LONE_SURROGATE, clean_text, excerpt, lone_surrogate, too_long
 
 FORMAT = "selfeval/1"
 TWO_PLACES = Decimal("0.01")
+LEVEL_NAME_MAX = Level2._meta.get_field("name").max_length
+# The label and longest text of each text key (projects.models 输入限制); any other key
+# (status, kind, tier) is a short code.
+TEXT_LIMITS: dict[str, tuple[str, int]] = {
+    "project_name": ("项目名称", PROJECT_NAME_MAX),
+    "department": ("主管部门", DEPARTMENT_NAME_MAX),
+    "implementing_unit": ("实施单位", DEPARTMENT_NAME_MAX),
+    "project_lead": ("项目负责人", PERSON_MAX),
+    "contact_phone": ("联系电话", PERSON_MAX),
+    "goal_expected": ("预期目标", GOAL_MAX),
+    "goal_actual": ("实际完成情况", GOAL_MAX),
+    "review_comment": ("审核意见", COMMENT_MAX),
+    "amount_unit_note": ("金额换算说明", AMOUNT_NOTE_MAX),
+    "recorded_execution_rate": (
+        "原表执行率",
+        Evaluation._meta.get_field("recorded_execution_rate").max_length,
+    ),
+    "level1": ("一级指标", LEVEL_NAME_MAX),
+    "level2": ("二级指标", LEVEL_NAME_MAX),
+    "name": ("三级指标", INDICATOR_NAME_MAX),
+    "target": ("年度指标值", INDICATOR_VALUE_MAX),
+    "actual": ("实际完成值", INDICATOR_VALUE_MAX),
+    "override_reason": ("调整得分理由", REASON_MAX),
+    "deviation_reason": ("偏差原因分析及改进措施", REASON_MAX),
+}
+CODE_MAX = 50
 
 
 class InterchangeError(ValueError):
@@ -168,12 +207,18 @@ class FormData:
 
 
 def _text(data: dict[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    """A text value, cleaned (``projects.text``); a lone surrogate or too much text is refused."""
     value = data.get(key, "")
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InterchangeError(f"{where}：字段 {key} 应为文本")
-    value = value.strip()
+    label, limit = TEXT_LIMITS.get(key, (key, CODE_MAX))
+    if code := lone_surrogate(value):
+        raise InterchangeError(f"{where}：{ERROR_LONE_SURROGATE.format(label=label, code=code)}")
+    value = clean_text(value).strip()
+    if message := too_long(label, limit, value):
+        raise InterchangeError(f"{where}：{message}")
     if required and not value:
         raise InterchangeError(f"{where}：缺少必填字段 {key}")
     return value
@@ -188,14 +233,14 @@ def _decimal(
     if isinstance(value, bool) or not isinstance(value, str | int):
         # floats are refused on purpose: money and scores travel as strings.
         raise InterchangeError(
-            f'{where}：字段 {key} 应为数字字符串（如 "10.00"），而不是 {value!r}'
+            f'{where}：字段 {key} 应为数字字符串（如 "10.00"），而不是 {excerpt(repr(value))}'
         )
     try:
         return parse_number(str(value), places=places, max_value=maximum)
     except NumberError as exc:
         problem = "不是有效数字：" if exc.code in {"invalid", "comma"} else ""
         raise InterchangeError(
-            f"{where}：字段 {key} 的值「{value}」{problem}{exc.message}"
+            f"{where}：字段 {key} 的值「{excerpt(value)}」{problem}{exc.message}"
         ) from None
 
 
@@ -221,7 +266,7 @@ def read_form_dict(raw: Any, where: str = "表单") -> FormData:
         year = int(year.strip())
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
         raise InterchangeError(
-            f"{where}：年度「{data.get('year')}」无效，应为 2000–2100 之间的整数"
+            f"{where}：年度「{excerpt(data.get('year'))}」无效，应为 2000–2100 之间的整数"
         )
     project_name = _text(data, "project_name", where, required=True)
     where = f"{where}「{project_name}」"
@@ -311,7 +356,9 @@ def read_document(raw: Any) -> list[FormData]:
     """Read a whole interchange document ({"format": "selfeval/1", "forms": [...]})."""
     document = _mapping(raw, "文件")
     if document.get("format") != FORMAT:
-        raise InterchangeError(f"文件格式标识应为「{FORMAT}」，实际为「{document.get('format')}」")
+        raise InterchangeError(
+            f"文件格式标识应为「{FORMAT}」，实际为「{excerpt(document.get('format'))}」"
+        )
     forms = document.get("forms")
     if not isinstance(forms, list):
         raise InterchangeError("文件缺少 forms 列表")

@@ -8,9 +8,11 @@ Every computed number (执行率, 得分, 总分, 等级) comes from
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,11 +23,35 @@ MONEY = {"max_digits": 15, "decimal_places": 6}  # 万元, up to 6 decimals (see
 SCORE = {"max_digits": 7, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
+# 输入限制 (docs/deploy.md): the longest text of each field, in characters. The forms,
+# the importers and the database (``_lengths_within``, SQLite too) all read these; the
+# seed forms' longest cell has 247 characters.
+DEPARTMENT_NAME_MAX = 100
+PROJECT_NAME_MAX = 200
+PERSON_MAX = 50  # 项目负责人, 联系电话
+GOAL_MAX = 10_000  # 预期目标, 实际完成情况
+INDICATOR_NAME_MAX = 500  # 三级指标
+INDICATOR_VALUE_MAX = 1_000  # 年度指标值, 实际完成值
+REASON_MAX = 5_000  # 调整得分理由, 偏差原因分析及改进措施
+COMMENT_MAX = 5_000  # 审核意见 (整表, 每行), 历史说明
+REOPEN_REASON_MAX = 2_000  # 重新打开的理由 (it goes into the 整表审核意见)
+AMOUNT_NOTE_MAX = 5_000  # 金额换算说明
+YEAR_NOTE_MAX = 200  # 填报年度·说明
+
+
+def _lengths_within(constraint: str, **limits: int) -> models.CheckConstraint:
+    """One constraint holding text fields to their limits (one query in ``full_clean``)."""
+    conditions = [Q(LessThanOrEqual(Length(field), limit)) for field, limit in limits.items()]
+    condition = conditions[0]
+    for more in conditions[1:]:
+        condition &= more
+    return models.CheckConstraint(condition=condition, name=constraint)
+
 
 class Department(models.Model):
     """A 主管部门 (no parent) or an 实施单位 under one."""
 
-    name = models.CharField("名称", max_length=100)
+    name = models.CharField("名称", max_length=DEPARTMENT_NAME_MAX)
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -44,6 +70,7 @@ class Department(models.Model):
                 fields=["name"], condition=Q(parent__isnull=True), name="department_unique_top_name"
             ),
             models.UniqueConstraint(fields=["parent", "name"], name="department_unique_unit_name"),
+            _lengths_within("department_text_lengths", name=DEPARTMENT_NAME_MAX),
         ]
 
     def __str__(self) -> str:
@@ -51,7 +78,7 @@ class Department(models.Model):
 
 
 class Project(models.Model):
-    name = models.CharField("项目名称", max_length=200)
+    name = models.CharField("项目名称", max_length=PROJECT_NAME_MAX)
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="projects", verbose_name="主管部门"
     )
@@ -74,7 +101,8 @@ class Project(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["department", "name"], name="project_unique_name_per_department"
-            )
+            ),
+            _lengths_within("project_text_lengths", name=PROJECT_NAME_MAX),
         ]
 
     def __str__(self) -> str:
@@ -97,10 +125,20 @@ class Evaluation(models.Model):
         "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
     status = models.CharField("状态", max_length=16, choices=Status, default=Status.DRAFT)
-    project_lead = models.CharField("项目负责人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=50, blank=True)
-    goal_expected = models.TextField("年度总体目标·预期目标", blank=True)
-    goal_actual = models.TextField("年度总体目标·实际完成情况", blank=True)
+    project_lead = models.CharField("项目负责人", max_length=PERSON_MAX, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=PERSON_MAX, blank=True)
+    goal_expected = models.TextField(
+        "年度总体目标·预期目标",
+        max_length=GOAL_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(GOAL_MAX)],
+    )
+    goal_actual = models.TextField(
+        "年度总体目标·实际完成情况",
+        max_length=GOAL_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(GOAL_MAX)],
+    )
     budget_weight = models.DecimalField(
         "预算执行率分值", **SCORE, default=Decimal("10"), validators=NON_NEGATIVE
     )
@@ -112,11 +150,21 @@ class Evaluation(models.Model):
     recorded_total_weight = models.DecimalField("原表总分值", **SCORE, null=True, blank=True)
     recorded_total_score = models.DecimalField("原表总分", **SCORE, null=True, blank=True)
     amount_unit_converted = models.BooleanField("金额已由元换算为万元", default=False)
-    amount_unit_note = models.TextField("金额换算说明", blank=True)
+    amount_unit_note = models.TextField(
+        "金额换算说明",
+        max_length=AMOUNT_NOTE_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(AMOUNT_NOTE_MAX)],
+    )
 
     # The reviewer's comment on the whole form (per-row comments are on Indicator);
     # shown to the filler at the top of a returned form.
-    review_comment = models.TextField("审核意见（整表）", blank=True)
+    review_comment = models.TextField(
+        "审核意见（整表）",
+        max_length=COMMENT_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(COMMENT_MAX)],
+    )
 
     # Optimistic locking: a save names the version it was loaded at (PITFALLS: Django).
     version = models.PositiveIntegerField("版本", default=1)
@@ -147,6 +195,15 @@ class Evaluation(models.Model):
                 condition=Q(status__in=["draft", "submitted", "returned", "approved"]),
                 name="evaluation_status_valid",
             ),
+            _lengths_within(
+                "evaluation_text_lengths",
+                project_lead=PERSON_MAX,
+                contact_phone=PERSON_MAX,
+                goal_expected=GOAL_MAX,
+                goal_actual=GOAL_MAX,
+                amount_unit_note=AMOUNT_NOTE_MAX,
+                review_comment=COMMENT_MAX,
+            ),
         ]
         indexes = [models.Index(fields=["year", "status"], name="evaluation_year_status")]
 
@@ -171,7 +228,7 @@ class ReportingYear(models.Model):
     )
     is_open = models.BooleanField("开放填报", default=True)
     deadline = models.DateField("填报截止日期", null=True, blank=True)
-    note = models.CharField("说明", max_length=200, blank=True)
+    note = models.CharField("说明", max_length=YEAR_NOTE_MAX, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -181,7 +238,8 @@ class ReportingYear(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(year__gte=2000, year__lte=2100), name="reporting_year_range"
-            )
+            ),
+            _lengths_within("reporting_year_text_lengths", note=YEAR_NOTE_MAX),
         ]
 
     def __str__(self) -> str:
@@ -244,9 +302,9 @@ class Indicator(models.Model):
         Level2, on_delete=models.PROTECT, related_name="indicators", verbose_name="二级指标"
     )
     position = models.PositiveIntegerField("排序", default=0)
-    name = models.CharField("三级指标", max_length=500, blank=True)
-    target = models.CharField("年度指标值", max_length=1000, blank=True)
-    actual = models.CharField("实际完成值", max_length=1000, blank=True)
+    name = models.CharField("三级指标", max_length=INDICATOR_NAME_MAX, blank=True)
+    target = models.CharField("年度指标值", max_length=INDICATOR_VALUE_MAX, blank=True)
+    actual = models.CharField("实际完成值", max_length=INDICATOR_VALUE_MAX, blank=True)
     # The parsed form of 年度指标值/实际完成值, refreshed by the service on every save.
     target_comparator = models.CharField("指标值比较符", max_length=4, blank=True)
     target_number = models.DecimalField(
@@ -260,12 +318,24 @@ class Indicator(models.Model):
     weight = models.DecimalField("分值", **SCORE, null=True, blank=True, validators=NON_NEGATIVE)
     score = models.DecimalField("得分", **SCORE, null=True, blank=True, validators=NON_NEGATIVE)
     tier = models.CharField("定性档次", max_length=16, choices=Tier, blank=True)
-    override_reason = models.TextField("调整得分理由", blank=True)
-    deviation_reason = models.TextField("偏差原因分析及改进措施", blank=True)
+    override_reason = models.TextField(
+        "调整得分理由",
+        max_length=REASON_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(REASON_MAX)],
+    )
+    deviation_reason = models.TextField(
+        "偏差原因分析及改进措施",
+        max_length=REASON_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(REASON_MAX)],
+    )
     review_score = models.DecimalField(
         "审核得分", **SCORE, null=True, blank=True, validators=NON_NEGATIVE
     )
-    review_comment = models.TextField("审核意见", blank=True)
+    review_comment = models.TextField(
+        "审核意见", max_length=COMMENT_MAX, blank=True, validators=[MaxLengthValidator(COMMENT_MAX)]
+    )
 
     class Meta:
         ordering = ["evaluation", "position", "pk"]
@@ -287,6 +357,15 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 condition=Q(review_score__isnull=True) | ~Q(review_comment=""),
                 name="indicator_review_score_has_comment",
+            ),
+            _lengths_within(
+                "indicator_text_lengths",
+                name=INDICATOR_NAME_MAX,
+                target=INDICATOR_VALUE_MAX,
+                actual=INDICATOR_VALUE_MAX,
+                override_reason=REASON_MAX,
+                deviation_reason=REASON_MAX,
+                review_comment=COMMENT_MAX,
             ),
         ]
 
@@ -407,7 +486,9 @@ class EvaluationEvent(models.Model):
     )
     at = models.DateTimeField("时间", default=timezone.now)
     kind = models.CharField("操作", max_length=16, choices=Kind)
-    comment = models.TextField("说明", blank=True)
+    comment = models.TextField(
+        "说明", max_length=COMMENT_MAX, blank=True, validators=[MaxLengthValidator(COMMENT_MAX)]
+    )
     changes = models.JSONField("修改内容", default=list, blank=True)
 
     class Meta:
@@ -430,7 +511,8 @@ class EvaluationEvent(models.Model):
                     ]
                 ),
                 name="event_kind_valid",
-            )
+            ),
+            _lengths_within("event_text_lengths", comment=COMMENT_MAX),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,8 @@ from indicators.parsing import parse_actual, parse_target
 from indicators.scoring import BUDGET_LINE_LABELS, BudgetLineKind, Finding
 from projects.interchange import FormData, InterchangeError
 from projects.models import (
+    COMMENT_MAX,
+    REOPEN_REASON_MAX,
     BudgetLine,
     Department,
     Evaluation,
@@ -36,6 +38,7 @@ from projects.permissions import (
 from projects.roles import Role
 from projects.selectors import evaluation_result, user_roles, with_rows
 from projects.summaries import evaluation_summary_refresh
+from projects.text import clean_instance_text, clean_text, too_long
 
 PARSED_PLACES = Decimal("0.00000001")  # Indicator.target_number/actual_number: 8 places
 PARSED_LIMIT = Decimal("1e16")  # and 24 digits in all
@@ -63,7 +66,7 @@ def indicator_refresh_parsed(indicator: Indicator) -> None:
 
 
 def department_get_or_create(*, name: str, parent: Department | None = None) -> Department:
-    department, _ = Department.objects.get_or_create(name=name, parent=parent)
+    department, _ = Department.objects.get_or_create(name=clean_text(name), parent=parent)
     return department
 
 
@@ -76,7 +79,7 @@ def project_get_or_create(
     if implementing_unit_name:
         unit = department_get_or_create(name=implementing_unit_name, parent=department)
     project, created = Project.objects.get_or_create(
-        department=department, name=name, defaults={"implementing_unit": unit}
+        department=department, name=clean_text(name), defaults={"implementing_unit": unit}
     )
     if not created and unit is not None and project.implementing_unit_id != unit.pk:
         project.implementing_unit = unit
@@ -86,6 +89,7 @@ def project_get_or_create(
 
 def _clean_for_import(instance: models.Model, where: str, exclude: list[str]) -> None:
     """full_clean, with Django's validation errors turned into one Chinese import error."""
+    clean_instance_text(instance)
     try:
         instance.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as exc:
@@ -292,7 +296,7 @@ def event_record(
         evaluation=evaluation,
         user=user if user is not None and user.is_authenticated else None,
         kind=kind,
-        comment=comment,
+        comment=clean_text(comment),
         changes=list(changes),
     )
 
@@ -387,6 +391,8 @@ _EVALUATION_FIELDS = ("project_lead", "contact_phone", "goal_expected", "goal_ac
 
 
 def _clean(instance: models.Model, exclude: list[str]) -> None:
+    # Text without what XML cannot hold, whatever path it came by (projects.text).
+    clean_instance_text(instance)
     # Constraints are left to the database: CheckConstraint.validate() costs one query
     # per row and per constraint, and the field validators already refuse negatives.
     instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
@@ -398,6 +404,7 @@ def project_create(
 ) -> Project:
     """A new project of a 主管部门 (optionally carried out by one of its 实施单位)."""
     project = Project(name=name.strip(), department=department, implementing_unit=implementing_unit)
+    clean_instance_text(project)
     project.full_clean()
     try:
         with transaction.atomic():  # a savepoint: a second click may have won the race
@@ -770,8 +777,10 @@ def _review_apply(
         row = rows.get(item.pk)
         if row is None:
             raise ValidationError(ERROR_UNKNOWN_ROW)
-        comment = item.review_comment.strip()
+        comment = clean_text(item.review_comment).strip()
         names = {"row": positions[row.pk], "name": row.name}
+        if message := too_long("审核意见", COMMENT_MAX, comment):
+            problems.append(f"第{names['row']}行「{row.name}」：{message}")
         if item.review_score is not None:
             if item.review_score < 0:
                 problems.append(ERROR_REVIEW_SCORE_NEGATIVE.format(**names))
@@ -821,7 +830,9 @@ def _review_step(
         action=action,
     )
     changed, changes = _review_apply(evaluation, review)
-    comment = review.comment.strip()
+    comment = clean_text(review.comment).strip()
+    if message := too_long("整表审核意见", COMMENT_MAX, comment):
+        raise ValidationError(message)
     changes = [
         *_diff(
             "整表",
@@ -868,7 +879,7 @@ def evaluation_return(
     *, evaluation: Evaluation, review: EvaluationReview, version: int, user: User
 ) -> Evaluation:
     """Send the form back to its filler with the reviewer's comments (the form's is required)."""
-    if not review.comment.strip():
+    if not clean_text(review.comment).strip():
         raise ValidationError(ERROR_RETURN_NEEDS_COMMENT)
     return _review_step(
         evaluation=evaluation,
@@ -910,9 +921,11 @@ def evaluation_reopen(
         step_ok=can_reopen(user, evaluation),
         action="重新打开",
     )
-    reason = reason.strip()
+    reason = clean_text(reason).strip()
     if not reason:
         raise ValidationError(ERROR_REOPEN_NEEDS_REASON)
+    if message := too_long("重新打开的理由", REOPEN_REASON_MAX, reason):
+        raise ValidationError(message)
     return _transition(
         evaluation=evaluation,
         version=version,

@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 
 from projects.decorators import post_only_form
 from projects.forms import EvaluationEditor
-from projects.forms_review import review_input
+from projects.forms_review import ReopenForm, review_input
 from projects.models import Evaluation
 from projects.permissions import reviews
 from projects.selectors import get_evaluation_for_user
@@ -125,10 +125,14 @@ def evaluation_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 def evaluation_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
     """An admin unlocks an approved form, with a reason."""
     evaluation: Evaluation = get_evaluation_for_user(request.user, pk)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(form.errors["reason"]))
+        return redirect(evaluation)
     try:
         evaluation_reopen(
             evaluation=evaluation,
-            reason=request.POST.get("reason", ""),
+            reason=form.cleaned_data["reason"],
             version=_version(request),
             user=request.user,
         )

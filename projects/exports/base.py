@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 
 from projects.exports.sheet import Sheet
 from projects.models import Evaluation
+from projects.text import clean_text
 
 Content = bytes | Iterator[bytes]
 # A filter on what only scoring knows (等级, errors), applied while the forms stream by.
@@ -65,7 +66,7 @@ MAX_NAME_LENGTH = 80  # characters; archive tools and Windows paths choke on lon
 def safe_filename(text: str, *, fallback: str = "未命名") -> str:
     """A file name from user text: no path separators, control or reserved characters."""
     text = unicodedata.normalize("NFC", text)
-    text = _UNSAFE.sub("_", " ".join(text.split())).strip(" ._")
+    text = _UNSAFE.sub("_", clean_text(" ".join(text.split()))).strip(" ._")
     return text[:MAX_NAME_LENGTH].rstrip(" ._") or fallback
 
 

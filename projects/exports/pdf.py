@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from projects.exports.base import Rendered, form_filename
 from projects.exports.pdf_engine import html_to_pdf
 from projects.exports.sheet import Sheet
+from projects.text import clean_text
 
 CONTENT_TYPE = "application/pdf"
 PRINT_TEMPLATE = "projects/evaluation_print.html"
@@ -33,8 +34,10 @@ def table_css() -> str:
 
 def print_html(sheet: Sheet) -> str:
     """The standalone HTML page of one form that WeasyPrint renders."""
-    # The CSS is our own static file, not user input.
-    return render_to_string(PRINT_TEMPLATE, {"sheet": sheet, "sheet_css": mark_safe(table_css())})
+    # The CSS is our own static file, not user input. User text stored before input was
+    # cleaned may hold what no HTML parser or PDF takes (U+0001, U+FFFE): dropped here.
+    html = render_to_string(PRINT_TEMPLATE, {"sheet": sheet, "sheet_css": mark_safe(table_css())})
+    return clean_text(html)
 
 
 class PdfExporter:

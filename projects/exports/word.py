@@ -16,7 +16,6 @@ form has them, the reviewer's 审核意见 and the 审核记录 as a small table
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -31,6 +30,7 @@ from lxml import etree
 
 from projects.exports.base import Rendered, form_filename
 from projects.exports.sheet import NOT_APPLICABLE, Sheet
+from projects.text import clean_text
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -96,8 +96,6 @@ HISTORY_COLUMNS = (
     ("comment", 9.8),
 )
 
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
 
 @dataclass(frozen=True)
 class _Cell:
@@ -108,14 +106,9 @@ class _Cell:
     head: bool = False  # a label cell: bold
 
 
-def _clean(text: str) -> str:
-    """User text without the characters XML 1.0 cannot hold (Word pastes \x0b, \x07 …)."""
-    return _INVALID_XML.sub("", text)
-
-
 def _runs(text: str, bold: bool) -> str:
     rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
-    parts = _clean(text).split("\n")
+    parts = clean_text(text).split("\n")
     runs = []
     for index, part in enumerate(parts):
         br = "<w:br/>" if index else ""
@@ -441,7 +434,7 @@ def build_document(sheet: Sheet) -> docx.document.Document:
     document = docx.Document()
     _setup(document, table_font_size=9 if sheet.has_review else 10)
     core = document.core_properties
-    core.title = _clean(f"{sheet.year}年度 {sheet.project_name} {sheet.title}")
+    core.title = clean_text(f"{sheet.year}年度 {sheet.project_name} {sheet.title}")
     core.subject = sheet.title
     core.author = core.last_modified_by = "selfeval"
     core.comments = f"状态：{sheet.status_label}"
@@ -461,7 +454,7 @@ def build_document(sheet: Sheet) -> docx.document.Document:
             "注：“审核得分”栏有数值的指标，按审核得分计入总分。", style="Form Note"
         )
     if sheet.amount_unit_note:
-        document.add_paragraph(_clean(f"注：{sheet.amount_unit_note}"), style="Form Note")
+        document.add_paragraph(clean_text(f"注：{sheet.amount_unit_note}"), style="Form Note")
     _review_section(document, sheet)
     if sheet.findings:
         heading = document.add_paragraph(
@@ -473,7 +466,7 @@ def build_document(sheet: Sheet) -> docx.document.Document:
             heading.paragraph_format.space_before = Pt(6)
         for number, finding in enumerate(sheet.findings, start=1):
             document.add_paragraph(
-                _clean(f"{number}. [{finding.severity_label}] {finding.message}"),
+                clean_text(f"{number}. [{finding.severity_label}] {finding.message}"),
                 style="Form Note",
             )
     _page_number_footer(document)

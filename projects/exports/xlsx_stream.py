@@ -34,10 +34,9 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.utils import get_column_letter
 
 from projects.numbers import MONEY_NUMBER_FORMAT, RATE_NUMBER_FORMAT, SCORE_NUMBER_FORMAT
+from projects.text import clean_text
 
 MAX_TEXT = 32767  # characters in one Excel cell
-# Control characters that XML 1.0 (and so a worksheet) cannot hold, as openpyxl drops them.
-ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 # projects.numbers' rules, so that a cell shows what the page and the documents print.
 MONEY_FORMAT = MONEY_NUMBER_FORMAT
 SCORE_FORMAT = SCORE_NUMBER_FORMAT
@@ -102,15 +101,16 @@ STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 """
 
 
-def clean_text(value: str) -> str:
-    """What a cell can hold of user text."""
-    return ILLEGAL_CHARACTERS.sub("", value)[:MAX_TEXT]
+def cell_text(value: str) -> str:
+    """What a cell can hold of user text: what XML can hold (a form stored before
+    ``projects.text`` cleaned input may still have U+FFFE), at most ``MAX_TEXT``."""
+    return clean_text(value)[:MAX_TEXT]
 
 
 @lru_cache(maxsize=4096)  # department, project, 一级/二级 names repeat row after row
 def _text_xml(value: str) -> str:
     """The inline-string body of a cell holding ``value``."""
-    text = escape(clean_text(value))
+    text = escape(cell_text(value))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f"<is><t{space}>{text}</t></is>"
 

@@ -44,6 +44,7 @@ from projects.imports.values import (
     read_score,
 )
 from projects.interchange import FormData, InterchangeError, read_form_dict
+from projects.text import clean_text
 
 SUMMARY_SHEET, DETAIL_SHEET = "汇总", "指标明细"
 MAX_FORM_ROWS, MAX_FORM_COLUMNS = 2000, 60  # a paper-like form is far smaller
@@ -165,7 +166,7 @@ def cell_text(cell) -> tuple[str, bool]:
     if cell.data_type == "f" or (hasattr(value, "text") and not isinstance(value, str)):
         return str(getattr(value, "text", value) or ""), True  # a formula (or array formula)
     if isinstance(value, str):
-        return value, False
+        return clean_text(value), False
     if isinstance(value, bool):
         return ("是" if value else "否"), False
     if isinstance(value, int | float | Decimal):

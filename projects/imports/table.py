@@ -48,7 +48,14 @@ from projects.imports.values import (
     read_score,
 )
 from projects.interchange import FormData, InterchangeError, read_form_dict
-from projects.models import Evaluation
+from projects.models import (
+    DEPARTMENT_NAME_MAX,
+    INDICATOR_NAME_MAX,
+    INDICATOR_VALUE_MAX,
+    PERSON_MAX,
+    PROJECT_NAME_MAX,
+    Evaluation,
+)
 
 LEGACY_STATUS = Evaluation.Status.SUBMITTED  # a paper form was handed in (as the demo data)
 # "项目支出绩效自评表", "2023年度项目支出绩效自评表", "附件2：…绩效自评表（2023年度）";
@@ -80,13 +87,13 @@ FIELD_LABELS = {
 }
 # The model's column lengths, checked here so the message can name the row.
 FIELD_LIMITS = {
-    "project_name": 200,
-    "department": 100,
-    "implementing_unit": 100,
-    "project_lead": 50,
-    "contact_phone": 50,
+    "project_name": PROJECT_NAME_MAX,
+    "department": DEPARTMENT_NAME_MAX,
+    "implementing_unit": DEPARTMENT_NAME_MAX,
+    "project_lead": PERSON_MAX,
+    "contact_phone": PERSON_MAX,
 }
-NAME_LIMIT, VALUE_LIMIT = 500, 1000
+NAME_LIMIT, VALUE_LIMIT = INDICATOR_NAME_MAX, INDICATOR_VALUE_MAX
 _INLINE_HEADER = re.compile(
     r"^\s*(项目名称|主管部门|实施单位|项目负责人|联系电话)\s*[:：]\s*(\S.*)$"
 )
@@ -149,7 +156,10 @@ INDICATOR_COLUMNS = {
     "偏差原因分析及改进措施": "deviation_reason",
     "审核意见": "review_comment",
 }
-TOTAL_LABELS = {"总分", "合计", "总计"}
+TOTAL_LABELS = {"总分", "合计", "总计", "审核后总分"}
+# Our own export of a reviewed form prints the filler's total before the counted one
+# (审核后总分): it follows from the rows read, and the row after it is the total.
+SELF_TOTAL_LABELS = {"自评总分"}
 STATUS_LABELS = {status.label: status.value for status in Evaluation.Status}
 _YEAR_LINE = re.compile(r"^[(（]?\d{4}年[)）]?$")  # "（2023年）" without 度
 _STATUS_LINE = re.compile(r"^状态[:：]\s*(\S+)$")
@@ -402,6 +412,8 @@ class FormReader:
             self.form.where = self.form.where or row.where
             return
         if self.mode == "indicators":
+            if SELF_TOTAL_LABELS & set(labels):
+                return
             if TOTAL_LABELS & set(labels):
                 self._total_row(row, labels)
                 self.mode = "after"

@@ -20,6 +20,7 @@ from projects.imports.safety import WORD, check_package
 from projects.imports.table import Cell, FormReader, Paragraph, Row
 from projects.imports.taxonomy import TaxonomyMap
 from projects.interchange import FormData
+from projects.text import clean_text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -109,7 +110,7 @@ def paragraph_text(paragraph) -> str:
             parts.append("-")
         else:
             stack.append(iter(element))
-    return "".join(parts)
+    return clean_text("".join(parts))
 
 
 def _int_attr(element, name: str, default: int) -> int:

@@ -158,7 +158,10 @@ def test_next_year_reviewer_is_refused(client, reviewer_a, evaluation_a):
 
 def test_next_year_wrong_method(client, filler_a, evaluation_a):
     client.force_login(filler_a)
-    assert client.get(_next_year(evaluation_a)).status_code == 405
+    # A GET of the button's address (a reload) goes back to the form page; nothing is made.
+    response = client.get(_next_year(evaluation_a))
+    assert (response.status_code, response["Location"]) == (302, evaluation_a.get_absolute_url())
+    assert client.put(_next_year(evaluation_a)).status_code == 405
 
 
 def test_next_year_button_only_for_a_year_open_for_filling(client, filler_a, dept_a):
