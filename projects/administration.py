@@ -17,7 +17,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from projects.models import Department, DepartmentAssignment, Project, ReportingYear
+from projects.models import (
+    Department,
+    DepartmentAssignment,
+    PasswordChangeRequired,
+    Project,
+    ReportingYear,
+)
 from projects.roles import Role
 
 ERROR_OWN_ROLE = "不能取消自己的管理员角色，以免系统无人管理；请由另一位管理员修改"
@@ -76,6 +82,7 @@ def user_create(*, actor: User, data: UserData) -> User:
     user = User(username=data.username, first_name=data.first_name, is_active=data.is_active)
     user.set_password(data.password)
     user.save()
+    PasswordChangeRequired.objects.create(user=user)  # the admin's password: first sign-in only
     user.groups.set([Group.objects.get(name=data.role.value)])
     DepartmentAssignment.objects.bulk_create(
         DepartmentAssignment(user=user, department=department) for department in data.departments
@@ -132,6 +139,8 @@ def user_update(*, actor: User, user: User, data: UserData) -> list[str]:
 def user_set_password(*, actor: User, user: User, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
+    if user.pk != actor.pk:  # the user chooses their own at the next sign-in
+        PasswordChangeRequired.objects.get_or_create(user=user)
     log_change(actor, user, CHANGE, "重设密码")
 
 
