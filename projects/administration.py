@@ -17,7 +17,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
-from projects.models import Department, DepartmentAssignment, Project, ReportingYear
+from projects.models import (
+    Department,
+    DepartmentAssignment,
+    PasswordChangeRequired,
+    Project,
+    ReportingYear,
+)
 from projects.roles import Role
 from projects.text import clean_instance_text
 
@@ -91,6 +97,7 @@ def user_create(*, actor: User, data: UserData) -> User:
     user.set_password(data.password)
     clean_instance_text(user)
     user.save()
+    PasswordChangeRequired.objects.create(user=user)  # the admin's password: first sign-in only
     user.groups.set([Group.objects.get(name=data.role.value)])
     DepartmentAssignment.objects.bulk_create(
         DepartmentAssignment(user=user, department=department) for department in data.departments
@@ -149,6 +156,8 @@ def user_set_password(*, actor: User, user: User, password: str) -> None:
     check_may_manage(actor, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    if user.pk != actor.pk:  # the user chooses their own at the next sign-in
+        PasswordChangeRequired.objects.get_or_create(user=user)
     log_change(actor, user, CHANGE, "重设密码")
 
 

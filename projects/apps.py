@@ -24,5 +24,10 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(use_sqlites_real_variable_limit, dispatch_uid="sqlite-limit")
+        from django.contrib.auth.signals import user_logged_in
+
+        from selfeval.passwords import remember_must_change
+
+        user_logged_in.connect(remember_must_change, dispatch_uid="password-change-required")
         # System check at start-up: PDF export needs HarfBuzz subsetting (DESIGN.md §7).
         from projects.exports import checks  # noqa: F401

@@ -520,10 +520,11 @@ class EvaluationEvent(models.Model):
 
 
 class LoginFailure(models.Model):
-    """Failed sign-ins of one username from one address (``selfeval/login.py``).
+    """Sign-in attempts of one username from one address (``selfeval/login.py``).
 
-    In the database, not in a per-process cache, so that every app-server process
-    counts the same failures.
+    Counted before the password is checked and cleared by a successful sign-in, so
+    what is left are failures. In the database, not in a per-process cache, so that
+    every app-server process counts the same attempts.
     """
 
     key = models.CharField("用户名与地址摘要", max_length=64, primary_key=True)
@@ -536,3 +537,27 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}… × {self.failures}"
+
+
+class PasswordChangeRequired(models.Model):
+    """A user who must choose a new password before using the app (``selfeval/passwords.py``).
+
+    Set when an admin creates the account or resets its password under 系统管理;
+    removed when the user has changed it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="password_change_required",
+        verbose_name="用户",
+    )
+    since = models.DateTimeField("设置时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "须修改密码的用户"
+        verbose_name_plural = "须修改密码的用户"
+
+    def __str__(self) -> str:
+        return str(self.user)

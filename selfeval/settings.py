@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "selfeval.middleware.PeoplesResponsesMiddleware",
+    "selfeval.passwords.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -94,6 +95,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Sign-in throttling (selfeval/login.py): failures per username and address.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# How many reverse proxies in front of the app append the client's address to
+# X-Forwarded-For (nginx: $proxy_add_x_forwarded_for). 0: the header is not trusted and
+# the address is REMOTE_ADDR (behind a proxy, the proxy's own).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 LANGUAGE_CODE = "zh-hans"
 # The only language: Django's own messages (password rules, form errors) are Chinese

@@ -4,12 +4,16 @@ from django.urls import include, path
 
 from projects.decorators import named, post_only
 from selfeval.health import healthz
-from selfeval.login import ThrottledLoginView
+from selfeval.login import ThrottledLoginView, admin_login
+from selfeval.passwords import PasswordChangeView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", post_only(named("home"))(auth_views.LogoutView.as_view()), name="logout"),
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
+    # Django admin's own sign-in is not throttled: it sends people to the app's.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("projects.urls_dashboard")),
     path("imports/", include("projects.urls_imports")),

@@ -46,6 +46,14 @@ def _user_post(**changes: object) -> dict[str, object]:
     return {key: value for key, value in data.items() if value is not None}
 
 
+def _choose_own_password(client, old: str) -> None:
+    """A user an admin set up is sent to 修改密码 until they have chosen their own."""
+    assert client.get(reverse("home"))["Location"] == reverse("password_change")
+    new = "Ziji-de-mima-2025"
+    data = {"old_password": old, "new_password1": new, "new_password2": new}
+    assert client.post(reverse("password_change"), data)["Location"] == reverse("home")
+
+
 def _roles(user: User) -> list[str]:
     return list(user.groups.values_list("name", flat=True))
 
@@ -155,6 +163,7 @@ def test_create_a_filler_who_can_then_sign_in(client, admin_user, dept_a, evalua
     assert entry.user == admin_user and "角色：填报人" in entry.change_message
     client.logout()
     assert client.login(username="zhang3", password=STRONG)
+    _choose_own_password(client, STRONG)
     assert "价格认证资金" in client.get(reverse("home")).content.decode()
 
 
@@ -252,6 +261,7 @@ def test_reset_a_password(client, admin_user, filler_a):
     assert LogEntry.objects.get(object_id=str(filler_a.pk)).change_message == "重设密码"
     client.logout()
     assert client.login(username="filler_a", password=STRONG)
+    _choose_own_password(client, STRONG)
     # A GET goes to the user's page, which a filler may not see either.
     assert client.get(url, follow=True).status_code == 403
     assert client.post(url, {"password1": STRONG, "password2": STRONG}).status_code == 403

@@ -83,6 +83,9 @@ TABLE: dict[str, Case] = {
     "healthz": Case("get", {**EVERY_ROLE, "anon": 200}),
     "login": Case("get", {**EVERY_ROLE, "anon": 200}),
     "logout": Case("post", {relation: 302 for relation in RELATIONS}),
+    "password_change": Case("get", EVERY_ROLE),
+    # Django admin's sign-in: the app's throttled one, whoever asks.
+    "admin_login": Case("get", dict.fromkeys(RELATIONS, LOGIN)),
     "home": Case("get", EVERY_ROLE),
     "evaluation_create": Case("get", FILLER_ONLY),
     "indicator_library": Case("get", FILLER_ONLY),
