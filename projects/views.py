@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from indicators.scoring import FormResult, ScoringRules, score_form
-from projects.conflicts import Conflict, conflict_of, rebased
 from projects.dashboard import filter_by_summary, project_history, summary_filters
 from projects.decorators import post_only_form
 from projects.exports.sheet import build_sheet
@@ -79,7 +78,6 @@ from projects.workflow_selectors import (
 )
 
 SAVED = "已保存。"
-REBASED = "已把您的输入放到第 {version} 版上，尚未保存：请核对后点「保存草稿」。"
 SUBMITTED = "已提交审核。"
 BLOCKED_NOT_SAVED = "。本页内容也未保存，您填写的都还在：改正后再点「提交审核」，或先「保存草稿」。"
 BLOCKED_SHOWN = 5  # findings named in the message; the page lists them all
@@ -285,18 +283,6 @@ def blocked_message(exc: SubmissionBlockedError) -> str:
 
 def _store_from_page(request: HttpRequest, pk: int, *, submit: bool) -> HttpResponse:
     evaluation, taxonomy, rules = _load_editable(request, pk)
-    if not submit and request.POST.get("rebase") == "1":
-        # 「保留我的输入，基于第 N 版继续」 after a conflict: shown, not saved.
-        data = rebased(request.POST, evaluation, taxonomy, rules)
-        editor = EvaluationEditor(data, taxonomy=taxonomy, evaluation=evaluation)
-        return _render_editor(
-            request,
-            evaluation,
-            editor,
-            taxonomy,
-            rules,
-            notice=REBASED.format(version=evaluation.version),
-        )
     editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
     refusal = (
@@ -319,10 +305,6 @@ def _store_from_page(request: HttpRequest, pk: int, *, submit: bool) -> HttpResp
         )
     store = evaluation_save_and_submit if submit else evaluation_save_draft
     try:
-        if editor.version != evaluation.version:
-            # Saved elsewhere since: a conflict, even where the other save removed rows
-            # this page still has (the service checks the version again, atomically).
-            raise StaleEvaluationError()
         store(
             evaluation=evaluation,
             draft=editor.draft(result),
@@ -341,16 +323,8 @@ def _store_from_page(request: HttpRequest, pk: int, *, submit: bool) -> HttpResp
             checked=True,
         )
     except StaleEvaluationError as exc:
-        current = get_evaluation_for_user(request.user, pk)
         return _render_editor(
-            request,
-            evaluation,
-            editor,
-            taxonomy,
-            rules,
-            save_error=exc.message,
-            status=409,
-            conflict=conflict_of(request.POST, current, taxonomy, rules),
+            request, evaluation, editor, taxonomy, rules, save_error=exc.message, status=409
         )
     except ValidationError as exc:
         return _render_editor(
@@ -465,8 +439,6 @@ def _render_editor(
     status: int = 200,
     result: FormResult | None = None,
     checked: bool | None = None,
-    conflict: Conflict | None = None,
-    notice: str = "",
 ) -> HttpResponse:
     if result is None:
         result = score_form(editor.scoring_input(), rules)
@@ -474,7 +446,6 @@ def _render_editor(
         checked = _checked(request)
     context = _editor_context(evaluation, editor, taxonomy, result, checked)
     context["save_error"] = save_error
-    context["conflict"], context["notice"] = conflict, notice
     context["history"] = project_history(request.user, evaluation.project_id)
     context["events"], context["older_events"] = latest_events(evaluation)
     context["can_submit"] = can_submit(request.user, evaluation)
