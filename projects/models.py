@@ -409,6 +409,9 @@ class EvaluationEvent(models.Model):
     kind = models.CharField("操作", max_length=16, choices=Kind)
     comment = models.TextField("说明", blank=True)
     changes = models.JSONField("修改内容", default=list, blank=True)
+    # The form's version after this step (None for entries older than the field): the
+    # two-tab conflict box shows the entries after the version an editor was opened at.
+    version = models.PositiveIntegerField("版本", null=True, blank=True)
 
     class Meta:
         ordering = ["evaluation", "-at", "-pk"]
