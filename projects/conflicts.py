@@ -14,7 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from .forms import INDICATOR_PREFIX, MAX_ROWS, ROW_FIELDS, _row_data, decimal_text, sort_rows
+from indicators.scoring import ScoringRules
+
+from .forms import INDICATOR_PREFIX, MAX_ROWS, ROW_FIELDS, EvaluationEditor, _row_data, sort_rows
 from .models import Evaluation, EvaluationEvent, Indicator
 from .selectors import Taxonomy
 from .workflow_selectors import evaluation_events
@@ -91,9 +93,11 @@ def conflict_for(
     events = list(evaluation_events(evaluation).filter(version__gt=loaded_version))
     rows = {row["id"]: row for row in _posted_rows(data) if row["id"]}
     changes = []
+    untouched = _untouched(evaluation, data, loaded_version, taxonomy)
     for event in reversed(events):
         for change in event.changes:
-            mine = _mine(change.get("key", ""), data, rows, taxonomy)
+            key = change.get("key", "")
+            mine = None if key in untouched else _mine(key, data, rows, taxonomy)
             changes.append(
                 ConflictChange(
                     where=change["where"],
@@ -117,44 +121,77 @@ class Rebased:
     data: dict[str, str]
     dropped_ids: list[str]  # the user's rows the other save deleted: kept as new rows
     added_names: list[str]  # stored rows not on the user's page: appended
+    taken: int  # fields the user left as opened that take the other save's value
 
 
-def rebased_data(evaluation: Evaluation, data: Mapping[str, str], taxonomy: Taxonomy) -> Rebased:
-    """The user's input on the stored version: same values, the current ``version``.
+def _untouched(
+    evaluation: Evaluation, data: Mapping[str, str], loaded_version: int, taxonomy: Taxonomy
+) -> set[str]:
+    """Keys the other saves changed that the user left as they were at ``loaded_version``."""
+    rows = {row["id"]: row for row in _posted_rows(data) if row["id"]}
+    first_before: dict[str, str] = {}
+    for event in reversed(list(evaluation_events(evaluation).filter(version__gt=loaded_version))):
+        for change in event.changes:
+            if change.get("key"):
+                first_before.setdefault(change["key"], change["before"])
+    untouched = set()
+    for key, before in first_before.items():
+        mine = _mine(key, data, rows, taxonomy)
+        if mine is not None and _same(mine, before):
+            untouched.add(key)
+    return untouched
 
-    A row whose id is no longer stored (the other save deleted it) loses its id, so saving
-    creates it again. A stored row missing from the user's page (the other save added it,
-    or the user removed it) is appended, so a following save deletes nothing unseen.
+
+def rebased_data(
+    evaluation: Evaluation, data: Mapping[str, str], taxonomy: Taxonomy, rules: ScoringRules
+) -> Rebased:
+    """The user's input on the stored version (``evaluation``), bound to its ``version``.
+
+    What the user changed is theirs; a field the other save changed and the user left as
+    they opened it takes the other save's value. A row whose id is no longer stored (the
+    other save deleted it) loses its id, so saving creates it again. A stored row missing
+    from the user's page (the other save added it, or the user removed it) is appended, so
+    a following save deletes nothing unseen.
     """
-    stored = {str(row.pk): row for row in evaluation.indicators.all()}
+    try:
+        loaded_version = int(data.get("version", ""))
+    except ValueError:
+        loaded_version = evaluation.version
+    untouched = _untouched(evaluation, data, loaded_version, taxonomy)
+    stored_data = EvaluationEditor.for_evaluation(evaluation, taxonomy=taxonomy, rules=rules).data
+    stored = {row["id"]: row for row in _posted_rows(stored_data)}
+    prefix = f"{INDICATOR_PREFIX}-"
+    result = {
+        key: value
+        for key, value in data.items()
+        if not key.startswith(prefix) and key != "rebase"  # the page saves next time
+    }
+    taken = 0
+    for key in untouched:
+        if not key.startswith("row:") and key in stored_data:
+            result[key] = stored_data[key]
+            taken += 1
     rows, dropped = [], []
     for row in _posted_rows(data):
         if row["id"] and row["id"] not in stored:
             dropped.append(row["id"])
             row = {**row, "id": ""}
+        elif row["id"]:
+            row = dict(row)
+            for name in ROW_FIELDS:
+                if f"row:{row['id']}:{name}" in untouched:
+                    row[name] = stored[row["id"]][name]
+                    if name == "score":
+                        row["score_auto"] = stored[row["id"]]["score_auto"]
+                    taken += 1
         rows.append(row)
     posted_ids = {row["id"] for row in rows if row["id"]}
     added = [row for pk, row in stored.items() if pk not in posted_ids]
-    rows += [
-        {
-            "id": str(row.pk),
-            "level2": str(row.level2_id),
-            "name": row.name,
-            "target": row.target,
-            "actual": row.actual,
-            "weight": decimal_text(row.weight),
-            "score": decimal_text(row.score),
-            "score_auto": "0" if row.score is not None else "1",
-            "tier": row.tier,
-            "override_reason": row.override_reason,
-            "deviation_reason": row.deviation_reason,
-        }
-        for row in added
-    ]
-    prefix = f"{INDICATOR_PREFIX}-"
-    result = {key: value for key, value in data.items() if not key.startswith(prefix)}
-    result.update(_row_data(sort_rows(rows, taxonomy)))
+    result.update(_row_data(sort_rows(rows + added, taxonomy)))
     result["version"] = str(evaluation.version)
     return Rebased(
-        data=result, dropped_ids=dropped, added_names=[row.name or "（未命名）" for row in added]
+        data=result,
+        dropped_ids=dropped,
+        added_names=[row["name"] or "（未命名）" for row in added],
+        taken=taken,
     )

@@ -231,7 +231,7 @@ def evaluation_save(request: HttpRequest, pk: int) -> HttpResponse:
     """
     evaluation, taxonomy, rules = _load_editable(request, pk)
     if request.POST.get("rebase") == "1":
-        rebased = rebased_data(evaluation, request.POST, taxonomy)
+        rebased = rebased_data(evaluation, request.POST, taxonomy, rules)
         editor = EvaluationEditor(rebased.data, taxonomy=taxonomy, evaluation=evaluation)
         return _render_editor(request, evaluation, editor, taxonomy, rules, rebased=rebased)
     editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)

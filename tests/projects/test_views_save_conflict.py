@@ -25,6 +25,7 @@ def test_a_conflict_shows_the_other_save_and_the_users_value(client, filler_a, e
     row = _row_index(tab1, evaluation_a.indicators.order_by("pk").first().pk)
     before = tab1[f"{P}-{row}-actual"]
     tab1[f"{P}-{row}-actual"] = "对方写的值"
+    tab1["goal_expected"] = "对方的年度目标"
     assert client.post(url("evaluation_save", evaluation_a), tab1).status_code == 302
     tab2[f"{P}-{row}-actual"] = "我写的值"
     tab2["goal_actual"] = "我的总体完成情况"
@@ -35,6 +36,7 @@ def test_a_conflict_shows_the_other_save_and_the_users_value(client, filler_a, e
     assert "保存为第 2 版" in html
     assert f"实际完成值：{before or '（空）'} → 对方写的值" in html
     assert "«您填写的：我写的值»" in html
+    assert "→ 对方的年度目标</li>" in html  # left as opened by the user: no «您填写的»
     assert "保留我的输入，基于第 2 版继续" in html
     assert Evaluation.objects.get(pk=evaluation_a.pk).version == 2
 
@@ -60,13 +62,15 @@ def test_rebase_renders_the_current_version_with_the_users_input_then_saves(
     assert Evaluation.objects.get(pk=evaluation_a.pk).version == 2  # nothing saved
     assert Indicator.objects.get(pk=first.pk).actual == "对方写的值"
 
-    # The following 保存草稿 (the page as re-rendered: version 2) stores the user's input.
-    again = {**tab2, "version": "2"}
+    assert "您未改动而对方修改过的 1 处已采用对方的值" in html
+
+    # 保存草稿 on the page as re-rendered stores the user's edit and keeps the other's.
+    again = dict(response.context["editor"].data)
     assert client.post(url("evaluation_save", evaluation_a), again).status_code == 302
     stored = Evaluation.objects.get(pk=evaluation_a.pk)
     assert stored.version == 3
     assert Indicator.objects.get(pk=first.pk).actual == "我写的值"
-    assert stored.goal_expected == tab2["goal_expected"]  # the user's page, as they left it
+    assert stored.goal_expected == "对方的年度目标"  # the user left it as opened
 
 
 def test_rebase_keeps_a_row_the_other_save_deleted_as_a_new_row(client, filler_a, evaluation_a):
@@ -88,7 +92,7 @@ def test_rebase_keeps_a_row_the_other_save_deleted_as_a_new_row(client, filler_a
     assert f'value="{doomed.pk}"' not in html
 
     # Saving the re-rendered page creates the row again: nothing typed is lost.
-    data = {**tab2, "version": "2", f"{P}-{row}-id": ""}
+    data = dict(response.context["editor"].data)
     assert client.post(url("evaluation_save", evaluation_a), data).status_code == 302
     assert Indicator.objects.filter(evaluation=evaluation_a, actual="我在被删的行上写的").exists()
 
@@ -103,6 +107,10 @@ def test_rebase_keeps_a_row_the_other_save_added(client, filler_a, evaluation_a)
     assert response.status_code == 200
     assert ">对方新增的指标</textarea>" in html
     assert "对方新增，或您已删除" in html and "对方新增的指标" in html
+    # Saving the re-rendered page keeps the other's row.
+    data = dict(response.context["editor"].data)
+    assert client.post(url("evaluation_save", evaluation_a), data).status_code == 302
+    assert evaluation_a.indicators.filter(name="对方新增的指标").exists()
 
 
 def test_rebase_is_scoped_and_post_only(client, filler_b, filler_a, evaluation_a):
