@@ -490,6 +490,9 @@ class EvaluationEvent(models.Model):
         "说明", max_length=COMMENT_MAX, blank=True, validators=[MaxLengthValidator(COMMENT_MAX)]
     )
     changes = models.JSONField("修改内容", default=list, blank=True)
+    # The form's version after this step (None for entries older than the field): the
+    # two-tab conflict box shows the entries after the version an editor was opened at.
+    version = models.PositiveIntegerField("版本", null=True, blank=True)
 
     class Meta:
         ordering = ["evaluation", "-at", "-pk"]

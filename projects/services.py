@@ -243,16 +243,29 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _change(where: str, field: str, before: object, after: object) -> dict[str, str]:
-    return {"where": where, "field": field, "before": _shown(before), "after": _shown(after)}
+def _change(where: str, field: str, before: object, after: object, key: str = "") -> dict[str, str]:
+    change = {"where": where, "field": field, "before": _shown(before), "after": _shown(after)}
+    if key:  # which input it was (projects.conflicts matches it with a stale editor's)
+        change["key"] = key
+    return change
 
 
 def _diff(
-    where: str, model: type[models.Model], before: dict[str, object], after: dict[str, object]
+    where: str,
+    model: type[models.Model],
+    before: dict[str, object],
+    after: dict[str, object],
+    key_prefix: str | None = None,
 ) -> list[dict[str, str]]:
     """Field-level differences, labelled with the fields' verbose names."""
     return [
-        _change(where, str(model._meta.get_field(name).verbose_name), before.get(name), value)
+        _change(
+            where,
+            str(model._meta.get_field(name).verbose_name),
+            before.get(name),
+            value,
+            key="" if key_prefix is None else f"{key_prefix}{name}",
+        )
         for name, value in after.items()
         if _shown(before.get(name)) != _shown(value)
     ]
@@ -298,6 +311,7 @@ def event_record(
         kind=kind,
         comment=clean_text(comment),
         changes=list(changes),
+        version=evaluation.version,
     )
 
 
@@ -307,7 +321,8 @@ ERROR_EVALUATION_EXISTS = "「{project}」{year}年度的自评表已存在"
 ERROR_YEAR_NOT_OPEN = "{year}年度未开放填报，不能新建自评表；如需填报请联系管理员开放该年度"
 ERROR_STALE_VERSION = (
     "保存失败：您打开此表后，它已被他人（或您在另一个窗口中）保存过。"
-    "您填写的内容仍保留在本页，请复制需要的内容后重新打开此表，在最新版本上修改。"
+    "您填写的内容仍保留在本页，尚未保存；请看下方对方的修改，"
+    "点「保留我的输入，基于最新版继续」，检查后重新保存。"
 )
 ERROR_NOT_EDITABLE = "此自评表当前不能修改（已提交或已通过，或您没有填报权限）"
 ERROR_UNKNOWN_ROW = "提交的指标行不属于此自评表，请刷新页面后重试"
@@ -522,7 +537,11 @@ def evaluation_save_draft(
     evaluation.updated_at = timezone.now()
     _clean(evaluation, ["project", "created_by"])
     changes += _diff(
-        "表头", Evaluation, header_before, {n: getattr(evaluation, n) for n in _HEADER_DIFF_FIELDS}
+        "表头",
+        Evaluation,
+        header_before,
+        {n: getattr(evaluation, n) for n in _HEADER_DIFF_FIELDS},
+        key_prefix="",
     )
 
     existing_lines = {line.kind: line for line in evaluation.budget_lines.all()}
@@ -541,6 +560,7 @@ def evaluation_save_draft(
             BudgetLine,
             dict(zip(_BUDGET_FIELDS, before, strict=True)),
             {name: getattr(line, name) for name in _BUDGET_FIELDS},
+            key_prefix=f"budget-{line_draft.kind.value}-",
         )
         if line.pk is not None and _values(line, _BUDGET_FIELDS) != before:
             changed_lines.append(line)
@@ -555,6 +575,8 @@ def evaluation_save_draft(
         elif row_draft.pk in existing_rows and row_draft.pk not in kept:
             row = existing_rows[row_draft.pk]
             kept.add(row.pk)
+        elif evaluation.version != version:
+            raise StaleEvaluationError()  # a row the other save deleted: a two-tab conflict
         else:
             raise ValidationError(ERROR_UNKNOWN_ROW)
         before = _values(row, _INDICATOR_FIELDS) if row.pk is not None else None
@@ -575,7 +597,11 @@ def evaluation_save_draft(
         indicator_refresh_parsed(row)
         _clean(row, ["evaluation", "level2"])
         changes += _diff(
-            f"三级指标第{position}行「{row.name}」", Indicator, shown_before, _indicator_shown(row)
+            f"三级指标第{position}行「{row.name}」",
+            Indicator,
+            shown_before,
+            _indicator_shown(row),
+            key_prefix=f"row:{row.pk or 'new'}:",
         )
         if before is not None:
             after = _values(row, _INDICATOR_FIELDS)
@@ -600,7 +626,11 @@ def evaluation_save_draft(
     deleted = set(existing_rows) - kept
     changes += [
         _change(
-            f"三级指标「{existing_rows[pk].name}」", "整行", existing_rows[pk].name, "（已删除）"
+            f"三级指标「{existing_rows[pk].name}」",
+            "整行",
+            existing_rows[pk].name,
+            "（已删除）",
+            key=f"row:{pk}:",
         )
         for pk in sorted(deleted)
     ]

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from indicators.scoring import FormResult, ScoringRules, score_form
+from projects.conflicts import Conflict, Rebased, conflict_for, rebased_data
 from projects.dashboard import filter_by_summary, project_history, summary_filters
 from projects.decorators import post_only_form
 from projects.exports.sheet import build_sheet
@@ -260,7 +261,11 @@ def evaluation_history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @post_only_form
 def evaluation_save(request: HttpRequest, pk: int) -> HttpResponse:
-    """Save the draft as typed; on any refusal the page comes back with the input kept."""
+    """Save the draft as typed; on any refusal the page comes back with the input kept.
+
+    ``rebase=1`` (the two-tab box's button) saves nothing: the posted input comes back
+    bound to the stored version, for the user to review and save.
+    """
     return _store_from_page(request, pk, submit=False)
 
 
@@ -283,6 +288,10 @@ def blocked_message(exc: SubmissionBlockedError) -> str:
 
 def _store_from_page(request: HttpRequest, pk: int, *, submit: bool) -> HttpResponse:
     evaluation, taxonomy, rules = _load_editable(request, pk)
+    if not submit and request.POST.get("rebase") == "1":
+        rebased = rebased_data(evaluation, request.POST, taxonomy, rules)
+        editor = EvaluationEditor(rebased.data, taxonomy=taxonomy, evaluation=evaluation)
+        return _render_editor(request, evaluation, editor, taxonomy, rules, rebased=rebased)
     editor = EvaluationEditor(request.POST, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
     refusal = (
@@ -323,8 +332,18 @@ def _store_from_page(request: HttpRequest, pk: int, *, submit: bool) -> HttpResp
             checked=True,
         )
     except StaleEvaluationError as exc:
+        # The save set the posted values on ``evaluation``: what is stored is read afresh.
+        current = get_evaluation_for_user(request.user, pk)
+        conflict = conflict_for(current, request.POST, editor.version, taxonomy)
         return _render_editor(
-            request, evaluation, editor, taxonomy, rules, save_error=exc.message, status=409
+            request,
+            evaluation,
+            editor,
+            taxonomy,
+            rules,
+            save_error=exc.message,
+            status=409,
+            conflict=conflict,
         )
     except ValidationError as exc:
         return _render_editor(
@@ -439,6 +458,8 @@ def _render_editor(
     status: int = 200,
     result: FormResult | None = None,
     checked: bool | None = None,
+    conflict: Conflict | None = None,
+    rebased: Rebased | None = None,
 ) -> HttpResponse:
     if result is None:
         result = score_form(editor.scoring_input(), rules)
@@ -446,6 +467,7 @@ def _render_editor(
         checked = _checked(request)
     context = _editor_context(evaluation, editor, taxonomy, result, checked)
     context["save_error"] = save_error
+    context["conflict"], context["rebased"] = conflict, rebased
     context["history"] = project_history(request.user, evaluation.project_id)
     context["events"], context["older_events"] = latest_events(evaluation)
     context["can_submit"] = can_submit(request.user, evaluation)
