@@ -248,7 +248,11 @@ def department_save(*, actor: User, department: Department) -> Department:
     """
     old = None
     if department.pk is not None:
-        old = Department.objects.select_for_update().select_related("parent").get(pk=department.pk)
+        old = (
+            Department.objects.select_for_update(of=("self",))
+            .select_related("parent")
+            .get(pk=department.pk)
+        )
     problem = department_move_problem(department, department.parent)
     if problem:
         raise ValidationError(problem)

@@ -49,7 +49,7 @@ def test_admin_sets_up_a_round(live_server, logged_in_page, browser, admin_user,
     assert "已新建账号「zhang3」" in _alert(admin)
     assert "新建账号，角色：填报人" in admin.locator(".manage-log").inner_text()
 
-    # 3. The filler signs in with that password and starts the 2024 form from 2023's.
+    # 3. The filler signs in with that password, sets their own and starts the 2024 form from 2023's.
     context = browser.new_context(locale="zh-CN")
     filler = context.new_page()
     filler.set_default_timeout(TIMEOUT)
@@ -57,7 +57,15 @@ def test_admin_sets_up_a_round(live_server, logged_in_page, browser, admin_user,
     filler.fill("#id_username", "zhang3")
     filler.fill("#id_password", PASSWORD)
     filler.click("button[type=submit]")
+    # The password an admin set is for the first sign-in only: choose one's own first.
+    filler.wait_for_url(f"{live_server.url}/password/")
+    assert "只用于第一次登录" in filler.locator(".alert-warning").inner_text()
+    filler.fill("#id_old_password", PASSWORD)
+    filler.fill("#id_new_password1", "Zhang3-own-Secret-2024")
+    filler.fill("#id_new_password2", "Zhang3-own-Secret-2024")
+    filler.click("button:has-text('保存新密码')")
     filler.wait_for_url(f"{live_server.url}/")
+    assert "密码已修改" in filler.content()
     assert "2024年度（2025年3月31日截止）" in filler.locator("#open-years").inner_text()
     filler.click("text=新建自评表")
     filler.select_option("#id_year", "2024")

@@ -217,7 +217,7 @@ def test_guesses_arriving_while_others_check_get_no_more_checks_than_the_limit(
     assert LoginFailure.objects.get().failures == 5
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_guesses_get_no_more_password_checks_than_the_limit(filler_a, monkeypatch):
     """40 guesses at once from 40 threads, each password check slow, on PostgreSQL.
 
