@@ -1,4 +1,4 @@
-"""Benchmark of the dashboard (issue 7): one year's page with 50,000 forms in the database.
+"""Benchmark of the dashboard: one year's page with 50,000 forms in the database.
 
 Fills its own database with synthetic forms (``bench/synthetic.py``): 20 years x 2,500
 forms = 50,000 forms under 300 departments, 15 三级 rows each, with their stored

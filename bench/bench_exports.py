@@ -1,4 +1,4 @@
-"""Benchmark of the exports (issue 5), run by hand; figures go to docs/performance.md「导出」.
+"""Benchmark of the exports, run by hand; figures go to docs/performance.md「导出」.
 
     python bench/bench_exports.py                  # everything, 50,000 forms for Excel
     python bench/bench_exports.py --forms 5000     # a smaller Excel run
@@ -213,7 +213,7 @@ def run_child(name: str, database: str | None) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Benchmark of the exports (issue 5)")
+    parser = argparse.ArgumentParser(description="Benchmark of the exports")
     parser.add_argument("--forms", type=int, default=50_000, help="forms in the Excel run")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database", help="SQLite file (default: bench/synthetic.py's)")

@@ -1,4 +1,4 @@
-"""Benchmark of the form page (issue 3), run by hand; figures go to docs/performance.md「表单页面」.
+"""Benchmark of the form page, run by hand; figures go to docs/performance.md「表单页面」.
 
     python bench/bench_form_page.py                 # 30 indicator rows, 200 runs each
     python bench/bench_form_page.py --rows 60 --repeat 50

@@ -1,4 +1,4 @@
-"""Scale benchmark (issue 8): list, search, dashboard and Excel summary at 50,000 forms.
+"""Scale benchmark: list, search, dashboard and Excel summary at 50,000 forms.
 
     DATABASE_URL=postgres://…/selfeval_scale python bench/scale.py --forms 50000
     DATABASE_URL=… python bench/scale.py --compare projects.0004_scale_indexes

@@ -1,4 +1,4 @@
-"""Synthetic forms in bulk, for benchmarks (50,000 forms and more), reusable by any issue.
+"""Synthetic forms in bulk, for benchmarks (50,000 forms and more), reusable by any benchmark.
 
 Forms look like the demo year: 4 budget lines, ~10 三级 rows over 产出/效益/满意度 with
 weights adding up to 100, quantitative targets ("≥30个", "≤200万元", "≥90%") scored

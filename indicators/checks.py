@@ -1,4 +1,4 @@
-"""The checks of DESIGN.md §4: findings with a stable code, a severity and a Chinese message.
+"""The checks (docs/rules.md「Checks」): findings with a stable code, a severity and a Chinese message.
 
 ``score_form`` computes the numbers and then calls ``attach_findings``; the checks only
 read the computed ``FormResult``, so what they report is exactly what pages and exports
@@ -50,7 +50,7 @@ class Code(StrEnum):
     RECORDED_TOTAL_MISMATCH = "recorded_total_mismatch"
 
 
-# The severity of each code, as in the table of DESIGN.md §4.
+# The severity of each code, as docs/rules.md「Checks」 lists them (tests/test_docs.py).
 SEVERITIES: dict[Code, Severity] = {
     Code.WEIGHTS_NOT_100: Severity.ERROR,
     Code.SCORE_EXCEEDS_WEIGHT: Severity.ERROR,

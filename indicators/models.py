@@ -1,4 +1,4 @@
-"""The indicator taxonomy (一级/二级) as data, not constants (DESIGN.md §2).
+"""The indicator taxonomy (一级/二级) as data, not constants.
 
 The 2020 standard is seeded by a migration; a region on the 2021 variant edits
 these rows (in the admin) instead of the code.

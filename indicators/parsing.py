@@ -1,4 +1,4 @@
-"""Parse 年度指标值 and 实际完成值 cells into comparable numbers (DESIGN.md §3).
+"""Parse 年度指标值 and 实际完成值 cells into comparable numbers (docs/rules.md).
 
 Pure functions over ``str`` and ``Decimal``; nothing here raises on user input.
 

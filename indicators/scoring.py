@@ -1,7 +1,7 @@
 """The scoring service: pure functions over Decimal, no ORM, no request.
 
 Pages, exports and checks all read one ``FormResult`` built by ``score_form``,
-so a form shows the same numbers everywhere (DESIGN.md §3–§5).
+so a form shows the same numbers everywhere (the rules: docs/rules.md「Scoring」).
 
 INTERFACE CONTRACT (other modules code against these names; keep them):
 - ScoringRules, IndicatorInput, BudgetLineInput, FormInput      (inputs)
@@ -10,8 +10,8 @@ INTERFACE CONTRACT (other modules code against these names; keep them):
 - suggest_indicator_score(...) used by the live form page
 
 Also public, for pages that show one piece: score_indicator, rule_score, tier_band,
-compute_execution_rate, compute_budget_score, level1_totals, grade_for. The checks of
-DESIGN.md §4 live in ``indicators.checks``; score_form runs them.
+compute_execution_rate, compute_budget_score, level1_totals, grade_for. The checks
+(docs/rules.md「Checks」) live in ``indicators.checks``; score_form runs them.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Severity(StrEnum):
 
 
 class Tier(StrEnum):
-    """Qualitative tiers of DESIGN.md §3; the value is stored in the database."""
+    """Qualitative tiers and their bands (docs/rules.md); the value is stored in the database."""
 
     ACHIEVED = "achieved"  # 达成年度指标 80–100%
     PARTIAL = "partial"  # 部分达成并具有一定效果 60–80%
@@ -68,7 +68,7 @@ BUDGET_LINE_LABELS = {
 
 
 class ScoreSource(StrEnum):
-    """Where IndicatorResult.counted_score came from (DESIGN.md §3, "which score counts")."""
+    """Where IndicatorResult.counted_score came from (docs/rules.md「Which score counts」)."""
 
     REVIEW = "review"  # 审核得分
     FILLER = "filler"  # 得分 typed by the filler or written on a legacy paper form
@@ -78,7 +78,7 @@ class ScoreSource(StrEnum):
 
 @dataclass(frozen=True)
 class ScoringRules:
-    """Every tunable number of the scoring in one place (DESIGN.md §3 defaults)."""
+    """Every tunable number of the scoring in one place (docs/rules.md「Rule settings」)."""
 
     budget_weight: Decimal = Decimal("10")
     # 一级 name -> default weight; the budget-execution weight is separate.
@@ -218,7 +218,7 @@ class FormResult:
 
 
 def score_form(form: FormInput, rules: ScoringRules = DEFAULT_RULES) -> FormResult:
-    """Score one form and run every check of DESIGN.md §4 on it.
+    """Score one form and run every check (docs/rules.md「Checks」) on it.
 
     The returned ``FormResult`` carries all findings in form order: whole-form ones
     first, then the budget's, then each row's (each row's are also on its
@@ -279,7 +279,7 @@ def suggest_indicator_score(
 
 
 def rule_score(target: ParsedValue, actual: ParsedValue, weight: Decimal) -> Decimal:
-    """分值 scaled by how far ``actual`` meets ``target`` (DESIGN.md §3), rounded down to 0.01.
+    """分值 scaled by how far ``actual`` meets ``target``, rounded down to 0.01.
 
     Positive: met → full; else 分值 × 实际/目标. Reverse: met → full; 目标 < 实际 < 2×目标
     → 分值 × (1 − (实际−目标)/目标); 实际 ≥ 2×目标 → 0. A zero target cannot be

@@ -29,5 +29,5 @@ class ProjectsConfig(AppConfig):
         from selfeval.passwords import remember_must_change
 
         user_logged_in.connect(remember_must_change, dispatch_uid="password-change-required")
-        # System check at start-up: PDF export needs HarfBuzz subsetting (DESIGN.md §7).
+        # System check at start-up: PDF export needs HarfBuzz subsetting (without it a page takes seconds).
         from projects.exports import checks  # noqa: F401

@@ -30,7 +30,7 @@ from projects.models import Evaluation, Indicator
 from projects.selectors import Taxonomy
 
 FORM_ANCHOR = "form-total"  # whole-form findings sit by the 总分 row
-# Issue 12: a form copied from last year (or a row just added) has its results still
+# A form copied from last year (or a row just added) has its results still
 # blank, and the checks find each blank a mistake. Findings of a row whose RESULT_FIELDS
 # are all blank, and of the 项目资金 while no amount is typed, are shown as neutral
 # 待填写 to-dos instead of red errors; they still block submitting, and a blocked
@@ -150,7 +150,7 @@ class TableRow:
 
     @property
     def needs_reason(self) -> bool:
-        """A 得分 typed over the rule's suggestion: the page asks why (DESIGN.md §3)."""
+        """A 得分 typed over the rule's suggestion: the page asks why (调整得分理由)."""
         result = self.result
         return bool(
             result

@@ -73,7 +73,7 @@ ERROR_NO_PREVIOUS = "「{project}」没有 {year} 年度的自评表，无法从
 ERROR_YEAR_REQUIRED = "请选择年度"
 ERROR_YEAR_NOT_OPEN = "该年度未开放填报，请选择开放填报的年度"
 
-OUT_OF_BAND = "qualitative_score_out_of_band"  # DESIGN.md §4
+OUT_OF_BAND = "qualitative_score_out_of_band"  # a finding code (docs/rules.md)
 MAX_ROWS = 300
 INDICATOR_PREFIX = "indicator"
 ROW_FIELDS = (
@@ -195,7 +195,7 @@ def _row_score_field() -> DecimalTextField:
 
 
 class IndicatorRowForm(forms.Form):
-    """One 三级 row. ``score_auto``: the 得分 follows the rule's suggestion (DESIGN.md §3)."""
+    """One 三级 row. ``score_auto``: the 得分 follows the rule's suggestion."""
 
     id = _SharedInteger(required=False, widget=forms.HiddenInput)
     level2 = _SharedInteger(
@@ -400,7 +400,7 @@ class EvaluationEditor:
     def _indicator_input(self, index: int, form: IndicatorRowForm) -> IndicatorInput:
         level2 = self.taxonomy.by_id.get(_cleaned(form, "level2"))  # type: ignore[arg-type]
         tier = _cleaned(form, "tier", "")
-        # The reviewer's 审核得分 counts over the filler's (DESIGN.md §3); a filler cannot
+        # The reviewer's 审核得分 counts over the filler's (docs/rules.md); a filler cannot
         # change it, so it comes from the saved row, not from the page.
         stored = self.stored_row(form)
         return IndicatorInput(

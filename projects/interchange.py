@@ -1,4 +1,4 @@
-"""The interchange JSON of DESIGN.md §6 (format "selfeval/1").
+"""The interchange JSON, format "selfeval/1" (every key: docs/rules.md).
 
 ``evaluation_to_dict`` writes a form with every computed number taken from its
 scoring result; ``read_form_dict`` turns one form of such a file back into

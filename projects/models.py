@@ -166,7 +166,7 @@ class Evaluation(models.Model):
         validators=[MaxLengthValidator(COMMENT_MAX)],
     )
 
-    # Optimistic locking: a save names the version it was loaded at (PITFALLS: Django).
+    # Optimistic locking: a save names the version it was loaded at (a form is open for minutes).
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -353,7 +353,7 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 condition=Q(tier__in=["", *[t.value for t in Tier]]), name="indicator_tier_valid"
             ),
-            # DESIGN.md §3: a 审核得分 is always accompanied by 审核意见.
+            # A 审核得分 is always accompanied by 审核意见 (docs/rules.md).
             models.CheckConstraint(
                 condition=Q(review_score__isnull=True) | ~Q(review_comment=""),
                 name="indicator_review_score_has_comment",
@@ -428,7 +428,7 @@ class EvaluationSummary(models.Model):
     total_score = models.DecimalField("总分", max_digits=12, decimal_places=2)
     grade = models.CharField("等级", max_length=8)
     # [{"level1": "产出指标", "weight": "50.00", "score": "48.00"}, ...] in form order:
-    # the 一级 names are data (DESIGN.md §2), so they are not columns.
+    # the 一级 names are data (the taxonomy), so they are not columns.
     level1_totals = models.JSONField("一级指标得分", default=list, blank=True)
     error_count = models.PositiveIntegerField("错误数", default=0)
     warning_count = models.PositiveIntegerField("提示数", default=0)

@@ -1,4 +1,4 @@
-"""The three roles of DESIGN.md §1, kept as Django groups."""
+"""The three roles (填报人, 审核人, 管理员), kept as Django groups."""
 
 from enum import StrEnum
 

@@ -1,7 +1,7 @@
 """Reads: what a user may see, and the scoring result of a form.
 
 Every list, page, export and download loads forms through
-``evaluations_for_user`` so that scoping lives in one place (PITFALLS: Django).
+``evaluations_for_user`` so that scoping lives in one place.
 """
 
 from __future__ import annotations

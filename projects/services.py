@@ -181,7 +181,7 @@ def evaluation_import_check(*, forms: Iterable[FormData]) -> None:
     """Raise the InterchangeError ``evaluation_import`` would raise for any of ``forms``.
 
     Writes and locks nothing (it reads the taxonomy): the import preview uses it
-    (issue 12: a trial import held the file's rows locked). Whether a form is
+    (a trial import in a transaction held the file's rows locked). Whether a form is
     approved, and so locked, is the caller's check.
     """
     level2s = _level2_lookup()

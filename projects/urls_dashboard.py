@@ -1,4 +1,4 @@
-"""Dashboard URLs (issue 7); selfeval/urls.py includes them under "dashboard/"."""
+"""Dashboard URLs; selfeval/urls.py includes them under "dashboard/"."""
 
 from django.urls import path
 

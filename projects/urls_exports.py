@@ -1,4 +1,4 @@
-"""Download URLs (issue 5); included by selfeval/urls.py next to projects.urls."""
+"""Download URLs; included by selfeval/urls.py next to projects.urls."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
 """Pages of the forms: the list, starting a form, and the form page itself.
 
-Thin views (STYLE.md §4): load through ``get_evaluation_for_user`` (404 outside
+Thin views (docs/architecture.md): load through ``get_evaluation_for_user`` (404 outside
 the user's scope), bind, call a service, redirect after a successful POST. The
 form page, its live recalculation and its row actions all bind the same
 ``EvaluationEditor`` and score it with the one scoring service.

@@ -1,6 +1,6 @@
 """The year at a glance: the dashboard, a project across the years, the indicator library.
 
-Thin views (STYLE.md §4) over ``projects.dashboard``; every number comes from the
+Thin views over ``projects.dashboard``; every number comes from the
 stored score summaries, scoped by ``selectors.evaluations_for_user``.
 """
 
@@ -26,7 +26,7 @@ from projects.dashboard import (
 from projects.selectors import departments_for_user, scoring_rules
 from projects.views_exports import summary_in_background
 
-EXCEL_EXPORT_URL_NAME = "evaluations_export"  # the list's Excel summary (issue 5)
+EXCEL_EXPORT_URL_NAME = "evaluations_export"  # the list's Excel summary
 EXCEL_EXPORT_KIND = "xlsx"
 ALL_YEARS = "all"  # the indicator library's year choice for every year
 CHART_DEPARTMENTS = 20  # bars per department chart; the table lists them all

@@ -3,7 +3,7 @@
 A ZIP, and a big Excel summary (more than ``XLSX_JOB_THRESHOLD`` forms), go to a
 background job (``jobs``): this view then offers to start it instead of making the file.
 
-Thin views (STYLE.md §4): the form comes through ``get_evaluation_for_user`` and the
+Thin views: the form comes through ``get_evaluation_for_user`` and the
 list through ``evaluations_for_user`` (404 / nothing outside the user's scope), the
 exporter renders, the view only wraps what it returns.
 """

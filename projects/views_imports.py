@@ -1,6 +1,6 @@
 """The import page: upload Word/Excel/JSON files → preview with every finding → confirm.
 
-Admin-only for now (403 for anyone else; a later issue formalises roles). The
+Admins only (403 for anyone else). The
 parsed preview is kept server-side in the uploader's session under a random token
 (``imports.batches``): another user's token is a 404. Nothing is written before
 the confirmation, and then each file is imported whole or not at all. Upload

@@ -1,4 +1,4 @@
-"""The review workflow's buttons (issue 4): submit, review, return, approve, reopen.
+"""The review workflow's buttons: submit, review, return, approve, reopen.
 
 All POST, all thin: load through ``get_evaluation_for_user`` (404 outside the user's
 scope), call the service (a wrong role or status is its PermissionDenied: 403),

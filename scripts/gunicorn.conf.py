@@ -14,7 +14,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-# WeasyPrint does not give memory back after big renders (PITFALLS.md): recycle workers.
+# WeasyPrint does not give memory back after big renders: recycle workers.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 # The proxy in front (which sets X-Forwarded-For/-Proto); "*" only when the app port is

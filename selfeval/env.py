@@ -1,7 +1,7 @@
 """Small typed readers for environment variables.
 
 Each one has a safe development default and fails loudly, naming the
-variable, when a value is present but malformed (STYLE.md §7).
+variable, when a value is present but malformed.
 """
 
 from __future__ import annotations

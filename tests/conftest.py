@@ -1,4 +1,4 @@
-"""Shared personas (STYLE.md §8): fillers of departments A and B, a reviewer of A, an admin."""
+"""Shared personas: fillers of departments A and B, a reviewer of A, an admin."""
 
 from __future__ import annotations
 

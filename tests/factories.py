@@ -1,4 +1,4 @@
-"""Small factories for test data (STYLE.md §8): plain functions, sensible defaults."""
+"""Small factories for test data: plain functions, sensible defaults."""
 
 from __future__ import annotations
 

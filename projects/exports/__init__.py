@@ -1,9 +1,9 @@
-"""Exports of forms: Word, PDF, the Excel summary and a ZIP of everything (issue 5).
+"""Exports of forms: Word, PDF, the Excel summary and a ZIP of everything.
 
 - ``sheet``: the official table of one form, built once from an Evaluation and its
   FormResult; every exporter only formats it.
 - ``word``, ``pdf`` (+ ``pdf_engine``), ``excel``, ``archive``: the exporters, each
-  with the one shape of ``base`` (STYLE.md §6).
+  with the one shape of ``base`` (docs/architecture.md「… an exporter」).
 - ``registry``: which exporters exist, by identifier.
 
 This package's ``__init__`` imports nothing: a PDF worker process imports

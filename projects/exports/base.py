@@ -1,4 +1,4 @@
-"""The one shape every exporter has (STYLE.md §6).
+"""The one shape every exporter has (adding one: docs/architecture.md「… an exporter」).
 
 An exporter has an ``identifier`` (used in URLs and ``export_forms --format``), a
 Chinese ``verbose_name`` for buttons, and ``render(...)`` returning a ``Rendered``:

@@ -2,7 +2,7 @@
 
 This module imports neither Django nor the models, so that a worker process can
 import it on its own and render PDFs from HTML strings (WeasyPrint keeps the memory
-of big renders, PITFALLS: WeasyPrint; the worker is recycled instead).
+of big renders and does not give it back; the worker is recycled instead).
 
 - Every WeasyPrint warning during a render is captured by a handler on the
   ``weasyprint`` logger. A missing glyph (".notdef glyph rendered …"), a font that

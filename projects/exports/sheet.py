@@ -2,7 +2,7 @@
 
 Word, PDF (through the HTML template) and Excel only format a ``Sheet``; none of
 them reads a model field or computes a number of its own, so a form shows the
-same numbers in every export and on the page (DESIGN.md §5, STYLE.md §6).
+same numbers in every export and on the page (docs/architecture.md).
 
 Every number is a ``Number``: the exact ``Decimal`` for Excel and the text for Word
 and HTML, printed by ``projects.numbers`` as the form page and the dashboard print it

@@ -1,4 +1,4 @@
-"""Importing filled forms from Word, Excel and JSON files (issue 6).
+"""Importing filled forms from Word, Excel and JSON files.
 
 One small interface per format (``base.Importer``)::
 

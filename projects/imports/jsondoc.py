@@ -1,4 +1,4 @@
-"""The interchange JSON of DESIGN.md §6 (``export_forms --format json``), read back."""
+"""The interchange JSON (docs/rules.md, ``export_forms --format json``), read back."""
 
 from __future__ import annotations
 

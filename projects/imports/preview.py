@@ -9,7 +9,7 @@ It also runs every check of the real import on the parsed values
 (``services.evaluation_import_check``), so any error the import would raise shows
 up in the preview, and notes the version of each form an update would overwrite:
 the confirmation refuses a file whose forms changed since (``imports.services``).
-The preview only reads: it writes nothing and locks no row (issue 12: a trial
+The preview only reads: it writes nothing and locks no row (a trial
 import in one transaction held a 1,000-form file's rows for 30 s). A file of more
 forms than ``IMPORT_MAX_FORMS_PER_FILE`` is refused.
 

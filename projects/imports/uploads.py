@@ -2,7 +2,7 @@
 
 Django parses a multipart body in full (spilling files to FILE_UPLOAD_TEMP_DIR)
 before a view sees it, so a check in the form or the view runs after a 100 MB file
-was received and written (issue 12). The import page and the bulk import instead
+was received and written. The import page and the bulk import instead
 call ``upload_limit_install`` before anything reads ``request.POST``/``FILES``:
 
 - a ``Content-Length`` over ``IMPORT_MAX_BATCH_BYTES`` is refused before the body

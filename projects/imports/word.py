@@ -3,7 +3,7 @@
 python-docx opens the package (after ``safety.check_package``); the body is then
 read as WordprocessingML directly, in document order. python-docx's own table
 view repeats a merged cell once per grid column, loses ``gridBefore`` and does not
-see nested tables (PITFALLS: python-docx), so each row's ``w:tc`` elements are
+see nested tables, so each row's ``w:tc`` elements are
 read once and ``gridSpan``/``vMerge``/``hMerge``/``gridBefore`` interpreted here:
 every cell is read exactly once, a vertically merged cell's continuation carries
 the text of the cell above it, and nested tables follow the row that holds them.

@@ -1,4 +1,4 @@
-"""Indexes for 50,000 forms a year (issue 8; figures in docs/performance.md).
+"""Indexes for 50,000 forms a year (figures in docs/performance.md).
 
 - ``project_name``: the list is ordered by project name within a year.
 - ``summary_total_score`` / ``summary_execution_rate``: the dashboard's lowest ten.

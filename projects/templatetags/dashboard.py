@@ -82,7 +82,7 @@ def department_rows(board, list_url: str, table: str) -> str:
     list_url = escape(list_url)
     rows = []
     for row in board.departments:
-        name = escape(row.name)  # long names are cut, whole on hover (issue 12)
+        name = escape(row.name)  # long names are cut, whole on hover
         head = f'<tr><th scope="row" class="fw-normal"><span class="name-cut" title="{name}">{name}</span></th>'
         if table == "status":
             cells = "".join(_cell(figure, list_url) for _, figure in row.statuses)

@@ -1,4 +1,4 @@
-// The form page (issue 3). Every number is computed by the server: htmx posts the form to
+// The form page. Every number is computed by the server: htmx posts the form to
 // the recalculate endpoint and swaps in the computed cells. This file only
 //   - keeps 得分 following the rule's suggestion until the filler types their own,
 //   - shows the tier choice for qualitative rows and asks for a reason on an override,

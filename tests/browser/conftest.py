@@ -1,4 +1,4 @@
-"""Browser tests: Debian's Chromium driven by Playwright (PITFALLS: pytest-django + Playwright).
+"""Browser tests: Debian's Chromium driven by Playwright.
 
 Run with ``pytest -m browser``; they are skipped when Playwright or /usr/bin/chromium
 is missing. ``logged_in_page(user)`` opens a page in a fresh context with the user's
@@ -38,7 +38,7 @@ def _async_unsafe(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _reference_data(_async_unsafe, transactional_db):
-    """Put back what data migrations made: live_server's flush removes it (PITFALLS).
+    """Put back what data migrations made: live_server's flush removes it.
 
     (serialized_rollback=True does the same in theory, but lost the groups between two
     live-server tests here.) The migrations' own functions are idempotent.

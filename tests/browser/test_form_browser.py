@@ -1,4 +1,4 @@
-"""Filling a form in Chromium (issue 3): sign in, start from last year's form, add and remove
+"""Filling a form in Chromium: sign in, start from last year's form, add and remove
 rows, watch the total follow, save, reload and find everything; an out-of-band score is
 refused. Set SELFEVAL_SCREENSHOTS=/some/folder to keep screenshots of the pages."""
 

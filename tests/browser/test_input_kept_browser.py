@@ -1,4 +1,4 @@
-"""Nothing typed is lost (issue 12, points 1, 2 and 22), in Chromium.
+"""Nothing typed is lost, in Chromium.
 
 - 提交审核 with unsaved edits submits what is on the page, with no "leave site?" dialog;
 - a save after the session expired: after signing in again the form page offers the input

@@ -1,4 +1,4 @@
-"""系统管理 in Chromium (issue 4): an admin opens the year, creates a filler's account,
+"""系统管理 in Chromium: an admin opens the year, creates a filler's account,
 the filler signs in and starts a form; the admin closes the year and the filler's
 draft becomes read-only."""
 

@@ -1,4 +1,4 @@
-"""A 390 px phone (issue 12): the navigation collapses, list columns stay readable, long
+"""A 390 px phone: the navigation collapses, list columns stay readable, long
 names are cut with the whole name on hover, and the page itself does not scroll sideways."""
 
 from __future__ import annotations

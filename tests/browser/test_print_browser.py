@@ -1,4 +1,4 @@
-"""Issue 12.21: the 打印 page of a reviewed form, in Chromium with print media: no text
+"""The 打印 page of a reviewed form, in Chromium with print media: no text
 of one column runs into another (自评得分, 审核得分, 偏差原因, 审核意见, 总分)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The review cycle in Chromium (issue 4): the filler submits, the reviewer returns with a
+"""The review cycle in Chromium: the filler submits, the reviewer returns with a
 comment on one indicator, the filler fixes and resubmits, the reviewer sets a 审核得分 and
 approves; the form is locked and its history shows every step."""
 

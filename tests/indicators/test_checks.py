@@ -1,4 +1,4 @@
-"""indicators.checks: every code of DESIGN.md §4, its severity, key and Chinese message."""
+"""indicators.checks: every code (docs/rules.md「Checks」), its severity, key and Chinese message."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from indicators.scoring import (
 )
 from tests.indicators.factories import budget_line, clean_form, clean_rows, row
 
-# DESIGN.md §4, copied by hand: a code added to checks.py without a row here fails below.
+# docs/rules.md「Checks」, copied by hand: a code added to checks.py without a row here fails.
 DESIGN_CODES = {
     "weights_not_100": "error",
     "score_exceeds_weight": "error",

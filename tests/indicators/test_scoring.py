@@ -1,4 +1,4 @@
-"""indicators.scoring: the rules of DESIGN.md §3 with exact Decimal expectations."""
+"""indicators.scoring: the rules of docs/rules.md「Scoring」 with exact Decimal expectations."""
 
 from __future__ import annotations
 
@@ -371,7 +371,7 @@ def test_level1_totals_in_first_seen_order_ignoring_line_breaks() -> None:
 
 
 def test_the_self_total_before_review_is_kept_beside_the_reviewed_one() -> None:
-    """Issue 12.21: exports print both totals; the filler's own one ignores 审核得分."""
+    """Exports print both totals; the filler's own one ignores 审核得分."""
     rows = (
         row("a", weight="40", score="38"),
         row("b", weight="50", score="48", review_score="20"),

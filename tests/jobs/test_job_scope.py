@@ -1,4 +1,4 @@
-"""A finished job's result follows the user's scope today (issue 12.10).
+"""A finished job's result follows the user's scope today.
 
 A ZIP or Excel summary holds forms: whoever has since lost a department it covers
 (assignment removed, role taken away, the unit moved to another 主管部门) gets a 404 on

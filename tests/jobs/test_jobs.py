@@ -125,7 +125,7 @@ def test_a_job_runs_once(filler_a, year_forms):
 
 
 def test_a_user_may_have_only_so_many_jobs_at_once(client, filler_a, year_forms, settings):
-    """Issue 12.16: the per-user limit refuses the 4th active job, with a clear message."""
+    """The per-user limit refuses the 4th active job, with a clear message."""
     settings.JOBS_MAX_QUEUED_PER_USER = 3
     client.force_login(filler_a)
     for query in ("项目0", "项目1", "项目2"):
@@ -275,7 +275,7 @@ def _media_files(settings) -> list[Path]:
 
 
 def test_a_bulk_import_with_an_oversize_file_stores_nothing(client, admin_user, settings):
-    """Issue 12: the file is dropped while it is received; no job, nothing in MEDIA_ROOT."""
+    """The file is dropped while it is received; no job, nothing in MEDIA_ROOT."""
     settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
     client.force_login(admin_user)
     big = SimpleUploadedFile("大.docx", b"PK\x03\x04" + b"\0" * (2 * 1024 * 1024))

@@ -1,4 +1,4 @@
-"""Issue 12.19: `make run` (scripts/run.sh) runs the background worker beside runserver,
+"""`make run` (scripts/run.sh) runs the background worker beside runserver,
 so that a ZIP finishes without a second terminal, and stops it with runserver.
 
 Runs the real script on a free port against a fresh SQLite file (the demo data).

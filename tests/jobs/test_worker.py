@@ -1,4 +1,4 @@
-"""Issue 12.19: the jobs pages say when no worker is running; the worker's heartbeat."""
+"""The jobs pages say when no worker is running; the worker's heartbeat."""
 
 from __future__ import annotations
 

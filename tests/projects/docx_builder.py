@@ -276,7 +276,7 @@ class PaperForm:
 
 class _Grid:
     """A new python-docx table whose cells are fetched once (``table.cell()`` rebuilds the
-    whole grid on every call, PITFALLS: python-docx); merges then act on those cells.
+    whole grid on every call); merges then act on those cells.
     Each grid cell takes part in at most one merge, so the cached cells stay valid."""
 
     def __init__(self, table) -> None:

@@ -1,4 +1,4 @@
-"""/admin/: no side door (issue 12.7, 12.8, 12.9).
+"""/admin/: no side door.
 
 Forms are read-only there (every write goes through the services, which check the
 version and record the 修改记录); only a superuser touches a superuser or grants

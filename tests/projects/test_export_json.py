@@ -1,4 +1,4 @@
-"""export_forms --format json: the 14 demo forms follow DESIGN.md §3–4 to the cent.
+"""export_forms --format json: the 14 demo forms follow docs/rules.md to the cent.
 
 The expected figures were worked out by hand from the paper forms
 (see the seed: e.g. 帮扶专项资金 2133.57/2147.6 = 99.35%, 10 × 0.99346… = 9.93

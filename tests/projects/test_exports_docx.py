@@ -168,7 +168,7 @@ def test_reviewed_forms_show_the_review_columns(dept_a):
     ]
     assert [text(c) for c in rows[1][6:]] == ["45.00", "45.00", "30.00", "", "证明材料不全"]
     assert [text(c) for c in rows[2][7:9]] == ["45.00", ""]
-    # Both totals, each labelled (issue 12.21): the filler's own, then after review.
+    # Both totals, each labelled: the filler's own, then after review.
     self_row, reviewed_row = rows[-2], rows[-1]
     assert [text(self_row[0]), text(self_row[6]), text(self_row[7]), text(self_row[9])] == [
         "自评总分",
@@ -269,7 +269,7 @@ def test_libreoffice_opens_the_docx(tmp_path):
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
 def test_a_reviewed_forms_totals_do_not_wrap_in_libreoffice(dept_a, tmp_path):
-    """Issue 12.21: the 分值 column of the reviewed table held "100.00" as "100.0/0"."""
+    """The 分值 column of the reviewed table once held "100.00" as "100.0/0"."""
     evaluation = make_evaluation(make_project(dept_a, "审核过的项目"), indicators=2)
     row = evaluation.indicators.first()
     row.review_score, row.review_comment = Decimal("30.00"), "证明材料不全"

@@ -99,7 +99,7 @@ def _margin_lines(page) -> dict[str, list[str]]:
 
 
 def test_a_long_project_name_is_cut_in_the_running_header(dept_a):
-    """Issue 12.21: 200 characters took four lines and squeezed the status box."""
+    """200 characters once took four lines and squeezed the status box."""
     name = ("关于开展全区档案整理及数字化服务与信息化平台建设运维保障" * 8)[:200]
     evaluation = make_evaluation(make_project(dept_a, name), indicators=40)
     reader, content = read_pdf(sheet_of(evaluation))
@@ -128,7 +128,7 @@ def test_draft_status_and_review_columns_are_visible(dept_a):
     flat = "".join(content.split())
     assert "状态：草稿" in flat
     assert "审核得分" in flat and "证明材料不全" in flat and "85.00" in flat
-    # Both totals, labelled (issue 12.21): before review 100.00 优, after it 85.00 良.
+    # Both totals, labelled: before review 100.00 优, after it 85.00 良.
     assert "自评总分100.00100.00自评等级：优" in flat
     assert "审核后总分100.0085.00审核后等级：良" in flat
 
@@ -181,7 +181,7 @@ def test_no_file_or_network_is_read_while_rendering():
 
 
 def test_harfbuzz_subsetting_is_available():
-    # Without libharfbuzz-subset0 a Chinese PDF takes seconds (DESIGN.md §7).
+    # Without libharfbuzz-subset0 a Chinese PDF takes seconds (a slow fallback subsetter).
     assert harfbuzz_subset_available()
 
 

@@ -121,7 +121,7 @@ def test_the_list_export_follows_the_list_filters(client, admin_user, dept_a, ev
 def test_the_zip_is_never_made_in_the_request(
     client, filler_a, evaluation_a, evaluation_b, monkeypatch, settings, tmp_path
 ):
-    """Issue 12.16: the list's ZIP link offers a background job; no PDF is rendered."""
+    """The list's ZIP link offers a background job; no PDF is rendered."""
     from jobs.models import Job
     from jobs.runners import run
 

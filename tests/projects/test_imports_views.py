@@ -192,7 +192,7 @@ def test_no_file_and_too_many_files(admin_client):
 def test_an_oversize_file_is_dropped_while_it_is_received(
     admin_client, settings, monkeypatch, tmp_path
 ):
-    """Issue 12: nothing past the limit is stored, not even in the upload's temporary file."""
+    """Nothing past the limit is stored, not even in the upload's temporary file."""
     settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # so uploads spill to temporary files
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
@@ -271,7 +271,7 @@ def test_every_bad_upload_is_a_message_never_a_500(admin_client):
     assert snapshot() == before
 
 
-# --- issue 12: the preview holds no lock, files are capped, confirm re-checks ----------
+# --- the preview holds no lock, files are capped, confirm re-checks --------------------
 
 
 def json_file(name: str, *projects: str) -> SimpleUploadedFile:

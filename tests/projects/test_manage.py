@@ -447,7 +447,7 @@ def test_reviewers_review_in_a_closed_year(client, reviewer_a, evaluation_a):
     assert evaluation_a.status == Evaluation.Status.APPROVED
 
 
-# --- only a superuser manages a superuser (issue 12.7) -----------------------------------
+# --- only a superuser manages a superuser -----------------------------------------------
 
 
 @pytest.fixture
@@ -508,7 +508,7 @@ def test_saving_a_user_with_two_roles_leaves_one(admin_client, filler_a, dept_a)
     assert entry.change_message == "角色：填报人、审核人 → 填报人"
 
 
-# --- a moved 实施单位 takes its projects along (issue 12.9) ------------------------------
+# --- a moved 实施单位 takes its projects along ------------------------------------------
 
 
 def test_a_moved_unit_takes_its_projects_to_the_new_department(

@@ -1,4 +1,4 @@
-"""Issue 12 points 13, 14, 18: nothing XML cannot hold is stored, every text has a limit.
+"""Nothing XML cannot hold is stored, every text has a limit.
 
 Characters XML cannot hold are removed on every input path (they are invisible),
 a lone surrogate in an import is refused; text over its limit is refused with a

@@ -284,7 +284,7 @@ POST_ONLY = [name for name, case in TABLE.items() if case.method == "post"]
     [case for case in _cases() if case.values[0] in POST_ONLY],
 )
 def test_a_get_of_a_post_only_address_goes_to_its_page(client, world, name, persona, department):
-    """A bookmark, a reload or the sign-in's next= never shows a bare 405 (issue 12.2).
+    """A bookmark, a reload or the sign-in's next= never shows a bare 405.
 
     A form's buttons send the GET to the form page, scoped like it: whoever may not see
     the form gets 404 and learns nothing. Other buttons send it to the page they are on.
@@ -310,7 +310,7 @@ def test_a_get_of_a_post_only_address_goes_to_its_page(client, world, name, pers
     assert client.put(path).status_code in {302, 404, 405}
 
 
-# --- issue 12.7–12.10: personas the table above has no column for ------------------------
+# --- personas the table above has no column for -----------------------------------------
 #
 # ``dual``: a user given both the 填报人 and the 审核人 group of department A (as /admin/
 # once allowed); ``superuser``: a superuser (as actor, and as the target account that a

@@ -1,4 +1,4 @@
-"""The page shows what the JSON export says, for each of the 14 demo forms (issue 3)."""
+"""The page shows what the JSON export says, for each of the 14 demo forms."""
 
 import re
 

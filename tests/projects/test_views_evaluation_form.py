@@ -283,12 +283,12 @@ def test_remove_a_row_then_save_deletes_it(client, filler_a, evaluation_a):
 # the taxonomy, the 一级 weights.
 RECALCULATE_QUERIES = 9
 # The same, plus the project's forms across the years (the 历年自评情况 table) and the
-# form's history (修改记录, issue 4: one query for the events with their users).
+# form's history (修改记录: one query for the events with their users).
 PAGE_QUERIES = RECALCULATE_QUERIES + 2
 # The recalculation's 9, then in one transaction: the versioned UPDATE of the form, the DELETE of
 # removed rows, one UPDATE of all changed rows, one INSERT of the new ones, and the score
 # summary (projects.summaries: rules, the form reloaded with its rows, the upsert), with
-# their savepoints; and one INSERT of the history entry with the field-level changes (issue 4).
+# their savepoints; and one INSERT of the history entry with the field-level changes.
 SAVE_QUERIES = 28
 
 
@@ -372,7 +372,7 @@ def test_an_impossible_level2_in_a_row_action_or_row_is_no_500(
     assert Evaluation.objects.get(pk=evaluation_a.pk).version == 1
 
 
-# --- a form just copied from last year: blanks are to-dos, not red errors (issue 12) ---
+# --- a form just copied from last year: blanks are to-dos, not red errors ---
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The home page's to-do counts (issue 4): 退回待修改 / 未提交 for fillers, 待审核 for reviewers."""
+"""The home page's to-do counts: 退回待修改 / 未提交 for fillers, 待审核 for reviewers."""
 
 import re
 

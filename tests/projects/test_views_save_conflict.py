@@ -1,4 +1,4 @@
-"""Two tabs (issue 12 point 3): the refused save shows the other save's changes and re-applies
+"""Two tabs: the refused save shows the other save's changes and re-applies
 the user's input onto the stored version in one click."""
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def test_filler_submits_from_the_form_page(client, filler_a, evaluation_a):
     assert 'data-kind="submitted"' in html  # in the history
 
 
-# --- 提交审核 on the form page posts the page: saved and submitted in one step (issue 12.1) ---
+# --- 提交审核 on the form page posts the page: saved and submitted in one step ---
 
 
 def test_the_submit_button_posts_the_whole_page(client, filler_a, evaluation_a):

@@ -1,4 +1,4 @@
-"""Issue 12 point 12: every user changes their own password; an account an admin set up
+"""Every user changes their own password; an account an admin set up
 or reset (系统管理) must choose a new one at its first sign-in."""
 
 import pytest

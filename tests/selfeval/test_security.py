@@ -1,4 +1,4 @@
-"""Security basics of issues 4 and 12: login throttling, session expiry, CSRF on state changes."""
+"""Security basics: login throttling, session expiry, CSRF on state changes."""
 
 import threading
 import time
@@ -84,7 +84,7 @@ def test_the_window_passes(client, filler_a, settings):
     assert not LoginFailure.objects.exists()
 
 
-# --- error pages in Chinese, no codes, no caching of signed-in pages (issue 12) -------
+# --- error pages in Chinese, no codes, no caching of signed-in pages ------------------
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_static_files_keep_their_caching(client, filler_a):
     assert "no-store" not in response.get("Cache-Control", "")
 
 
-# --- issue 12: no unthrottled way in, no race, no locking everyone out -------------
+# --- no unthrottled way in, no race, no locking everyone out --------------------------
 
 
 def test_admin_login_sends_to_the_throttled_sign_in(client, admin_user):
