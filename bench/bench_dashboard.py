@@ -118,16 +118,11 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
-    from django.urls import NoReverseMatch, reverse
 
     from projects.models import Evaluation
 
     setup_test_environment()  # the test client's host; DEBUG off as in the test runner
     settings.DEBUG = False
-    try:
-        reverse("dashboard")
-    except NoReverseMatch:  # until selfeval/urls.py includes projects.urls_dashboard
-        settings.ROOT_URLCONF = "tests.projects.dashboard_urls"
 
     load = os.getloadavg()[0]
     print(

@@ -33,7 +33,7 @@ YEAR = 2023
 
 def _settings() -> None:
     """Production settings, plain http in process (no TLS proxy in a benchmark)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.loadtest.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selfeval.settings")
     os.environ.update(
         DEBUG="false",
         SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),

@@ -1,3 +1,6 @@
+from crispy_forms.bootstrap import FieldWithButtons, StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
 from django import forms
 
 from projects.forms import EvaluationFilterForm
@@ -19,18 +22,48 @@ class BulkFileField(MultipleFileField):
             super().validate(value)
 
 
+def input_group_helper(form: forms.Form, submit: str) -> FormHelper:
+    """The jobs page's cards: the form's one field and its submit button in one input group.
+
+    The template writes the ``<form>`` tag (its action) and the CSRF token; the field's
+    label is not shown but read by screen readers (``aria-label``).
+    """
+    [(name, field)] = form.fields.items()
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.form_show_labels = False
+    helper.layout = Layout(
+        FieldWithButtons(
+            Field(name, aria_label=field.label),
+            StrictButton(submit, type="submit", css_class="btn-primary"),
+            css_id=f"div_{form[name].auto_id}",  # as crispy names every other field's wrapper
+        )
+    )
+    return helper
+
+
 class BulkImportForm(forms.Form):
     files = BulkFileField(
         label="文件", widget=MultipleFileInput(attrs={"accept": ",".join(SUPPORTED_EXTENSIONS)})
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = input_group_helper(self, "开始导入")
+
 
 class YearZipForm(forms.Form):
+    """The year of a card on the jobs page (ZIP, Excel summary); ``submit`` is its button.
+
+    The page shows two, each made with its own ``auto_id`` so that the ids stay unique.
+    """
+
     year = forms.TypedChoiceField(label="年度", coerce=int, error_messages={"required": ERROR_YEAR})
 
-    def __init__(self, *args, years: list[int], **kwargs) -> None:
+    def __init__(self, *args, years: list[int], submit: str = "开始打包", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, f"{y}年度") for y in years]
+        self.helper = input_group_helper(self, submit)
 
 
 ERROR_SUMMARY_YEAR = "没有该年度的自评表，或您无权查看"

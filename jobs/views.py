@@ -60,13 +60,15 @@ def _job_for_user(request: HttpRequest, pk: int) -> Job:
 @require_safe
 def job_list(request: HttpRequest) -> HttpResponse:
     jobs = list(Job.objects.filter(user=request.user)[:RECENT])
+    years = evaluation_years(request.user)
     return render(
         request,
         "jobs/job_list.html",
         {
             "jobs": jobs,
             "no_worker": worker_warning(jobs),
-            "zip_form": YearZipForm(years=evaluation_years(request.user)),
+            "zip_form": YearZipForm(years=years, auto_id="zip_%s"),
+            "xlsx_form": YearZipForm(years=years, submit="开始生成", auto_id="xlsx_%s"),
             "xlsx_threshold": settings.XLSX_JOB_THRESHOLD,
             "import_form": BulkImportForm() if is_admin(request.user) else None,
             "import_limits": upload_limits_text(),

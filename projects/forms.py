@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.http import QueryDict
 
@@ -597,18 +599,46 @@ class EvaluationCreateForm(forms.Form):
         label="项目", queryset=Project.objects.none(), required=False, empty_label="（新项目）"
     )
     new_project_name = CleanCharField(
-        label="新项目名称", max_length=PROJECT_NAME_MAX, required=False
+        label="新项目名称",
+        max_length=PROJECT_NAME_MAX,
+        required=False,
+        help_text=f"最多 {PROJECT_NAME_MAX} 字",
     )
     unit = forms.ModelChoiceField(
         label="所属单位", queryset=Department.objects.none(), required=False
     )
-    from_previous = forms.BooleanField(label="从上年自评表开始", required=False)
+    from_previous = forms.BooleanField(
+        label="从上年自评表开始",
+        required=False,
+        help_text="复制项目信息、预期目标和全部三级指标及其年度指标值、分值；实际完成值、得分和原因留空",
+    )
 
     def __init__(self, *args, projects, units, open_years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(year, f"{year}年度") for year in open_years]
         self.fields["project"].queryset = projects
         self.fields["unit"].queryset = units
+        if not open_years:  # shown greyed out; the view still refuses a year that is not open
+            self.fields["year"].widget.attrs["disabled"] = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the template writes <form>, the CSRF token, the buttons
+        self.helper.layout = Layout(
+            Row(
+                Column("year", css_class="col-md-3"),
+                Column("project", css_class="col-md-9"),
+                css_class="gx-3",
+            ),
+            Fieldset(
+                "或者：新项目",
+                Row(
+                    Column("new_project_name", css_class="col-md-7"),
+                    Column("unit", css_class="col-md-5"),
+                    css_class="gx-3",
+                ),
+                css_class="se-fieldset border rounded px-3 pt-2 mb-3",
+            ),
+            "from_previous",
+        )
 
     def clean(self):
         data = super().clean()
@@ -632,10 +662,27 @@ def indicator_library_query(params: Mapping[str, str]) -> tuple[str, int | None]
 HAS_ERRORS_CHOICES = [("", "全部"), ("yes", "有错误"), ("no", "无错误")]
 
 
+def forget_ignored(form: forms.Form) -> None:
+    """Drop the values a list's filter form ignores (not a valid choice, too long), after
+    ``is_valid()``: the filter bar then shows the filters that were applied (that field's
+    "全部" or an empty search box), with no error marks."""
+    if not form.errors:
+        return
+    form.data = form.data.copy()
+    for name in list(form.errors):
+        form.data.pop(form.add_prefix(name), None)
+        del form.errors[name]
+
+
 class EvaluationFilterForm(forms.Form):
     """The list's filters; a value that is not a valid choice is simply ignored."""
 
-    q = forms.CharField(label="项目名称", required=False, max_length=100)
+    q = forms.CharField(
+        label="项目名称",
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": "搜索项目名称"}),
+    )
     year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
     department = forms.TypedChoiceField(
         label="部门/单位", coerce=int, required=False, empty_value=None
@@ -658,8 +705,25 @@ class EvaluationFilterForm(forms.Form):
         ]
         self.fields["grade"].choices = [("", "全部"), *((g, g) for g in grades)]
 
+    @cached_property
+    def helper(self) -> FormHelper:
+        """One row of small fields: the search box, then each choice (``{% crispy %}``)."""
+        helper = FormHelper()
+        helper.form_tag = False  # the template writes <form> and the buttons
+        helper.label_class = "small mb-0"
+        helper.layout = Layout(
+            *(
+                Column(Field(name, css_class="form-control-sm"), css_class="col-12 col-md-3")
+                if name == "q"
+                else Column(Field(name, css_class="form-select-sm"), css_class="col-6 col-md")
+                for name in self.fields
+            )
+        )
+        return helper
+
     def filters(self) -> EvaluationFilters:
         self.is_valid()
+        forget_ignored(self)
         data = self.cleaned_data
         has_errors = {"yes": True, "no": False}.get(data.get("has_errors") or "")
         return EvaluationFilters(

@@ -2,21 +2,31 @@
 
 Each form only reads and checks input; ``projects.administration`` writes it. Every
 message is Chinese and names what to fix; a refused form keeps what was typed.
+The templates render them with crispy-forms (Bootstrap 5): ``{% crispy form %}`` where the
+form's ``helper`` lays the fields out (``UserForm``'s choices, ``UserFilterForm``'s row),
+``{{ form|crispy }}`` for the others; the template writes the ``<form>`` tag, the CSRF token
+and the buttons.
 """
 
 from __future__ import annotations
 
+from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 
 from projects.administration import department_move_problem
+from projects.forms import forget_ignored
 from projects.models import Department, ReportingYear
 from projects.roles import Role
 from projects.text import CleanCharField
+from selfeval.passwords import PASSWORD_RULES
 
 ROLE_CHOICES = [(role.value, role.value) for role in Role]
 ERROR_USERNAME_TAKEN = "用户名「{username}」已被使用"
@@ -28,33 +38,56 @@ ERROR_DEPARTMENT_NAME_TAKEN = "已有同名的{kind}「{name}」"
 ERROR_PARENT_HAS_UNITS = "「{name}」下还有实施单位，不能再归入其他主管部门"
 ERROR_YEAR_RANGE = "年度应在 2000 至 2100 之间"
 ERROR_YEAR_TAKEN = "{year}年度已经登记过"
+ROLE_HELP = (
+    "填报人：填写所分配部门/单位的自评表；审核人：审核所分配部门/单位的自评表；"
+    "管理员：查看全部，管理用户、部门和年度，导入导出。一个账号只有一个角色，填报人不能审核自己的表。"
+)
 
 
-class BootstrapMixin:
-    """Bootstrap classes on every widget, so that templates render fields plainly."""
-
-    def _style(self) -> None:
-        for field in self.fields.values():  # type: ignore[attr-defined]
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                continue
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs.setdefault("class", css)
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name in self.errors:  # type: ignore[attr-defined]
-            field = self.fields.get(name)  # type: ignore[attr-defined]
-            if field is not None and "class" in field.widget.attrs:
-                field.widget.attrs["class"] += " is-invalid"
+STATE_CHOICES = [("", "全部"), ("active", "启用"), ("inactive", "停用")]
+USER_QUERY_MAX = 100
 
 
-class UserForm(BootstrapMixin, forms.Form):
+class UserFilterForm(forms.Form):
+    """The user list's search and filters (GET): a longer search is cut, a value that is
+    not a valid choice is ignored."""
+
+    q = forms.CharField(
+        label="用户名或姓名",
+        required=False,
+        widget=forms.SearchInput(attrs={"maxlength": USER_QUERY_MAX}),
+    )
+    role = forms.ChoiceField(label="角色", required=False, choices=[("", "全部"), *ROLE_CHOICES])
+    state = forms.ChoiceField(label="状态", required=False, choices=STATE_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "user-%s")
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        helper = FormHelper()
+        helper.form_tag = False  # the template writes <form> and the buttons
+        helper.label_class = "small"
+        helper.layout = Layout(
+            Column(Field("q", css_class="form-control-sm"), css_class="col-md-4"),
+            Column(Field("role", css_class="form-select-sm"), css_class="col-md-3"),
+            Column(Field("state", css_class="form-select-sm"), css_class="col-md-2"),
+        )
+        return helper
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"][:USER_QUERY_MAX]
+
+    def values(self) -> tuple[str, str, str]:
+        """The search text, the role and the state (active/inactive) to list; "" is all."""
+        self.is_valid()
+        forget_ignored(self)
+        data = self.cleaned_data
+        return data.get("q", ""), data.get("role", ""), data.get("state", "")
+
+
+class UserForm(forms.Form):
     """A user's account: name, one role, the departments of that role, active or not.
 
     ``instance`` None creates a user, and then an initial password is required.
@@ -73,6 +106,7 @@ class UserForm(BootstrapMixin, forms.Form):
         label="角色",
         choices=ROLE_CHOICES,
         widget=forms.RadioSelect,
+        help_text=ROLE_HELP,
         error_messages={"required": ERROR_ROLE_REQUIRED, "invalid_choice": ERROR_ROLE_REQUIRED},
     )
     departments = forms.ModelMultipleChoiceField(
@@ -90,7 +124,11 @@ class UserForm(BootstrapMixin, forms.Form):
         label="初始密码", strip=False, required=False, widget=forms.PasswordInput
     )
     password2 = forms.CharField(
-        label="再次输入密码", strip=False, required=False, widget=forms.PasswordInput
+        label="再次输入密码",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=PASSWORD_RULES,
     )
 
     def __init__(self, *args, instance: User | None = None, **kwargs):
@@ -108,7 +146,19 @@ class UserForm(BootstrapMixin, forms.Form):
             self.fields["password2"].required = True
             self.fields["password1"].error_messages["required"] = "请设置初始密码"
             self.fields["password2"].error_messages["required"] = "请再次输入密码"
-        self._style()
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the template writes <form>, the CSRF token, the buttons
+        self.helper.layout = Layout(
+            "username",
+            "first_name",
+            # The inline variants put the error under all the choices, not in the last
+            # one; the departments are still one per line, in a box that scrolls when
+            # the list is long (.se-choices in static/css/selfeval.css).
+            InlineRadios("role", wrapper_class="se-choices"),
+            InlineCheckboxes("departments", wrapper_class="se-choices se-choices-scroll"),
+            "is_active",
+            *(name for name in ("password1", "password2") if name in self.fields),
+        )
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -142,7 +192,7 @@ class UserForm(BootstrapMixin, forms.Form):
         return data
 
 
-class PasswordResetForm(BootstrapMixin, forms.Form):
+class PasswordResetForm(forms.Form):
     """The admin sets a new password for a user (who should change it at first login)."""
 
     password1 = forms.CharField(
@@ -161,7 +211,6 @@ class PasswordResetForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self._style()
 
     def clean(self):
         data = super().clean()
@@ -177,7 +226,7 @@ class PasswordResetForm(BootstrapMixin, forms.Form):
         return data
 
 
-class DepartmentForm(BootstrapMixin, forms.ModelForm):
+class DepartmentForm(forms.ModelForm):
     """A 主管部门 (no parent) or an 实施单位 under one; two levels only."""
 
     class Meta:
@@ -196,7 +245,6 @@ class DepartmentForm(BootstrapMixin, forms.ModelForm):
         self.fields["parent"].queryset = parents
         self.fields["parent"].empty_label = "（无：这是主管部门）"
         self.fields["parent"].error_messages["invalid_choice"] = "所选主管部门不存在，请重新选择"
-        self._style()
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
@@ -221,7 +269,7 @@ class DepartmentForm(BootstrapMixin, forms.ModelForm):
         """Uniqueness is checked in ``clean`` with a message that names the clash."""
 
 
-class ReportingYearForm(BootstrapMixin, forms.ModelForm):
+class ReportingYearForm(forms.ModelForm):
     class Meta:
         model = ReportingYear
         fields = ["year", "is_open", "deadline", "note"]
@@ -245,7 +293,6 @@ class ReportingYearForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["year"].disabled = True
-        self._style()
 
     def clean_year(self) -> int:
         year = self.cleaned_data["year"]

@@ -32,7 +32,13 @@ from projects.administration import (
     user_update,
 )
 from projects.decorators import named, post_only
-from projects.forms_manage import DepartmentForm, PasswordResetForm, ReportingYearForm, UserForm
+from projects.forms_manage import (
+    DepartmentForm,
+    PasswordResetForm,
+    ReportingYearForm,
+    UserFilterForm,
+    UserForm,
+)
 from projects.models import Department, DepartmentAssignment, Evaluation, ReportingYear
 from projects.roles import Role
 from projects.selectors import is_admin
@@ -63,21 +69,16 @@ def user_list(request: HttpRequest) -> HttpResponse:
             ),
         ),
     )
-    query = (request.GET.get("q") or "").strip()[:100]
+    filter_form = UserFilterForm(request.GET)
+    query, role, state = filter_form.values()
     if query:
         users = users.filter(Q(username__icontains=query) | Q(first_name__icontains=query))
-    role = request.GET.get("role") or ""
     if role == Role.ADMIN:
         users = users.filter(Q(groups__name=role) | Q(is_superuser=True))
-    elif role in {r.value for r in Role}:
+    elif role:
         users = users.filter(groups__name=role, is_superuser=False)
-    else:
-        role = ""
-    state = request.GET.get("state") or ""
-    if state in {"active", "inactive"}:
+    if state:
         users = users.filter(is_active=state == "active")
-    else:
-        state = ""
     page = Paginator(users.distinct(), USERS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         {
@@ -94,10 +95,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "tab": "users",
             "page": page,
             "rows": rows,
+            "filter_form": filter_form,
             "query": query,
             "role": role,
             "state": state,
-            "roles": list(Role),
         },
     )
 

@@ -40,11 +40,13 @@ def remember_must_change(sender, request, user, **kwargs) -> None:
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form with our one-line rules under the new password (rendered by crispy)."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.widget.attrs["class"] = "form-control"
             field.help_text = ""
+        self.fields["new_password2"].help_text = PASSWORD_RULES
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -57,9 +59,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            **kwargs,
-            must_change=bool(self.request.session.get(SESSION_MUST_CHANGE)),
-            password_rules=PASSWORD_RULES,
+            **kwargs, must_change=bool(self.request.session.get(SESSION_MUST_CHANGE))
         )
 
     def form_valid(self, form):

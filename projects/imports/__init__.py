@@ -7,8 +7,13 @@ One small interface per format (``base.Importer``)::
 
 ``parse`` only reads: it returns validated plain values and raises nothing but
 ``ImportFailure`` (a Chinese message naming the file, the table row or cell, and
-what is wrong). Writing is ``services.import_file_forms`` (all or nothing per
-file); the preview of the upload page is ``preview.preview_file``.
+what is wrong); ``parse_file`` picks the importer by the file name. Before a
+library opens an Office file, ``safety`` checks the zip (bombs, macros, DTDs).
+``preview.preview_file`` (``preview_upload`` for an uploaded file) says what
+importing would do and writes nothing; the upload page keeps that preview in the
+session (``batches``) until the confirmation, which writes with
+``services.evaluations_import`` (all or nothing per file), as the bulk import job
+(``jobs.runners``) and ``manage.py import_forms`` do.
 """
 
 from __future__ import annotations

@@ -40,6 +40,6 @@ class MultipleFileField(forms.Field):
 
 class ImportUploadForm(forms.Form):
     files = MultipleFileField(
-        label="文件",
+        label="选择文件（可多选）",
         widget=MultipleFileInput(attrs={"accept": ",".join(SUPPORTED_EXTENSIONS)}),
     )

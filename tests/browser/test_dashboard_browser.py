@@ -13,7 +13,6 @@ pytestmark = [
     pytest.mark.browser,
     # serialized_rollback: put the data migrations' rows back afterwards for later tests.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.urls("tests.projects.dashboard_urls"),
 ]
 
 SCREENSHOTS = os.environ.get("SELFEVAL_SCREENSHOTS", "")  # a folder, to look at the pages

@@ -21,7 +21,7 @@ from projects.roles import Role
 from projects.selectors import EvaluationFilters
 from tests.factories import make_department, make_evaluation, make_project, make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.jobs.urls")]
+pytestmark = pytest.mark.django_db
 VIEWS = ("jobs:detail", "jobs:progress", "jobs:download")
 
 

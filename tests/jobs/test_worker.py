@@ -14,7 +14,7 @@ from jobs.models import Job, WorkerHeartbeat
 from jobs.services import NO_WORKER, job_start_year_zip, worker_beat
 from tests.factories import make_evaluation, make_project
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.jobs.urls")]
+pytestmark = pytest.mark.django_db
 WORKER = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PAGES = ("jobs:detail", "jobs:progress")
 

@@ -24,7 +24,7 @@ from projects.models import Evaluation
 from projects.selectors import EvaluationFilters
 from tests.factories import make_evaluation, make_project
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.jobs.urls")]
+pytestmark = pytest.mark.django_db
 WORKER = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 START = "jobs:xlsx_summary"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,7 +8,7 @@ from projects.demo import load_demo
 from projects.models import Indicator
 from tests.factories import add_indicator, level2, make_evaluation, make_project
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.projects.dashboard_urls")]
+pytestmark = pytest.mark.django_db
 
 URL = "/dashboard/indicators/"
 

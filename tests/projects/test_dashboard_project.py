@@ -9,7 +9,7 @@ from projects.dashboard import project_history
 from projects.summaries import evaluation_summary_refresh
 from tests.factories import make_evaluation, make_project
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.projects.dashboard_urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

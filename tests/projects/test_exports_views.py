@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from projects.exports import archive as archive_module
 from tests.factories import make_evaluation, make_project
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.projects.urls_with_exports")]
+pytestmark = pytest.mark.django_db
 
 
 def form_url(evaluation, kind):

@@ -26,7 +26,7 @@ from tests.factories import make_department, make_evaluation, make_project, make
 from tests.projects.docx_builder import PaperForm, paper_docx
 from tests.projects.test_imports_safety import CASES
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.projects.imports_urls")]
+pytestmark = pytest.mark.django_db
 
 UPLOAD = "imports:upload"
 INDICATORS_110 = (

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 
 from projects.demo import DEMO_FILE
+from projects.exports.sheet import build_sheet
+from projects.exports.word import DocxExporter
 from projects.imports import DocxImporter, ImportFailure, form_data_to_dict
 from projects.imports.preview import score_form_data
 from projects.interchange import read_document
@@ -86,8 +88,6 @@ COMPUTED_CODES = {"recorded_total_mismatch", "recorded_budget_score_mismatch"}
 def test_round_trip_of_the_14_demo_forms_through_our_word_export():
     """export → import gives the same form back: every stored fact, and as the written
     scores exactly the numbers our export printed (our computation)."""
-    word = pytest.importorskip("projects.exports.word")
-    sheet_module = pytest.importorskip("projects.exports.sheet")
     from projects.demo import load_demo
     from projects.models import Evaluation
     from projects.selectors import evaluation_result, with_rows
@@ -98,7 +98,7 @@ def test_round_trip_of_the_14_demo_forms_through_our_word_export():
     assert len(evaluations) == 14
     for evaluation in evaluations:
         result = evaluation_result(evaluation)
-        rendered = word.DocxExporter().render(sheet_module.build_sheet(evaluation, result))
+        rendered = DocxExporter().render(build_sheet(evaluation, result))
         [form] = parse(rendered.read_all(), rendered.filename)
         original = originals[form.project_name]
         got, want = form_data_to_dict(form), form_data_to_dict(original)
@@ -120,15 +120,13 @@ def test_round_trip_of_the_14_demo_forms_through_our_word_export():
 
 
 def test_our_export_carries_the_status():
-    word = pytest.importorskip("projects.exports.word")
-    sheet_module = pytest.importorskip("projects.exports.sheet")
     from projects.selectors import evaluation_result, with_rows
     from tests.factories import make_department, make_evaluation, make_project
 
     evaluation = make_evaluation(make_project(make_department("办公室")), indicators=2)
     evaluation = with_rows(type(evaluation).objects.filter(pk=evaluation.pk)).get()
-    sheet = sheet_module.build_sheet(evaluation, evaluation_result(evaluation))
-    [form] = parse(word.DocxExporter().render(sheet).read_all())
+    sheet = build_sheet(evaluation, evaluation_result(evaluation))
+    [form] = parse(DocxExporter().render(sheet).read_all())
     assert form.status == "draft"
     assert len(form.indicators) == 2
 
@@ -479,8 +477,6 @@ def test_the_same_project_twice_in_one_file():
 
 
 def test_a_reviewed_form_keeps_its_review_columns_through_our_export():
-    word = pytest.importorskip("projects.exports.word")
-    sheet_module = pytest.importorskip("projects.exports.sheet")
     from projects.selectors import evaluation_result, with_rows
     from tests.factories import make_department, make_evaluation, make_project
 
@@ -489,8 +485,8 @@ def test_a_reviewed_form_keeps_its_review_columns_through_our_export():
     row.review_score, row.review_comment = Decimal("40"), "完成件数核减"
     row.save()
     evaluation = with_rows(type(evaluation).objects.filter(pk=evaluation.pk)).get()
-    sheet = sheet_module.build_sheet(evaluation, evaluation_result(evaluation))
-    [form] = parse(word.DocxExporter().render(sheet).read_all())
+    sheet = build_sheet(evaluation, evaluation_result(evaluation))
+    [form] = parse(DocxExporter().render(sheet).read_all())
     first, second = form.indicators
     assert (first.score, first.review_score, first.review_comment) == (
         Decimal("45"),
