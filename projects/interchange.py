@@ -44,7 +44,7 @@ TEXT_LIMITS: dict[str, tuple[str, int]] = {
     "implementing_unit": ("实施单位", DEPARTMENT_NAME_MAX),
     **{c.name: (c.label, c.length) for c in rows.HEADER if c.kind in {Kind.TEXT, Kind.PROSE}},
     "level1": (rows.LEVEL1_LABEL, LEVEL_NAME_MAX),
-    "level2": (rows.INDICATOR.label("level2"), LEVEL_NAME_MAX),
+    "level2": (rows.LEVEL2_LABEL, LEVEL_NAME_MAX),
     **{
         c.name: (c.label, c.length)
         for c in rows.INDICATOR.columns(*rows.INDICATOR_TYPED)
@@ -52,12 +52,10 @@ TEXT_LIMITS: dict[str, tuple[str, int]] = {
     },
 }
 CODE_MAX = 50
-# The columns an interchange file holds of a 项目资金 line and of a 三级 row (the row's
-# 二级 is written as its 一级 and 二级 names; the parsed columns are not written).
+# The columns an interchange file holds of a 项目资金 line and of a 三级 row (after the
+# row's 一级 and 二级 names; the parsed columns are not written).
 _LINE_COLUMNS = rows.BUDGET_LINE.columns()
-_ROW_COLUMNS = tuple(
-    c for c in rows.INDICATOR.columns(*rows.INDICATOR_TYPED) if c.kind != Kind.LEVEL2
-)
+_ROW_COLUMNS = rows.INDICATOR.columns(*rows.INDICATOR_TYPED)
 
 
 class InterchangeError(ValueError):

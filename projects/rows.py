@@ -40,7 +40,6 @@ class Kind(StrEnum):
     SCORE = "score"  # 分值/得分, a Decimal of 2 places
     TIER = "tier"  # a qualitative tier's code, or ""
     FLAG = "flag"  # yes or no
-    LEVEL2 = "level2"  # the row's 二级 (the interchange writes its 一级 and 二级 names)
     PARSED = "parsed"  # what the save parsed from 年度指标值/实际完成值 (a search aid)
 
 
@@ -171,10 +170,12 @@ BUDGET_LINE = Row(
     Column("executed", Kind.MONEY, Editor.FILLER, Stage.RESULT),
 )
 
-# A 三级 row (``Indicator``), in the paper form's order; its ``position`` is its place.
+# A 三级 row (``Indicator``), in the paper form's order. Its 二级 (``level2``, chosen by
+# the filler and carried into next year's form) and its ``position`` are its place in
+# the table, not columns: each reader names them itself (the interchange writes the
+# 一级 and 二级 names, the form page a hidden input).
 INDICATOR = Row(
     Indicator,
-    Column("level2", Kind.LEVEL2, Editor.FILLER, Stage.PLAN),
     Column("name", Kind.TEXT, Editor.FILLER, Stage.PLAN),
     Column("target", Kind.TEXT, Editor.FILLER, Stage.PLAN, paper="年度\n指标值"),
     Column("actual", Kind.TEXT, Editor.FILLER, Stage.RESULT, paper="实际\n完成值"),
@@ -199,8 +200,9 @@ INDICATOR = Row(
 )
 # What a person or an import writes of a row (the parsed columns follow from it).
 INDICATOR_TYPED = (Editor.FILLER, Editor.REVIEWER)
-# The 一级 of a row is its 二级's; the interchange and the exports name it by this label.
+# The labels of a row's place: its 二级, and the 一级 that 二级 belongs to.
 LEVEL1_LABEL = str(Level1._meta.verbose_name)
+LEVEL2_LABEL = str(Indicator._meta.get_field("level2").verbose_name)
 
 
 def record(
