@@ -232,7 +232,10 @@ def _indicator_rows(sheet: Sheet, grid: _Grid) -> list[list[_Cell]]:
         _head("绩\n效\n指\n标", merge="restart"),
         _head(LEVEL1_LABEL),
         _head(LEVEL2_LABEL),
-        *(_head(INDICATOR[name].heading) for name in ("name", "target", "actual", "weight")),
+        _head(INDICATOR["name"].heading),
+        _head(INDICATOR["target"].heading),
+        _head(INDICATOR["actual"].heading),
+        _head(INDICATOR["weight"].heading),
         _head("自评\n得分" if reviewed else INDICATOR["score"].heading),
     ]
     if reviewed:
