@@ -329,7 +329,7 @@ def read_form_dict(raw: Any, where: str = "表单") -> FormData:
         if kind in lines:
             raise InterchangeError(f"{line_where}：资金类别「{kind}」重复")
         lines[kind] = BudgetLineData(
-            kind=kind, **{c.name: _money(line, c.name, line_where) for c in _LINE_COLUMNS}
+            kind=kind, **{c.name: _read(line, c, line_where) for c in _LINE_COLUMNS}
         )
 
     raw_indicators = data.get("indicators") or []

@@ -24,6 +24,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from indicators.scoring import BudgetLineKind, compute_budget_score
+from projects.exports.summary_forms import SummaryIndicator
 from projects.imports.base import ImportFailure, Source, check_forms, read_source
 from projects.imports.safety import EXCEL, check_package
 from projects.imports.table import (
@@ -66,18 +67,9 @@ SUMMARY_COLUMNS = {
     "状态": "status",
 }
 REQUIRED = {"number", "year", "department", "project_name", "level1", "level2", "name"}
-# The columns of 指标明细 that hold a 三级 row's typed values (their headings are the
-# columns' labels, projects.rows), in the sheet's order.
-DETAIL_FIELDS = (
-    "name",
-    "target",
-    "actual",
-    "weight",
-    "score",
-    "review_score",
-    "deviation_reason",
-    "review_comment",
-)
+# The columns of 指标明细 that hold a 三级 row's typed values, in the sheet's order: those
+# the summary writes (``SummaryIndicator``), headed by their labels (projects.rows).
+DETAIL_FIELDS = tuple(name for name in SummaryIndicator._fields if name in INDICATOR)
 DETAIL_COLUMNS = {
     "序号": "number",
     LEVEL1_LABEL: "level1",

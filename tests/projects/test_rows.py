@@ -123,10 +123,10 @@ def test_who_writes_what():
 
 READERS = [admin, forms, services, interchange, imports_base, summaries, form_table]
 READERS += [excel_export, excel_import, word]
-# Layouts, not field lists: the columns of a row that the 指标明细 sheet has, in its
-# order; the interchange format's keys of a form, in the file's order (the header's
-# fields sit at their own places in it, some under "budget"); the Word tables' grids.
-LAYOUTS = {("projects.imports.excel", "DETAIL_FIELDS"), ("projects.interchange", "data")}
+# Layouts, not field lists: the interchange format's keys of a form, in the file's order
+# (the header's fields sit at their own places in it, some under "budget"); the Word
+# tables' grids.
+LAYOUTS = {("projects.interchange", "data")}
 LAYOUTS |= {("projects.exports.word", grid) for grid in ("TOP_COLUMNS", "COLUMNS")}
 LAYOUTS |= {("projects.exports.word", "REVIEW_COLUMNS")}
 
