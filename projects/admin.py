@@ -24,6 +24,7 @@ from projects.models import (
     Project,
 )
 from projects.roles import Role
+from projects.rows import INDICATOR, INDICATOR_TYPED
 from projects.text import ADMIN_TEXT_FIELDS
 
 ERROR_FILLER_AND_REVIEWER = (
@@ -132,20 +133,7 @@ class BudgetLineInline(ReadOnlyMixin, admin.TabularInline):
 class IndicatorInline(ReadOnlyMixin, admin.TabularInline):
     model = Indicator
     extra = 0
-    fields = [
-        "position",
-        "level2",
-        "name",
-        "target",
-        "actual",
-        "weight",
-        "score",
-        "tier",
-        "override_reason",
-        "deviation_reason",
-        "review_score",
-        "review_comment",
-    ]
+    fields = ["position", "level2", *INDICATOR.names(*INDICATOR_TYPED)]
     ordering = ["position", "pk"]
 
     def get_queryset(self, request):

@@ -27,17 +27,18 @@ from indicators.scoring import (
 )
 from projects.forms import ROW_FIELDS, EvaluationEditor, IndicatorRowForm
 from projects.models import Evaluation, Indicator
+from projects.rows import BUDGET_LINE, INDICATOR, Editor, Stage
 from projects.selectors import Taxonomy
 
 FORM_ANCHOR = "form-total"  # whole-form findings sit by the 总分 row
 # A form copied from last year (or a row just added) has its results still
 # blank, and the checks find each blank a mistake. Findings of a row whose RESULT_FIELDS
-# are all blank, and of the 项目资金 while no amount is typed, are shown as neutral
-# 待填写 to-dos instead of red errors; they still block submitting, and a blocked
-# submit (``checked``) shows everything red again.
+# (the filler's columns of Stage.RESULT, projects.rows) are all blank, and of the 项目资金
+# while no amount is typed, are shown as neutral 待填写 to-dos instead of red errors;
+# they still block submitting, and a blocked submit (``checked``) shows everything red again.
 TODO = "todo"
-RESULT_FIELDS = ("actual", "score", "tier", "override_reason", "deviation_reason")
-BUDGET_FIELDS = ("initial_budget", "annual_budget", "executed")
+RESULT_FIELDS = INDICATOR.names(Editor.FILLER, stage=Stage.RESULT)
+BUDGET_FIELDS = BUDGET_LINE.names(Editor.FILLER)
 BUDGET_ANCHOR = "budget"
 
 

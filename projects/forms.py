@@ -33,12 +33,7 @@ from indicators.scoring import (
     suggest_indicator_score,
 )
 from projects.models import (
-    GOAL_MAX,
-    INDICATOR_NAME_MAX,
-    INDICATOR_VALUE_MAX,
-    PERSON_MAX,
     PROJECT_NAME_MAX,
-    REASON_MAX,
     Department,
     Evaluation,
     Indicator,
@@ -58,6 +53,7 @@ from projects.numbers import (  # noqa: F401 (the messages, for tests and templa
     parse_number,
     plain,
 )
+from projects.rows import BUDGET_LINE, HEADER, INDICATOR, LEVEL2_LABEL, Column, Editor, Kind
 from projects.selectors import EvaluationFilters, Taxonomy
 from projects.services import BudgetLineDraft, EvaluationDraft, IndicatorDraft
 from projects.text import CleanCharField
@@ -78,19 +74,6 @@ ERROR_YEAR_NOT_OPEN = "该年度未开放填报，请选择开放填报的年度
 OUT_OF_BAND = "qualitative_score_out_of_band"  # a finding code (docs/rules.md)
 MAX_ROWS = 300
 INDICATOR_PREFIX = "indicator"
-ROW_FIELDS = (
-    "id",
-    "level2",
-    "name",
-    "target",
-    "actual",
-    "weight",
-    "score",
-    "score_auto",
-    "tier",
-    "override_reason",
-    "deviation_reason",
-)
 
 
 def decimal_text(value: Decimal | None) -> str:
@@ -132,30 +115,41 @@ def score_field(**kwargs) -> DecimalTextField:
     )
 
 
-class EvaluationForm(forms.Form):
-    """The header of the form page and the 预算执行率 分值."""
+def _text_field(column: Column, field_class: type[CleanCharField] = CleanCharField):
+    """The input of a text column: its label and limit; several lines for prose."""
+    widget = {"widget": forms.Textarea} if column.kind == Kind.PROSE else {}
+    return field_class(label=column.label, max_length=column.length, required=False, **widget)
 
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        error_messages={"required": ERROR_VERSION_MISSING, "invalid": ERROR_VERSION_MISSING},
-    )
-    project_lead = CleanCharField(label="项目负责人", max_length=PERSON_MAX, required=False)
-    contact_phone = CleanCharField(label="联系电话", max_length=PERSON_MAX, required=False)
-    goal_expected = CleanCharField(
-        label="预期目标", max_length=GOAL_MAX, required=False, widget=forms.Textarea
-    )
-    goal_actual = CleanCharField(
-        label="实际完成情况", max_length=GOAL_MAX, required=False, widget=forms.Textarea
-    )
-    budget_weight = score_field(label="预算执行率分值")
+
+def _declare(form_class: type[forms.Form], fields: dict[str, forms.Field]) -> None:
+    """Give a form the fields built from ``projects.rows``, in this order."""
+    form_class.base_fields = form_class.declared_fields = fields  # type: ignore[attr-defined]
+
+
+class EvaluationForm(forms.Form):
+    """The header of the form page and the 预算执行率 分值: the header's filler columns."""
+
+
+_declare(
+    EvaluationForm,
+    {
+        "version": forms.IntegerField(
+            widget=forms.HiddenInput,
+            error_messages={"required": ERROR_VERSION_MISSING, "invalid": ERROR_VERSION_MISSING},
+        ),
+        **{
+            c.name: score_field(label=c.label) if c.kind == Kind.SCORE else _text_field(c)
+            for c in HEADER.columns(Editor.FILLER)
+        },
+    },
+)
 
 
 class BudgetLineForm(forms.Form):
-    """One row of the 项目资金（万元） block."""
+    """One row of the 项目资金（万元） block: its amounts."""
 
-    initial_budget = money_field()
-    annual_budget = money_field()
-    executed = money_field()
+
+_declare(BudgetLineForm, {c.name: money_field() for c in BUDGET_LINE.columns(Editor.FILLER)})
 
 
 class _Shared:
@@ -197,29 +191,10 @@ def _row_score_field() -> DecimalTextField:
 
 
 class IndicatorRowForm(forms.Form):
-    """One 三级 row. ``score_auto``: the 得分 follows the rule's suggestion."""
+    """One 三级 row: its id and the filler's columns of ``projects.rows.INDICATOR``.
 
-    id = _SharedInteger(required=False, widget=forms.HiddenInput)
-    level2 = _SharedInteger(
-        widget=forms.HiddenInput,
-        error_messages={"required": ERROR_LEVEL2, "invalid": ERROR_LEVEL2},
-    )
-    name = _SharedChar(label="三级指标", max_length=INDICATOR_NAME_MAX, required=False)
-    target = _SharedChar(label="年度指标值", max_length=INDICATOR_VALUE_MAX, required=False)
-    actual = _SharedChar(label="实际完成值", max_length=INDICATOR_VALUE_MAX, required=False)
-    weight = _row_score_field()
-    score = _row_score_field()
-    score_auto = _SharedBoolean(required=False, widget=forms.HiddenInput)
-    tier = _SharedChoice(
-        choices=[("", "请选择档次"), *((tier.value, TIER_LABELS[tier]) for tier in Tier)],
-        required=False,
-    )
-    override_reason = _SharedChar(
-        label="调整得分理由", max_length=REASON_MAX, required=False, widget=forms.Textarea
-    )
-    deviation_reason = _SharedChar(
-        label="偏差原因分析及改进措施", max_length=REASON_MAX, required=False, widget=forms.Textarea
-    )
+    ``score_auto``: the 得分 follows the rule's suggestion (docs/rules.md).
+    """
 
     def __init__(self, *args, level2_ids: frozenset[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -230,6 +205,38 @@ class IndicatorRowForm(forms.Form):
         if level2 not in self.level2_ids:
             raise forms.ValidationError(ERROR_LEVEL2, code="invalid_choice")
         return level2
+
+
+def _row_field(column: Column) -> forms.Field:
+    """The input of one filler column of a 三级 row."""
+    if column.kind == Kind.SCORE:
+        return _row_score_field()
+    if column.kind == Kind.TIER:
+        return _SharedChoice(
+            choices=[("", "请选择档次"), *((tier.value, TIER_LABELS[tier]) for tier in Tier)],
+            required=False,
+        )
+    return _text_field(column, _SharedChar)
+
+
+def _row_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {
+        "id": _SharedInteger(required=False, widget=forms.HiddenInput),
+        "level2": _SharedInteger(
+            widget=forms.HiddenInput,
+            error_messages={"required": ERROR_LEVEL2, "invalid": ERROR_LEVEL2},
+        ),
+    }
+    for column in INDICATOR.columns(Editor.FILLER):
+        fields[column.name] = _row_field(column)
+        if column.name == "score":
+            fields["score_auto"] = _SharedBoolean(required=False, widget=forms.HiddenInput)
+    return fields
+
+
+_declare(IndicatorRowForm, _row_fields())
+# The inputs of a row on the page, as the formset names them ("indicator-<i>-<name>").
+ROW_FIELDS = tuple(IndicatorRowForm.base_fields)
 
 
 class BaseIndicatorFormSet(forms.BaseFormSet):
@@ -287,17 +294,13 @@ class EvaluationEditor:
         """The editor bound to the stored form, its rows in the taxonomy's order."""
         data: dict[str, str] = {
             "version": str(evaluation.version),
-            "project_lead": evaluation.project_lead,
-            "contact_phone": evaluation.contact_phone,
-            "goal_expected": evaluation.goal_expected,
-            "goal_actual": evaluation.goal_actual,
-            "budget_weight": decimal_text(evaluation.budget_weight),
+            **{c.name: _typed(evaluation, c) for c in HEADER.columns(Editor.FILLER)},
         }
         lines = {line.kind: line for line in evaluation.budget_lines.all()}
         for kind in BudgetLineKind:
             line = lines.get(kind.value)
-            for name in ("initial_budget", "annual_budget", "executed"):
-                data[f"budget-{kind.value}-{name}"] = decimal_text(getattr(line, name, None))
+            for column in BUDGET_LINE.columns(Editor.FILLER):
+                data[f"budget-{kind.value}-{column.name}"] = _typed(line, column)
         rows = []
         for row in evaluation.indicators.all():
             suggested = suggest_indicator_score(
@@ -308,15 +311,8 @@ class EvaluationEditor:
                 {
                     "id": str(row.pk),
                     "level2": str(row.level2_id),
-                    "name": row.name,
-                    "target": row.target,
-                    "actual": row.actual,
-                    "weight": decimal_text(row.weight),
-                    "score": decimal_text(row.score),
+                    **{c.name: _typed(row, c) for c in INDICATOR.columns(Editor.FILLER)},
                     "score_auto": "1" if auto else "0",
-                    "tier": row.tier,
-                    "override_reason": row.override_reason,
-                    "deviation_reason": row.deviation_reason,
                 }
             )
         data.update(_row_data(sort_rows(rows, taxonomy)))
@@ -430,27 +426,12 @@ class EvaluationEditor:
         indicators = []
         for form, row in zip(self.rows.forms, result.indicators, strict=True):
             data = form.cleaned_data
-            score = row.suggested_score if data["score_auto"] else data["score"]
-            indicators.append(
-                IndicatorDraft(
-                    level2=self.taxonomy.by_id[data["level2"]],
-                    pk=data["id"],
-                    name=data["name"],
-                    target=data["target"],
-                    actual=data["actual"],
-                    weight=data["weight"],
-                    score=score,
-                    tier=data["tier"],
-                    override_reason=data["override_reason"],
-                    deviation_reason=data["deviation_reason"],
-                )
-            )
+            values = {name: data[name] for name in INDICATOR.names(Editor.FILLER)}
+            values["level2"] = self.taxonomy.by_id[data["level2"]]
+            values["score"] = row.suggested_score if data["score_auto"] else data["score"]
+            indicators.append(IndicatorDraft(pk=data["id"], **values))
         return EvaluationDraft(
-            project_lead=header["project_lead"],
-            contact_phone=header["contact_phone"],
-            goal_expected=header["goal_expected"],
-            goal_actual=header["goal_actual"],
-            budget_weight=header["budget_weight"],
+            **{name: header[name] for name in HEADER.names(Editor.FILLER)},
             budget_lines=tuple(
                 BudgetLineDraft(kind=kind, **form.cleaned_data)
                 for kind, form in self.budget.items()
@@ -470,23 +451,14 @@ def _labelled(label: str | None, message: str) -> str:
     return f"{label}：{message}"
 
 
-_BUDGET_COLUMNS = {
-    "initial_budget": "年初预算数",
-    "annual_budget": "全年预算数",
-    "executed": "全年执行数",
-}
-_ROW_COLUMNS = {
-    "level2": "二级指标",
-    "name": "三级指标",
-    "target": "年度指标值",
-    "actual": "实际完成值",
-    "weight": "分值",
-    "score": "得分",
-    "tier": "定性档次",
-    "override_reason": "调整得分理由",
-    "deviation_reason": "偏差原因分析及改进措施",
-    "id": "行标识",
-}
+_BUDGET_COLUMNS = BUDGET_LINE.labels()
+_ROW_COLUMNS = {"level2": LEVEL2_LABEL, **INDICATOR.labels(), "id": "行标识"}
+
+
+def _typed(instance: object, column: Column) -> str:
+    """A stored field as the page's input shows it (numbers as a person types them)."""
+    value = getattr(instance, column.name, None)
+    return decimal_text(value) if column.kind in {Kind.MONEY, Kind.SCORE} else value
 
 
 def has_out_of_band_score(result: FormResult) -> bool:

@@ -1,9 +1,11 @@
 """The interchange JSON, format "selfeval/1" (every key: docs/rules.md).
 
-``evaluation_to_dict`` writes a form with every computed number taken from its
-scoring result; ``read_form_dict`` turns one form of such a file back into
-plain, validated values for ``services.evaluation_import``. Money and scores
-are strings so that no float ever touches them.
+``form_data_to_dict`` is its one writer: a form's plain values, and with its scoring
+result every computed number too. ``evaluation_to_dict`` writes a stored form through
+it (``evaluation_form_data``), the import preview a parsed one. ``read_form_dict``
+turns one form of such a file back into plain, validated values for
+``services.evaluation_import``. Money and scores are strings so that no float ever
+touches them. The fields of a 项目资金 line and of a 三级 row are ``projects.rows``'.
 """
 
 from __future__ import annotations
@@ -14,16 +16,10 @@ from typing import Any
 
 from indicators.models import Level2
 from indicators.scoring import BudgetLineKind, FormResult, Tier
+from projects import rows
 from projects.models import (
-    AMOUNT_NOTE_MAX,
-    COMMENT_MAX,
     DEPARTMENT_NAME_MAX,
-    GOAL_MAX,
-    INDICATOR_NAME_MAX,
-    INDICATOR_VALUE_MAX,
-    PERSON_MAX,
     PROJECT_NAME_MAX,
-    REASON_MAX,
     Evaluation,
 )
 from projects.numbers import (
@@ -34,36 +30,32 @@ from projects.numbers import (
     NumberError,
     parse_number,
 )
+from projects.rows import Kind
 from projects.text import ERROR_LONE_SURROGATE, clean_text, excerpt, lone_surrogate, too_long
 
 FORMAT = "selfeval/1"
 TWO_PLACES = Decimal("0.01")
 LEVEL_NAME_MAX = Level2._meta.get_field("name").max_length
-# The label and longest text of each text key (projects.models 输入限制); any other key
-# (status, kind, tier) is a short code.
+# The label and longest text of each text key (projects.models 输入限制, through
+# projects.rows); any other key (status, kind, tier) is a short code.
 TEXT_LIMITS: dict[str, tuple[str, int]] = {
     "project_name": ("项目名称", PROJECT_NAME_MAX),
     "department": ("主管部门", DEPARTMENT_NAME_MAX),
     "implementing_unit": ("实施单位", DEPARTMENT_NAME_MAX),
-    "project_lead": ("项目负责人", PERSON_MAX),
-    "contact_phone": ("联系电话", PERSON_MAX),
-    "goal_expected": ("预期目标", GOAL_MAX),
-    "goal_actual": ("实际完成情况", GOAL_MAX),
-    "review_comment": ("审核意见", COMMENT_MAX),
-    "amount_unit_note": ("金额换算说明", AMOUNT_NOTE_MAX),
-    "recorded_execution_rate": (
-        "原表执行率",
-        Evaluation._meta.get_field("recorded_execution_rate").max_length,
-    ),
-    "level1": ("一级指标", LEVEL_NAME_MAX),
-    "level2": ("二级指标", LEVEL_NAME_MAX),
-    "name": ("三级指标", INDICATOR_NAME_MAX),
-    "target": ("年度指标值", INDICATOR_VALUE_MAX),
-    "actual": ("实际完成值", INDICATOR_VALUE_MAX),
-    "override_reason": ("调整得分理由", REASON_MAX),
-    "deviation_reason": ("偏差原因分析及改进措施", REASON_MAX),
+    **{c.name: (c.label, c.length) for c in rows.HEADER if c.kind in {Kind.TEXT, Kind.PROSE}},
+    "level1": (rows.LEVEL1_LABEL, LEVEL_NAME_MAX),
+    "level2": (rows.LEVEL2_LABEL, LEVEL_NAME_MAX),
+    **{
+        c.name: (c.label, c.length)
+        for c in rows.INDICATOR.columns(*rows.INDICATOR_TYPED)
+        if c.kind in {Kind.TEXT, Kind.PROSE}
+    },
 }
 CODE_MAX = 50
+# The columns an interchange file holds of a 项目资金 line and of a 三级 row (after the
+# row's 一级 and 二级 names; the parsed columns are not written).
+_LINE_COLUMNS = rows.BUDGET_LINE.columns()
+_ROW_COLUMNS = rows.INDICATOR.columns(*rows.INDICATOR_TYPED)
 
 
 class InterchangeError(ValueError):
@@ -85,99 +77,137 @@ def score_str(value: Decimal | None) -> str | None:
     return format(value.quantize(TWO_PLACES), "f")
 
 
-def evaluation_to_dict(evaluation: Evaluation, result: FormResult) -> dict[str, Any]:
-    """One form as the interchange JSON, read from its (prefetched) rows and result."""
-    project = evaluation.project
-    lines = {line.kind: line for line in evaluation.budget_lines.all()}
-    indicator_rows = list(evaluation.indicators.all())
-    return {
-        "year": evaluation.year,
-        "project_name": project.name,
-        "department": project.department.name,
-        "implementing_unit": project.implementing_unit.name if project.implementing_unit else "",
-        "project_lead": evaluation.project_lead,
-        "contact_phone": evaluation.contact_phone,
-        "status": evaluation.status,
-        "legacy": evaluation.legacy,
-        "goal_expected": evaluation.goal_expected,
-        "goal_actual": evaluation.goal_actual,
-        "review_comment": evaluation.review_comment,
+def level1_totals_list(result: FormResult) -> list[dict[str, str | None]]:
+    """The 一级 totals of a result: [{"level1", "weight", "score"}] in form order."""
+    return [
+        {"level1": t.level1, "weight": score_str(t.weight), "score": score_str(t.score)}
+        for t in result.level1_totals
+    ]
+
+
+_WRITERS = {Kind.MONEY: money_str, Kind.SCORE: score_str}
+
+
+def _columns_dict(values: object, columns: tuple[rows.Column, ...]) -> dict[str, Any]:
+    """``columns`` of ``values`` (a row or line) as interchange values."""
+    data = {}
+    for column in columns:
+        value = getattr(values, column.name)
+        writer = _WRITERS.get(column.kind)
+        data[column.name] = value if writer is None else writer(value)
+    return data
+
+
+def form_data_to_dict(form: FormData, result: FormResult | None = None) -> dict[str, Any]:
+    """A form as interchange JSON: the values read or stored, and with ``result`` (its
+    scoring result) every computed number. Without it, only what was read: the import
+    preview keeps a parsed form in this shape, and ``read_form_dict`` reads it back to
+    an equal FormData."""
+    data: dict[str, Any] = {
+        "year": form.year,
+        "project_name": form.project_name,
+        "department": form.department,
+        "implementing_unit": form.implementing_unit,
+        "project_lead": form.project_lead,
+        "contact_phone": form.contact_phone,
+        "status": form.status,
+        "legacy": form.legacy,
+        "goal_expected": form.goal_expected,
+        "goal_actual": form.goal_actual,
+        "review_comment": form.review_comment,
         "budget_lines": [
-            {
-                "kind": kind.value,
-                "initial_budget": money_str(getattr(lines.get(kind.value), "initial_budget", None)),
-                "annual_budget": money_str(getattr(lines.get(kind.value), "annual_budget", None)),
-                "executed": money_str(getattr(lines.get(kind.value), "executed", None)),
-            }
-            for kind in BudgetLineKind
+            {"kind": line.kind, **_columns_dict(line, _LINE_COLUMNS)} for line in form.budget_lines
         ],
-        "amount_unit_converted": evaluation.amount_unit_converted,
-        "amount_unit_note": evaluation.amount_unit_note,
-        "budget": {
+        "amount_unit_converted": form.amount_unit_converted,
+        "amount_unit_note": form.amount_unit_note,
+    }
+    budget: dict[str, Any] = {"weight": score_str(form.budget_weight)}
+    if result is not None:
+        budget = {
             "execution_rate": score_str(result.execution_rate),
             "weight": score_str(result.budget_weight),
             "score": score_str(result.budget_score),
-            "recorded_score": score_str(evaluation.recorded_budget_score),
-            "recorded_execution_rate": evaluation.recorded_execution_rate,
-        },
-        "level1_totals": [
-            {"level1": t.level1, "weight": score_str(t.weight), "score": score_str(t.score)}
-            for t in result.level1_totals
-        ],
-        "total_weight": score_str(result.total_weight),
-        "total_score": score_str(result.total_score),
-        "grade": result.grade,
-        "recorded_total_weight": score_str(evaluation.recorded_total_weight),
-        "recorded_total_score": score_str(evaluation.recorded_total_score),
-        "indicators": [
-            {
-                "level1": row.level2.level1.name,
-                "level2": row.level2.name,
-                "name": row.name,
-                "target": row.target,
-                "actual": row.actual,
-                "weight": score_str(row.weight),
-                "score": score_str(row.score),
-                "tier": row.tier,
-                "override_reason": row.override_reason,
-                "deviation_reason": row.deviation_reason,
-                "review_score": score_str(row.review_score),
-                "review_comment": row.review_comment,
-                "quantitative": indicator.quantitative,
-                "suggested_score": score_str(indicator.suggested_score),
-                "counted_score": score_str(indicator.counted_score),
-            }
-            for row, indicator in zip(indicator_rows, result.indicators, strict=True)
-        ],
-        "findings": [finding.as_dict() for finding in result.findings],
+        }
+    data["budget"] = {
+        **budget,
+        "recorded_score": score_str(form.recorded_budget_score),
+        "recorded_execution_rate": form.recorded_execution_rate,
     }
+    if result is not None:
+        data["level1_totals"] = level1_totals_list(result)
+        data["total_weight"] = score_str(result.total_weight)
+        data["total_score"] = score_str(result.total_score)
+        data["grade"] = result.grade
+    data["recorded_total_weight"] = score_str(form.recorded_total_weight)
+    data["recorded_total_score"] = score_str(form.recorded_total_score)
+    indicators = [
+        {"level1": row.level1, "level2": row.level2, **_columns_dict(row, _ROW_COLUMNS)}
+        for row in form.indicators
+    ]
+    data["indicators"] = indicators
+    if result is not None:
+        for row, indicator in zip(indicators, result.indicators, strict=True):
+            row["quantitative"] = indicator.quantitative
+            row["suggested_score"] = score_str(indicator.suggested_score)
+            row["counted_score"] = score_str(indicator.counted_score)
+        data["findings"] = [finding.as_dict() for finding in result.findings]
+    return data
+
+
+def evaluation_form_data(evaluation: Evaluation) -> FormData:
+    """A stored form (its rows prefetched) as the plain values an interchange file holds.
+
+    Every 项目资金 line is there, an empty one for a kind the form has no row of.
+    """
+    project = evaluation.project
+    lines = {line.kind: line for line in evaluation.budget_lines.all()}
+    return FormData(
+        year=evaluation.year,
+        project_name=project.name,
+        department=project.department.name,
+        implementing_unit=project.implementing_unit.name if project.implementing_unit else "",
+        status=evaluation.status,
+        **{name: getattr(evaluation, name) for name in rows.HEADER.names()},
+        budget_lines=tuple(
+            BudgetLineData(
+                kind=kind.value,
+                **{c.name: getattr(lines.get(kind.value), c.name, None) for c in _LINE_COLUMNS},
+            )
+            for kind in BudgetLineKind
+        ),
+        indicators=tuple(
+            IndicatorData(
+                level1=row.level2.level1.name,
+                level2=row.level2.name,
+                **{c.name: getattr(row, c.name) for c in _ROW_COLUMNS},
+            )
+            for row in evaluation.indicators.all()
+        ),
+    )
+
+
+def evaluation_to_dict(evaluation: Evaluation, result: FormResult) -> dict[str, Any]:
+    """One form as the interchange JSON, read from its (prefetched) rows and result."""
+    return form_data_to_dict(evaluation_form_data(evaluation), result)
 
 
 # --- reading -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BudgetLineData:
-    kind: str
-    initial_budget: Decimal | None
-    annual_budget: Decimal | None
-    executed: Decimal | None
-
-
-@dataclass(frozen=True)
-class IndicatorData:
-    level1: str
-    level2: str
-    name: str
-    target: str = ""
-    actual: str = ""
-    weight: Decimal | None = None
-    score: Decimal | None = None
-    tier: str = ""
-    override_reason: str = ""
-    deviation_reason: str = ""
-    review_score: Decimal | None = None
-    review_comment: str = ""
+BudgetLineData = rows.record(
+    "BudgetLineData",
+    _LINE_COLUMNS,
+    module=__name__,
+    doc="One 项目资金 line read from an interchange file: its kind and amounts.",
+    first=[("kind", str)],
+)
+IndicatorData = rows.record(
+    "IndicatorData",
+    _ROW_COLUMNS,
+    module=__name__,
+    doc="One 三级 row read from an interchange file: its 一级/二级 names and typed values.",
+    first=[("level1", str), ("level2", str)],
+)
 
 
 @dataclass(frozen=True)
@@ -252,6 +282,15 @@ def _score(data: dict[str, Any], key: str, where: str) -> Decimal | None:
     return _decimal(data, key, where, maximum=SCORE_MAX, places=SCORE_PLACES)
 
 
+def _read(data: dict[str, Any], column: rows.Column, where: str) -> Any:
+    """The value of one column of a row or line, read as its kind is."""
+    if column.kind == Kind.MONEY:
+        return _money(data, column.name, where)
+    if column.kind == Kind.SCORE:
+        return _score(data, column.name, where)
+    return _text(data, column.name, where)
+
+
 def _mapping(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InterchangeError(f"{where}：应为对象")
@@ -290,10 +329,7 @@ def read_form_dict(raw: Any, where: str = "表单") -> FormData:
         if kind in lines:
             raise InterchangeError(f"{line_where}：资金类别「{kind}」重复")
         lines[kind] = BudgetLineData(
-            kind=kind,
-            initial_budget=_money(line, "initial_budget", line_where),
-            annual_budget=_money(line, "annual_budget", line_where),
-            executed=_money(line, "executed", line_where),
+            kind=kind, **{c.name: _read(line, c, line_where) for c in _LINE_COLUMNS}
         )
 
     raw_indicators = data.get("indicators") or []
@@ -310,20 +346,15 @@ def read_form_dict(raw: Any, where: str = "表单") -> FormData:
         review_comment = _text(row, "review_comment", row_where)
         if review_score is not None and not review_comment:
             raise InterchangeError(f"{row_where}：有审核得分时必须填写审核意见")
+        checked = {"tier": tier, "review_score": review_score, "review_comment": review_comment}
         indicators.append(
             IndicatorData(
                 level1=_text(row, "level1", row_where, required=True),
                 level2=_text(row, "level2", row_where, required=True),
-                name=_text(row, "name", row_where),
-                target=_text(row, "target", row_where),
-                actual=_text(row, "actual", row_where),
-                weight=_score(row, "weight", row_where),
-                score=_score(row, "score", row_where),
-                tier=tier,
-                override_reason=_text(row, "override_reason", row_where),
-                deviation_reason=_text(row, "deviation_reason", row_where),
-                review_score=review_score,
-                review_comment=review_comment,
+                **{
+                    c.name: checked[c.name] if c.name in checked else _read(row, c, row_where)
+                    for c in _ROW_COLUMNS
+                },
             )
         )
 

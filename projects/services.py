@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import User
@@ -36,6 +36,16 @@ from projects.permissions import (
     reviews,
 )
 from projects.roles import Role
+from projects.rows import (
+    BUDGET_LINE,
+    HEADER,
+    INDICATOR,
+    INDICATOR_TYPED,
+    Editor,
+    Kind,
+    Stage,
+    record,
+)
 from projects.selectors import evaluation_result, user_roles, with_rows
 from projects.summaries import evaluation_summary_refresh
 from projects.text import clean_instance_text, clean_text, too_long
@@ -106,22 +116,9 @@ def _level2_lookup() -> dict[tuple[str, str], Level2]:
     return {(l2.level1.name, l2.name): l2 for l2 in Level2.objects.select_related("level1")}
 
 
-IMPORTED_FIELDS = (
-    "status",
-    "project_lead",
-    "contact_phone",
-    "goal_expected",
-    "goal_actual",
-    "review_comment",
-    "legacy",
-    "budget_weight",
-    "recorded_budget_score",
-    "recorded_execution_rate",
-    "recorded_total_weight",
-    "recorded_total_score",
-    "amount_unit_converted",
-    "amount_unit_note",
-)
+IMPORTED_FIELDS = ("status", *HEADER.names())
+# What an import writes of a 三级 row besides its 二级 and place: everything typed.
+_IMPORTED_ROW_FIELDS = INDICATOR.names(*INDICATOR_TYPED)
 
 
 def _import_values(
@@ -142,9 +139,7 @@ def _import_values(
         budget_line = BudgetLine(
             evaluation=evaluation,
             kind=kind.value,
-            initial_budget=line.initial_budget if line else None,
-            annual_budget=line.annual_budget if line else None,
-            executed=line.executed if line else None,
+            **{name: getattr(line, name) if line else None for name in _BUDGET_FIELDS},
         )
         _clean_for_import(budget_line, f"{where}项目资金", ["evaluation"])
         budget_lines.append(budget_line)
@@ -160,16 +155,7 @@ def _import_values(
             evaluation=evaluation,
             level2=level2,
             position=position,
-            name=row.name,
-            target=row.target,
-            actual=row.actual,
-            weight=row.weight,
-            score=row.score,
-            tier=row.tier,
-            override_reason=row.override_reason,
-            deviation_reason=row.deviation_reason,
-            review_score=row.review_score,
-            review_comment=row.review_comment,
+            **{name: getattr(row, name) for name in _IMPORTED_ROW_FIELDS},
         )
         indicator_refresh_parsed(indicator)
         _clean_for_import(indicator, f"{where}绩效指标第{position}行", ["evaluation", "level2"])
@@ -271,29 +257,17 @@ def _diff(
     ]
 
 
-_HEADER_DIFF_FIELDS = (
-    "project_lead",
-    "contact_phone",
-    "goal_expected",
-    "goal_actual",
-    "budget_weight",
-)
+_HEADER_DIFF_FIELDS = HEADER.names(Editor.FILLER)
 _TIER_LABELS = dict(Indicator.Tier.choices)
 
 
 def _indicator_shown(row: Indicator) -> dict[str, object]:
     """What a filler sees of a row, for its history (the parsed columns are left out)."""
-    return {
-        "level2": row.level2.name,
-        "name": row.name,
-        "target": row.target,
-        "actual": row.actual,
-        "weight": row.weight,
-        "score": row.score,
-        "tier": _TIER_LABELS.get(row.tier, ""),
-        "override_reason": row.override_reason,
-        "deviation_reason": row.deviation_reason,
-    }
+    shown: dict[str, object] = {"level2": row.level2.name}
+    for column in INDICATOR.columns(Editor.FILLER):
+        value = getattr(row, column.name)
+        shown[column.name] = _TIER_LABELS.get(value, "") if column.kind == Kind.TIER else value
+    return shown
 
 
 def event_record(
@@ -346,63 +320,45 @@ class StaleEvaluationError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class BudgetLineDraft:
-    kind: BudgetLineKind
-    initial_budget: Decimal | None = None
-    annual_budget: Decimal | None = None
-    executed: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class IndicatorDraft:
-    """One 三级 row as the filler left it; ``pk`` is None for a new row."""
-
-    level2: Level2
-    pk: int | None = None
-    name: str = ""
-    target: str = ""
-    actual: str = ""
-    weight: Decimal | None = None
-    score: Decimal | None = None
-    tier: str = ""
-    override_reason: str = ""
-    deviation_reason: str = ""
-
-
-@dataclass(frozen=True)
-class EvaluationDraft:
-    """Everything a filler can change on the form page. Rows are in display order."""
-
-    project_lead: str = ""
-    contact_phone: str = ""
-    goal_expected: str = ""
-    goal_actual: str = ""
-    budget_weight: Decimal | None = None  # None: keep the current 分值
-    budget_lines: tuple[BudgetLineDraft, ...] = ()
-    indicators: tuple[IndicatorDraft, ...] = ()
-
-
-# Fields a filler's save writes; 审核得分/审核意见 belong to the reviewer and are kept.
-_INDICATOR_FIELDS = (
-    "level2",
-    "position",
-    "name",
-    "target",
-    "actual",
-    "target_comparator",
-    "target_number",
-    "target_unit",
-    "actual_number",
-    "actual_unit",
-    "weight",
-    "score",
-    "tier",
-    "override_reason",
-    "deviation_reason",
+# What a filler can change on the form page: the filler's columns of projects.rows.
+BudgetLineDraft = record(
+    "BudgetLineDraft",
+    BUDGET_LINE.columns(Editor.FILLER),
+    module=__name__,
+    doc="One 项目资金 line as the filler left it.",
+    first=[("kind", BudgetLineKind)],
 )
-_BUDGET_FIELDS = ("initial_budget", "annual_budget", "executed")
-_EVALUATION_FIELDS = ("project_lead", "contact_phone", "goal_expected", "goal_actual")
+# The 二级 first (a row has one), then ``pk`` (None for a new row), then the columns.
+IndicatorDraft = record(
+    "IndicatorDraft",
+    INDICATOR.columns(Editor.FILLER),
+    module=__name__,
+    doc="One 三级 row as the filler left it; ``pk`` is None for a new row.",
+    first=[("level2", Level2), ("pk", int | None, field(default=None))],
+)
+# ``budget_weight`` None: keep the current 分值. Rows are in display order.
+EvaluationDraft = record(
+    "EvaluationDraft",
+    HEADER.columns(Editor.FILLER),
+    module=__name__,
+    doc="Everything a filler can change on the form page. Rows are in display order.",
+    last=[
+        ("budget_lines", tuple, field(default=())),
+        ("indicators", tuple, field(default=())),
+    ],
+)
+
+
+# Fields a filler's save writes (and the parsed columns it refreshes, after 实际完成值);
+# 审核得分/审核意见 belong to the reviewer and are kept.
+_INDICATOR_FIELDS = ("level2", "position", *INDICATOR.names(Editor.FILLER, Editor.SERVICE))
+_BUDGET_FIELDS = BUDGET_LINE.names(Editor.FILLER)
+_DRAFT_ROW_FIELDS = INDICATOR.names(Editor.FILLER)
+# The header's filler fields but the 分值, which a draft may leave as it is (None).
+_EVALUATION_FIELDS = tuple(c.name for c in HEADER.columns(Editor.FILLER) if c.kind != Kind.SCORE)
+# What next year's form takes over from this year's (projects.rows Stage.PLAN).
+_CARRIED_HEADER_FIELDS = HEADER.names(Editor.FILLER, stage=Stage.PLAN)
+_CARRIED_ROW_FIELDS = INDICATOR.names(Editor.FILLER, stage=Stage.PLAN)
 
 
 def _clean(instance: models.Model, exclude: list[str]) -> None:
@@ -483,23 +439,17 @@ def evaluation_create_from_previous(
         user=user,
         comment=f"以{previous.year}年度的自评表为基础新建",
     )
-    evaluation.project_lead = previous.project_lead
-    evaluation.contact_phone = previous.contact_phone
-    evaluation.goal_expected = previous.goal_expected
-    evaluation.budget_weight = previous.budget_weight
+    for name in _CARRIED_HEADER_FIELDS:
+        setattr(evaluation, name, getattr(previous, name))
     evaluation.full_clean(validate_unique=False)
-    evaluation.save(
-        update_fields=["project_lead", "contact_phone", "goal_expected", "budget_weight"]
-    )
+    evaluation.save(update_fields=list(_CARRIED_HEADER_FIELDS))
     rows = []
     for position, source in enumerate(previous.indicators.all(), start=1):
         row = Indicator(
             evaluation=evaluation,
             level2_id=source.level2_id,
             position=position,
-            name=source.name,
-            target=source.target,
-            weight=source.weight,
+            **{name: getattr(source, name) for name in _CARRIED_ROW_FIELDS},
         )
         indicator_refresh_parsed(row)
         _clean(row, ["evaluation", "level2"])
@@ -583,16 +533,7 @@ def evaluation_save_draft(
         shown_before = _indicator_shown(row) if row.pk is not None else {}
         row.level2 = row_draft.level2
         row.position = position
-        for name in (
-            "name",
-            "target",
-            "actual",
-            "weight",
-            "score",
-            "tier",
-            "override_reason",
-            "deviation_reason",
-        ):
+        for name in _DRAFT_ROW_FIELDS:
             setattr(row, name, getattr(row_draft, name))
         indicator_refresh_parsed(row)
         _clean(row, ["evaluation", "level2"])
@@ -883,7 +824,7 @@ def _review_step(
         review_comment=comment,
     )
     if changed:
-        Indicator.objects.bulk_update(changed, ["review_score", "review_comment"])
+        Indicator.objects.bulk_update(changed, list(INDICATOR.names(Editor.REVIEWER)))
         evaluation_summary_refresh(evaluation)  # totals and grade follow 审核得分
     return evaluation
 

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from indicators.scoring import BudgetLineKind, FormResult, ScoringRules
-from projects.interchange import score_str
+from projects.interchange import level1_totals_list
 from projects.models import Evaluation, EvaluationSummary
 from projects.selectors import evaluation_result, rules_digest, scoring_rules, with_rows
 
@@ -122,10 +122,7 @@ def summary_from_result(
         total_weight=result.total_weight,
         total_score=result.total_score,
         grade=result.grade,
-        level1_totals=[
-            {"level1": t.level1, "weight": score_str(t.weight), "score": score_str(t.score)}
-            for t in result.level1_totals
-        ],
+        level1_totals=level1_totals_list(result),
         error_count=len(result.errors),
         warning_count=len(result.warnings),
         recorded_total_mismatch=any(f.code == RECORDED_TOTAL_MISMATCH for f in result.findings),

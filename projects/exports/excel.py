@@ -43,6 +43,7 @@ from projects.exports.xlsx_stream import (
     Style,
 )
 from projects.models import Evaluation
+from projects.rows import BUDGET_LINE, INDICATOR, LEVEL1_LABEL, LEVEL2_LABEL
 
 __all__ = [
     "MONEY_FORMAT",
@@ -77,9 +78,7 @@ SUMMARY_COLUMNS_HEAD = [
     ("主管部门", 22),
     ("实施单位", 20),
     ("项目名称", 36),
-    ("年初预算数（万元）", 13),
-    ("全年预算数（万元）", 13),
-    ("全年执行数（万元）", 13),
+    *((f"{column.label}（万元）", 13) for column in BUDGET_LINE),
     ("执行率", 9),
     ("预算执行得分", 9),
 ]
@@ -97,19 +96,19 @@ INDICATOR_COLUMNS = [
     ("主管部门", 20),
     ("项目名称", 30),
     ("行号", 6),
-    ("一级指标", 11),
-    ("二级指标", 14),
-    ("三级指标", 30),
-    ("年度指标值", 16),
-    ("实际完成值", 16),
-    ("分值", 8),
-    ("得分", 8),
+    (LEVEL1_LABEL, 11),
+    (LEVEL2_LABEL, 14),
+    (INDICATOR.label("name"), 30),
+    (INDICATOR.label("target"), 16),
+    (INDICATOR.label("actual"), 16),
+    (INDICATOR.label("weight"), 8),
+    (INDICATOR.label("score"), 8),
     ("规则得分", 9),
-    ("审核得分", 9),
+    (INDICATOR.label("review_score"), 9),
     ("计入总分的得分", 10),
     ("类型", 6),
-    ("偏差原因分析及改进措施", 36),
-    ("审核意见", 30),
+    (INDICATOR.label("deviation_reason"), 36),
+    (INDICATOR.label("review_comment"), 30),
 ]
 FINDING_COLUMNS = [
     ("序号", 6),

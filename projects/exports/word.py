@@ -30,6 +30,7 @@ from lxml import etree
 
 from projects.exports.base import Rendered, form_filename
 from projects.exports.sheet import NOT_APPLICABLE, Sheet
+from projects.rows import BUDGET_LINE, HEADER, INDICATOR, LEVEL1_LABEL, LEVEL2_LABEL
 from projects.text import clean_text
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -183,18 +184,16 @@ def _top_rows(sheet: Sheet) -> list[list[_Cell]]:
             _value(sheet.implementing_unit, 3, "left"),
         ],
         [
-            _head("项目负责人"),
+            _head(HEADER.label("project_lead")),
             _value(sheet.project_lead, 3, "left"),
-            _head("联系电话"),
+            _head(HEADER.label("contact_phone")),
             _value(sheet.contact_phone, 3, "left"),
         ],
         [
             _head("项目资金\n（万元）", merge="restart"),
             _head(""),
-            *(
-                _head(text)
-                for text in ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
-            ),
+            *(_head(column.heading) for column in BUDGET_LINE),
+            *(_head(text) for text in ("分值", "执行率", "得分")),
         ],
     ]
     for line in sheet.budget_rows:
@@ -211,7 +210,11 @@ def _top_rows(sheet: Sheet) -> list[list[_Cell]]:
             ]
         )
     rows.append(
-        [_head("年度总体目标", merge="restart"), _head("预期目标", 3), _head("实际完成情况", 4)]
+        [
+            _head("年度总体目标", merge="restart"),
+            _head(HEADER.label("goal_expected"), 3),
+            _head(HEADER.label("goal_actual"), 4),
+        ]
     )
     rows.append(
         [
@@ -227,15 +230,19 @@ def _indicator_rows(sheet: Sheet, grid: _Grid) -> list[list[_Cell]]:
     reviewed = "review_score" in grid.keys
     header = [
         _head("绩\n效\n指\n标", merge="restart"),
-        *(_head(t) for t in ("一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值")),
-        _head("分值"),
-        _head("自评\n得分" if reviewed else "得分"),
+        _head(LEVEL1_LABEL),
+        _head(LEVEL2_LABEL),
+        _head(INDICATOR["name"].heading),
+        _head(INDICATOR["target"].heading),
+        _head(INDICATOR["actual"].heading),
+        _head(INDICATOR["weight"].heading),
+        _head("自评\n得分" if reviewed else INDICATOR["score"].heading),
     ]
     if reviewed:
-        header.append(_head("审核\n得分"))
-    header.append(_head("偏差原因分析\n及改进措施"))
+        header.append(_head(INDICATOR["review_score"].heading))
+    header.append(_head(INDICATOR["deviation_reason"].heading))
     if reviewed:
-        header.append(_head("审核意见"))
+        header.append(_head(INDICATOR["review_comment"].heading))
     rows = [header]
     indicator_rows = sheet.indicator_rows
     if not indicator_rows:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from django.conf import settings
 
-from projects.interchange import FormData, InterchangeError, money_str, score_str
+# ``form_data_to_dict`` is the interchange writer's: the upload page keeps a preview in
+# the session in that shape.
+from projects.interchange import FormData, InterchangeError, form_data_to_dict  # noqa: F401
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 Source = bytes | bytearray | memoryview | str | os.PathLike
@@ -91,61 +93,6 @@ def read_source(source: Source, filename: str | None = None) -> tuple[bytes, str
 
 def _too_big(size: int, limit: int) -> str:
     return f"文件大小 {human_size(size)}，超过上限 {human_size(limit)}"
-
-
-def form_data_to_dict(form: FormData) -> dict[str, Any]:
-    """A FormData as interchange JSON (only what was read, nothing computed).
-
-    ``projects.interchange.read_form_dict`` reads it back to an equal FormData; the
-    upload page keeps the preview in the session in this shape.
-    """
-    return {
-        "year": form.year,
-        "project_name": form.project_name,
-        "department": form.department,
-        "implementing_unit": form.implementing_unit,
-        "project_lead": form.project_lead,
-        "contact_phone": form.contact_phone,
-        "status": form.status,
-        "legacy": form.legacy,
-        "goal_expected": form.goal_expected,
-        "goal_actual": form.goal_actual,
-        "budget_lines": [
-            {
-                "kind": line.kind,
-                "initial_budget": money_str(line.initial_budget),
-                "annual_budget": money_str(line.annual_budget),
-                "executed": money_str(line.executed),
-            }
-            for line in form.budget_lines
-        ],
-        "amount_unit_converted": form.amount_unit_converted,
-        "amount_unit_note": form.amount_unit_note,
-        "budget": {
-            "weight": score_str(form.budget_weight),
-            "recorded_score": score_str(form.recorded_budget_score),
-            "recorded_execution_rate": form.recorded_execution_rate,
-        },
-        "recorded_total_weight": score_str(form.recorded_total_weight),
-        "recorded_total_score": score_str(form.recorded_total_score),
-        "indicators": [
-            {
-                "level1": row.level1,
-                "level2": row.level2,
-                "name": row.name,
-                "target": row.target,
-                "actual": row.actual,
-                "weight": score_str(row.weight),
-                "score": score_str(row.score),
-                "tier": row.tier,
-                "override_reason": row.override_reason,
-                "deviation_reason": row.deviation_reason,
-                "review_score": score_str(row.review_score),
-                "review_comment": row.review_comment,
-            }
-            for row in form.indicators
-        ],
-    }
 
 
 def check_forms(forms: list[FormData], filename: str) -> list[FormData]:

@@ -24,6 +24,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from indicators.scoring import BudgetLineKind, compute_budget_score
+from projects.exports.summary_forms import SummaryIndicator
 from projects.imports.base import ImportFailure, Source, check_forms, read_source
 from projects.imports.safety import EXCEL, check_package
 from projects.imports.table import (
@@ -44,6 +45,7 @@ from projects.imports.values import (
     read_score,
 )
 from projects.interchange import FormData, InterchangeError, read_form_dict
+from projects.rows import BUDGET_LINE, INDICATOR, LEVEL1_LABEL, LEVEL2_LABEL, Kind
 from projects.text import clean_text
 
 SUMMARY_SHEET, DETAIL_SHEET = "汇总", "指标明细"
@@ -58,27 +60,21 @@ SUMMARY_COLUMNS = {
     "主管部门": "department",
     "实施单位": "implementing_unit",
     "项目名称": "project_name",
-    "年初预算数（万元）": "initial_budget",
-    "全年预算数（万元）": "annual_budget",
-    "全年执行数（万元）": "executed",
+    **{f"{column.label}（万元）": column.name for column in BUDGET_LINE},
     "执行率": "rate",
     "预算执行得分": "budget_score",
     "总分": "total_score",
     "状态": "status",
 }
 REQUIRED = {"number", "year", "department", "project_name", "level1", "level2", "name"}
+# The columns of 指标明细 that hold a 三级 row's typed values, in the sheet's order: those
+# the summary writes (``SummaryIndicator``), headed by their labels (projects.rows).
+DETAIL_FIELDS = tuple(name for name in SummaryIndicator._fields if name in INDICATOR)
 DETAIL_COLUMNS = {
     "序号": "number",
-    "一级指标": "level1",
-    "二级指标": "level2",
-    "三级指标": "name",
-    "年度指标值": "target",
-    "实际完成值": "actual",
-    "分值": "weight",
-    "得分": "score",
-    "审核得分": "review_score",
-    "偏差原因分析及改进措施": "deviation_reason",
-    "审核意见": "review_comment",
+    LEVEL1_LABEL: "level1",
+    LEVEL2_LABEL: "level2",
+    **{INDICATOR.label(name): name for name in DETAIL_FIELDS},
 }
 
 
@@ -362,9 +358,10 @@ class SummaryReader:
             "budget_lines": [
                 {
                     "kind": BudgetLineKind.TOTAL.value,
-                    "initial_budget": self._money(values, "initial_budget", where, "年初预算数"),
-                    "annual_budget": self._money(values, "annual_budget", where, "全年预算数"),
-                    "executed": self._money(values, "executed", where, "全年执行数"),
+                    **{
+                        column.name: self._money(values, column.name, where, column.label)
+                        for column in BUDGET_LINE
+                    },
                 }
             ],
             "budget": {
@@ -385,22 +382,21 @@ class SummaryReader:
         def text(key: str, what: str) -> str:
             return self._text(values, key, where, what)
 
-        level1, level2 = one_line(text("level1", "一级指标")), one_line(text("level2", "二级指标"))
+        level1 = one_line(text("level1", LEVEL1_LABEL))
+        level2 = one_line(text("level2", LEVEL2_LABEL))
         pair = self.taxonomy.level2(self.taxonomy.level1(level1), level2)
         if pair is None:
             raise ImportFailure(f"指标分类「{level1}/{level2}」不在指标体系中", where=where)
-        return {
-            "level1": pair[0],
-            "level2": pair[1],
-            "name": one_line(text("name", "三级指标")),
-            "target": one_line(text("target", "年度指标值")),
-            "actual": one_line(text("actual", "实际完成值")),
-            "weight": self._score(values, "weight", where, "分值"),
-            "score": self._score(values, "score", where, "得分"),
-            "review_score": self._score(values, "review_score", where, "审核得分"),
-            "deviation_reason": prose(text("deviation_reason", "偏差原因分析及改进措施")),
-            "review_comment": prose(text("review_comment", "审核意见")),
-        }
+        row: dict[str, Any] = {"level1": pair[0], "level2": pair[1]}
+        for name in DETAIL_FIELDS:
+            column = INDICATOR[name]
+            if column.kind == Kind.SCORE:
+                row[name] = self._score(values, name, where, column.label)
+            elif column.kind == Kind.PROSE:
+                row[name] = prose(text(name, column.label))
+            else:
+                row[name] = one_line(text(name, column.label))
+        return row
 
 
 def _rows_of(sheet):
