@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
+from crispy_forms import layout
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.http import QueryDict
 
@@ -594,17 +594,17 @@ class EvaluationCreateForm(forms.Form):
             self.fields["year"].widget.attrs["disabled"] = True
         self.helper = FormHelper()
         self.helper.form_tag = False  # the template writes <form>, the CSRF token, the buttons
-        self.helper.layout = Layout(
-            Row(
-                Column("year", css_class="col-md-3"),
-                Column("project", css_class="col-md-9"),
+        self.helper.layout = layout.Layout(
+            layout.Row(
+                layout.Column("year", css_class="col-md-3"),
+                layout.Column("project", css_class="col-md-9"),
                 css_class="gx-3",
             ),
-            Fieldset(
+            layout.Fieldset(
                 "或者：新项目",
-                Row(
-                    Column("new_project_name", css_class="col-md-7"),
-                    Column("unit", css_class="col-md-5"),
+                layout.Row(
+                    layout.Column("new_project_name", css_class="col-md-7"),
+                    layout.Column("unit", css_class="col-md-5"),
                     css_class="gx-3",
                 ),
                 css_class="se-fieldset border rounded px-3 pt-2 mb-3",
@@ -683,11 +683,15 @@ class EvaluationFilterForm(forms.Form):
         helper = FormHelper()
         helper.form_tag = False  # the template writes <form> and the buttons
         helper.label_class = "small mb-0"
-        helper.layout = Layout(
+        helper.layout = layout.Layout(
             *(
-                Column(Field(name, css_class="form-control-sm"), css_class="col-12 col-md-3")
+                layout.Column(
+                    layout.Field(name, css_class="form-control-sm"), css_class="col-12 col-md-3"
+                )
                 if name == "q"
-                else Column(Field(name, css_class="form-select-sm"), css_class="col-6 col-md")
+                else layout.Column(
+                    layout.Field(name, css_class="form-select-sm"), css_class="col-6 col-md"
+                )
                 for name in self.fields
             )
         )
