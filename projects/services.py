@@ -15,6 +15,7 @@ from django.utils import timezone
 from indicators.models import Level2
 from indicators.parsing import parse_actual, parse_target
 from indicators.scoring import BUDGET_LINE_LABELS, BudgetLineKind, Finding
+from projects.history import change, diff, event_record, shown
 from projects.interchange import FormData, InterchangeError
 from projects.models import (
     COMMENT_MAX,
@@ -233,44 +234,6 @@ def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation
 # --- history ---------------------------------------------------------------------
 
 
-def _shown(value: object) -> str:
-    """A value as the page shows it: no trailing zeros on numbers, nothing for None."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    return str(value)
-
-
-def _change(where: str, field: str, before: object, after: object, key: str = "") -> dict[str, str]:
-    change = {"where": where, "field": field, "before": _shown(before), "after": _shown(after)}
-    if key:  # which input it was (projects.conflicts matches it with a stale editor's)
-        change["key"] = key
-    return change
-
-
-def _diff(
-    where: str,
-    model: type[models.Model],
-    before: dict[str, object],
-    after: dict[str, object],
-    key_prefix: str | None = None,
-) -> list[dict[str, str]]:
-    """Field-level differences, labelled with the fields' verbose names."""
-    return [
-        _change(
-            where,
-            str(model._meta.get_field(name).verbose_name),
-            before.get(name),
-            value,
-            key="" if key_prefix is None else f"{key_prefix}{name}",
-        )
-        for name, value in after.items()
-        if _shown(before.get(name)) != _shown(value)
-    ]
-
-
 _HEADER_DIFF_FIELDS = (
     "project_lead",
     "contact_phone",
@@ -281,7 +244,7 @@ _HEADER_DIFF_FIELDS = (
 _TIER_LABELS = dict(Indicator.Tier.choices)
 
 
-def _indicator_shown(row: Indicator) -> dict[str, object]:
+def _indicatorshown(row: Indicator) -> dict[str, object]:
     """What a filler sees of a row, for its history (the parsed columns are left out)."""
     return {
         "level2": row.level2.name,
@@ -294,25 +257,6 @@ def _indicator_shown(row: Indicator) -> dict[str, object]:
         "override_reason": row.override_reason,
         "deviation_reason": row.deviation_reason,
     }
-
-
-def event_record(
-    *,
-    evaluation: Evaluation,
-    user: User | None,
-    kind: str,
-    comment: str = "",
-    changes: Iterable[dict[str, str]] = (),
-) -> EvaluationEvent:
-    """Append one entry to the form's history (never changed or deleted afterwards)."""
-    return EvaluationEvent.objects.create(
-        evaluation=evaluation,
-        user=user if user is not None and user.is_authenticated else None,
-        kind=kind,
-        comment=clean_text(comment),
-        changes=list(changes),
-        version=evaluation.version,
-    )
 
 
 # --- creating and filling forms in the browser ---------------------------------
@@ -536,7 +480,7 @@ def evaluation_save_draft(
         evaluation.budget_weight = draft.budget_weight
     evaluation.updated_at = timezone.now()
     _clean(evaluation, ["project", "created_by"])
-    changes += _diff(
+    changes += diff(
         "表头",
         Evaluation,
         header_before,
@@ -555,7 +499,7 @@ def evaluation_save_draft(
         for name in _BUDGET_FIELDS:
             setattr(line, name, getattr(line_draft, name))
         _clean(line, ["evaluation"])
-        changes += _diff(
+        changes += diff(
             f"项目资金·{BUDGET_LINE_LABELS[line_draft.kind]}",
             BudgetLine,
             dict(zip(_BUDGET_FIELDS, before, strict=True)),
@@ -580,7 +524,7 @@ def evaluation_save_draft(
         else:
             raise ValidationError(ERROR_UNKNOWN_ROW)
         before = _values(row, _INDICATOR_FIELDS) if row.pk is not None else None
-        shown_before = _indicator_shown(row) if row.pk is not None else {}
+        shown_before = _indicatorshown(row) if row.pk is not None else {}
         row.level2 = row_draft.level2
         row.position = position
         for name in (
@@ -596,11 +540,11 @@ def evaluation_save_draft(
             setattr(row, name, getattr(row_draft, name))
         indicator_refresh_parsed(row)
         _clean(row, ["evaluation", "level2"])
-        changes += _diff(
+        changes += diff(
             f"三级指标第{position}行「{row.name}」",
             Indicator,
             shown_before,
-            _indicator_shown(row),
+            _indicatorshown(row),
             key_prefix=f"row:{row.pk or 'new'}:",
         )
         if before is not None:
@@ -625,7 +569,7 @@ def evaluation_save_draft(
     evaluation.version = version + 1
     deleted = set(existing_rows) - kept
     changes += [
-        _change(
+        change(
             f"三级指标「{existing_rows[pk].name}」",
             "整行",
             existing_rows[pk].name,
@@ -819,18 +763,18 @@ def _review_apply(
             elif item.review_score > row.weight:
                 problems.append(
                     ERROR_REVIEW_SCORE_EXCEEDS_WEIGHT.format(
-                        **names, score=_shown(item.review_score), weight=_shown(row.weight)
+                        **names, score=shown(item.review_score), weight=shown(row.weight)
                     )
                 )
             if not comment:
                 problems.append(ERROR_REVIEW_SCORE_NEEDS_COMMENT.format(**names))
         before = {"review_score": row.review_score, "review_comment": row.review_comment}
         after = {"review_score": item.review_score, "review_comment": comment}
-        diff = _diff(f"三级指标第{names['row']}行「{row.name}」", Indicator, before, after)
-        if diff:
+        found = diff(f"三级指标第{names['row']}行「{row.name}」", Indicator, before, after)
+        if found:
             row.review_score, row.review_comment = item.review_score, comment
             changed.append(row)
-            changes += diff
+            changes += found
     if problems:
         raise ValidationError(problems)
     return changed, changes
@@ -864,7 +808,7 @@ def _review_step(
     if message := too_long("整表审核意见", COMMENT_MAX, comment):
         raise ValidationError(message)
     changes = [
-        *_diff(
+        *diff(
             "整表",
             Evaluation,
             {"review_comment": evaluation.review_comment},
