@@ -1,4 +1,5 @@
-"""What the admin changes under 系统管理: users, departments and years.
+"""What the admin changes under 系统管理: users, departments and years (and, for
+``/admin/``, projects).
 
 Each change runs in one transaction and is recorded with Django's own ``LogEntry``
 (who, when, what changed, in words, by the diff a form's history uses:
@@ -274,6 +275,29 @@ def department_delete(*, actor: User, department: Department) -> None:
         )
     log_change(actor, department, DELETION, f"删除{_kind(department)}「{department}」")
     department.delete()
+
+
+@transaction.atomic
+def project_save(*, actor: User, project: Project) -> Project:
+    """Create or change a project in /admin/ (``project`` as the validated form left it)."""
+    _save_and_log(
+        actor,
+        project,
+        f"新建项目「{project.name}」",
+        {
+            "名称": lambda p: p.name,
+            "主管部门": lambda p: str(p.department),
+            "实施单位": lambda p: str(p.implementing_unit) if p.implementing_unit_id else "（无）",
+        },
+    )
+    return project
+
+
+@transaction.atomic
+def project_delete(*, actor: User, project: Project) -> None:
+    """Delete a project without forms (a form keeps its project: ``PROTECT``)."""
+    log_change(actor, project, DELETION, f"删除项目「{project}」")
+    project.delete()
 
 
 @transaction.atomic
