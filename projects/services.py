@@ -442,12 +442,13 @@ def evaluation_write(
     else:
         now = timezone.now()
         stored = Evaluation.objects.filter(pk=evaluation.pk)
-        if version is not None:
-            stored = stored.filter(version=version)
-        if not stored.update(version=F("version") + 1, updated_at=now, **fields):
+        if version is None:  # locked: the version read under the lock, plus one
+            bumped, version = evaluation.version + 1, evaluation.version
+        else:
+            stored, bumped = stored.filter(version=version), F("version") + 1
+        if not stored.update(version=bumped, updated_at=now, **fields):
             raise StaleEvaluationError(stale)
-        loaded = evaluation.version if version is None else version
-        evaluation.version, evaluation.updated_at = loaded + 1, now
+        evaluation.version, evaluation.updated_at = version + 1, now
         for name, value in fields.items():
             setattr(evaluation, name, value)
     _rows_write(evaluation, BudgetLine, budget_lines)

@@ -1,23 +1,35 @@
 """/admin/: no side door (issue 12.7, 12.8, 12.9).
 
 Forms are read-only there (every write goes through the services, which check the
-version and record the 修改记录); only a superuser touches a superuser or grants
-superuser/staff; a user cannot be given both the 填报人 and the 审核人 (or 管理员) group;
-a project's 实施单位 belongs to its 主管部门.
+version and record the 修改记录); departments and projects are written through
+projects.administration (recorded once, in words) and assignments are read-only; only
+a superuser touches a superuser or grants superuser/staff; a user cannot be given both
+the 填报人 and the 审核人 (or 管理员) group; a project's 实施单位 belongs to its 主管部门.
 """
 
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin as django_admin
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
+from projects import admin as project_admin
 from projects.admin import (
     ERROR_FILLER_AND_REVIEWER,
     ERROR_UNIT_OF_OTHER_DEPARTMENT,
     RoleCheckedUserChangeForm,
 )
-from projects.models import Department, Evaluation, EvaluationEvent, Indicator, Project
+from projects.models import (
+    BudgetLine,
+    Department,
+    Evaluation,
+    EvaluationEvent,
+    EvaluationSummary,
+    Indicator,
+    Project,
+)
 from projects.roles import Role
 from tests.factories import make_department, make_evaluation, make_project
 
@@ -198,8 +210,6 @@ def test_a_unit_is_moved_under_manage_not_here(client, root, dept_a, dept_b):
 
 
 def _entries(obj):
-    from django.contrib.admin.models import LogEntry
-
     return list(
         LogEntry.objects.filter(object_id=str(obj.pk), content_type__model=obj._meta.model_name)
         .order_by("pk")
@@ -208,10 +218,6 @@ def _entries(obj):
 
 
 def test_departments_are_saved_and_recorded_by_the_service(client, root, dept_a, monkeypatch):
-    from django.contrib.admin.models import ADDITION, CHANGE
-
-    from projects import admin as project_admin
-
     calls = []
     original = project_admin.department_save
 
@@ -250,15 +256,11 @@ def test_a_department_in_use_is_not_deleted_here_either(client, root, dept_a, fi
     url = reverse("admin:projects_department_delete", args=[unused.pk])
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not Department.objects.filter(pk=unused.pk).exists()
-    from django.contrib.admin.models import DELETION, LogEntry
-
     entry = LogEntry.objects.get(object_id=str(unused.pk), content_type__model="department")
     assert (entry.action_flag, entry.change_message) == (DELETION, "删除主管部门「审计局」")
 
 
 def test_projects_are_saved_and_recorded_by_the_service(client, root, dept_a, dept_b):
-    from django.contrib.admin.models import ADDITION, CHANGE
-
     client.force_login(root)
     add = reverse("admin:projects_project_add")
     assert client.post(add, {"name": "价格认证资金", "department": dept_a.pk}).status_code == 302
@@ -283,10 +285,6 @@ def test_assignments_are_read_only_here(client, root, filler_a):
 
 def test_every_admin_of_a_form_or_its_rows_is_read_only(rf, root):
     """No admin of a form, its rows or its history can write (only the services do)."""
-    from django.contrib import admin as django_admin
-
-    from projects.models import BudgetLine, EvaluationEvent, EvaluationSummary
-
     request = rf.get("/")
     request.user = root
     form_models = {Evaluation, BudgetLine, Indicator, EvaluationEvent, EvaluationSummary}
