@@ -73,6 +73,12 @@ def _load(user, evaluation):
     return get_evaluation_for_user(user, evaluation.pk)
 
 
+def _save(service, filler, evaluation, version, **changes):
+    """The form as stored, with ``changes``, saved by ``service`` at ``version``."""
+    loaded = _load(filler, evaluation)
+    return service(evaluation=loaded, draft=_draft(loaded, **changes), version=version, user=filler)
+
+
 def _submitted(filler, evaluation):
     return evaluation_submit(evaluation=_load(filler, evaluation), version=1, user=filler)
 
@@ -89,15 +95,8 @@ def test_create_and_copy_are_one_write_each(writes, evaluation_a, filler_a):
 
 
 def test_a_save_is_one_write_and_one_event_or_none(writes, evaluation_a, filler_a):
-    evaluation = _load(filler_a, evaluation_a)
-    evaluation_save_draft(
-        evaluation=evaluation,
-        draft=_draft(evaluation, project_lead="李四"),
-        version=1,
-        user=filler_a,
-    )
-    evaluation = _load(filler_a, evaluation_a)
-    evaluation_save_draft(evaluation=evaluation, draft=_draft(evaluation), version=2, user=filler_a)
+    _save(evaluation_save_draft, filler_a, evaluation_a, 1, project_lead="李四")
+    _save(evaluation_save_draft, filler_a, evaluation_a, 2)
     # The same again: the version moves on, the history does not.
     assert writes == ["saved", None]
     assert _events(evaluation_a) == [("saved", 2)]
@@ -106,13 +105,7 @@ def test_a_save_is_one_write_and_one_event_or_none(writes, evaluation_a, filler_
 
 
 def test_save_and_submit_is_two_writes(writes, evaluation_a, filler_a):
-    evaluation = _load(filler_a, evaluation_a)
-    evaluation_save_and_submit(
-        evaluation=evaluation,
-        draft=_draft(evaluation, project_lead="李四"),
-        version=1,
-        user=filler_a,
-    )
+    _save(evaluation_save_and_submit, filler_a, evaluation_a, 1, project_lead="李四")
     assert writes == ["saved", "submitted"]
     assert _events(evaluation_a) == [("saved", 2), ("submitted", 3)]
 
