@@ -2,8 +2,11 @@
 
 A form (its rows, budget lines) changes only through ``projects.services``, which
 check the version and record the 修改记录; here it is shown read-only with a link to
-its page in the app. Departments move under 系统管理 (their projects follow them), and
-only a superuser changes a superuser or grants superuser/staff status.
+its page in the app, and so are the departments' user assignments (set under 系统管理 →
+用户). Departments and projects are saved and deleted through
+``projects.administration``, which records each change in words like 系统管理 does.
+Departments move under 系统管理 (their projects follow them), and only a superuser
+changes a superuser or grants superuser/staff status.
 """
 
 from django import forms
@@ -15,6 +18,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from projects.administration import (
+    department_delete,
+    department_save,
+    department_uses,
+    project_delete,
+    project_save,
+)
 from projects.models import (
     BudgetLine,
     Department,
@@ -77,17 +87,63 @@ class SelfevalUserAdmin(UserAdmin):
         return fields
 
 
+class WrittenByServicesMixin:
+    """Saves and deletes go through ``projects.administration`` (``write``, ``remove``),
+    which record each one (a LogEntry in words): the admin's own entry is not written too."""
+
+    def write(self, actor, obj) -> None:
+        raise NotImplementedError
+
+    def remove(self, actor, obj) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        self.write(request.user, obj)
+
+    def delete_model(self, request, obj):
+        self.remove(request.user, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.remove(request.user, obj)
+
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_change(self, request, obj, message):
+        return None
+
+    def log_deletions(self, request, queryset):
+        return None
+
+
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(WrittenByServicesMixin, admin.ModelAdmin):
     formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.EmptyFieldListFilter)]
     search_fields = ["name"]
     autocomplete_fields = ["parent"]
 
+    def write(self, actor, obj):
+        department_save(actor=actor, department=obj)
+
+    def remove(self, actor, obj):
+        department_delete(actor=actor, department=obj)
+
     def get_readonly_fields(self, request, obj=None):
         # Moving a unit moves its projects too: that is done under 系统管理 → 部门/单位.
         return ["parent"] if obj is not None else []
+
+    def get_deleted_objects(self, objs, request):
+        # What keeps a department, in the words of 系统管理 (department_uses: its user
+        # assignments too, which the database would delete along with it), is shown as
+        # protected, and the deletion refused.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        uses = [f"「{d.name}」{use}" for d in objs for use in department_uses(d)]
+        if uses:
+            return deleted, counts, set(), uses
+        return deleted, counts, perms_needed, protected
 
 
 class ProjectAdminForm(forms.ModelForm):
@@ -103,7 +159,7 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(WrittenByServicesMixin, admin.ModelAdmin):
     form = ProjectAdminForm
     formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["name", "department", "implementing_unit"]
@@ -111,9 +167,16 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["department", "implementing_unit"]
 
+    def write(self, actor, obj):
+        project_save(actor=actor, project=obj)
+
+    def remove(self, actor, obj):
+        project_delete(actor=actor, project=obj)
+
 
 class ReadOnlyMixin:
-    """Shown, never written here: every write goes through ``projects.services``."""
+    """Shown, never written here: every write goes through the services
+    (``projects.services`` for forms, ``projects.administration`` for assignments)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -162,7 +225,7 @@ class EvaluationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(DepartmentAssignment)
-class DepartmentAssignmentAdmin(admin.ModelAdmin):
+class DepartmentAssignmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     formfield_overrides = ADMIN_TEXT_FIELDS
     list_display = ["user", "department"]
     list_select_related = ["user", "department"]

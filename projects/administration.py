@@ -1,22 +1,25 @@
-"""What the admin changes under 系统管理: users, departments and years.
+"""What the admin changes under 系统管理: users, departments and years (and, for
+``/admin/``, projects).
 
 Each change runs in one transaction and is recorded with Django's own ``LogEntry``
-(who, when, what changed, in words), which the edit pages show as a short history
-and the Django admin lists too. Admins cannot lock themselves out: they can neither
-take their own admin role away nor deactivate their own account.
+(who, when, what changed, in words, by the diff a form's history uses:
+``projects.history``), which the edit pages show as a short history and the Django
+admin lists too. Admins cannot lock themselves out: they can neither take their own
+admin role away nor deactivate their own account.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.contrib.auth.models import Group, User
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
+from projects.history import change, diff, in_words, log_change, log_changes
+from projects.history import change_log as change_log  # the edit pages' history
 from projects.models import (
     Department,
     DepartmentAssignment,
@@ -47,30 +50,6 @@ class UserData:
     departments: tuple[Department, ...]
     is_active: bool
     password: str = ""  # only when creating
-
-
-def log_change(actor: User, obj: models.Model, flag: int, message: str) -> None:
-    """One LogEntry: who (``actor``) did what to ``obj``, in words."""
-    LogEntry.objects.create(
-        user=actor,
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        action_flag=flag,
-        change_message=message,
-    )
-
-
-def change_log(obj: models.Model, limit: int = 20) -> list[LogEntry]:
-    """The newest changes recorded for ``obj``, with who made them."""
-    return list(
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-            object_id=str(obj.pk),
-        )
-        .select_related("user")
-        .order_by("-action_time", "-pk")[:limit]
-    )
 
 
 def check_may_manage(actor: User, user: User) -> None:
@@ -123,23 +102,29 @@ def user_update(*, actor: User, user: User, data: UserData) -> list[str]:
             raise ValidationError(ERROR_OWN_ROLE)
         if not data.is_active:
             raise ValidationError(ERROR_OWN_ACCOUNT)
-    changes = []
-    if user.first_name != data.first_name:
-        changes.append(f"姓名：{user.first_name or '（空）'} → {data.first_name or '（空）'}")
-        user.first_name = data.first_name
-    if user.is_active != data.is_active:
-        changes.append(
-            f"状态：{'启用' if user.is_active else '停用'} → {'启用' if data.is_active else '停用'}"
-        )
-        user.is_active = data.is_active
-    role_groups = {g.name for g in user.groups.all()} & {r.value for r in Role}
-    if role_groups != {data.role.value} and not user.is_superuser:
-        changes.append(f"角色：{'、'.join(sorted(role_groups)) or '（无）'} → {data.role.value}")
-        user.groups.set([Group.objects.get(name=data.role.value)])
     before = set(Department.objects.filter(assignments__user=user).select_related("parent"))
     after = set(data.departments)
-    if before != after:
-        changes.append(f"部门/单位：{_names(before)} → {_names(after)}")
+    role_groups = {g.name for g in user.groups.all()} & {r.value for r in Role}
+    shown_before = {
+        "姓名": user.first_name,
+        "状态": _active(user.is_active),
+        "角色": "、".join(sorted(role_groups)) or "（无）",
+        "部门/单位": _names(before),
+    }
+    shown_after = {
+        "姓名": data.first_name,
+        "状态": _active(data.is_active),
+        "角色": data.role.value,
+        "部门/单位": _names(after),
+    }
+    if user.is_superuser:  # a superuser's role is not a group
+        del shown_before["角色"], shown_after["角色"]
+    changes = diff("", None, shown_before, shown_after)
+    changed = {item["field"] for item in changes}
+    user.first_name, user.is_active = data.first_name, data.is_active
+    if "角色" in changed:
+        user.groups.set([Group.objects.get(name=data.role.value)])
+    if "部门/单位" in changed:
         DepartmentAssignment.objects.filter(user=user).exclude(department__in=after).delete()
         DepartmentAssignment.objects.bulk_create(
             [DepartmentAssignment(user=user, department=d) for d in after - before]
@@ -147,8 +132,12 @@ def user_update(*, actor: User, user: User, data: UserData) -> list[str]:
     if changes:
         clean_instance_text(user)
         user.save(update_fields=["first_name", "is_active"])
-        log_change(actor, user, CHANGE, "；".join(changes))
-    return changes
+        log_change(actor, user, CHANGE, in_words(changes))
+    return [in_words([item]) for item in changes]
+
+
+def _active(is_active: bool) -> str:
+    return "启用" if is_active else "停用"
 
 
 @transaction.atomic
@@ -165,10 +154,10 @@ def _save_and_log(
     actor: User,
     obj: models.Model,
     added: str,
-    described: Iterable[tuple[str, Callable[[models.Model], object]]],
+    described: Mapping[str, Callable[[models.Model], object]],
 ) -> None:
     """Save ``obj`` as the validated form left it and record it: ``added`` for a new one,
-    else each described field that changed ("label：before → after"); nothing if none did.
+    else each described field (label: how it is shown) that changed; nothing if none did.
     """
     clean_instance_text(obj)  # the forms clean already; this is the last line (projects.text)
     if obj.pk is None:
@@ -176,12 +165,15 @@ def _save_and_log(
         log_change(actor, obj, ADDITION, added)
         return
     old = type(obj)._default_manager.get(pk=obj.pk)
-    changes = [
-        f"{label}：{show(old)} → {show(obj)}" for label, show in described if show(old) != show(obj)
-    ]
+    changes = diff(
+        "",
+        None,
+        {label: show(old) for label, show in described.items()},
+        {label: show(obj) for label, show in described.items()},
+    )
     if changes:
         obj.save()
-        log_change(actor, obj, CHANGE, "；".join(changes))
+        log_change(actor, obj, CHANGE, in_words(changes))
 
 
 def department_move_problem(department: Department, parent: Department | None) -> str:
@@ -223,20 +215,8 @@ def _projects_follow(actor: User, unit: Department, old_parent: Department) -> N
     """A moved 实施单位's projects get its new 主管部门 (scope follows), each recorded."""
     projects = list(Project.objects.filter(implementing_unit=unit))
     Project.objects.filter(implementing_unit=unit).update(department=unit.parent)
-    content_type = ContentType.objects.get_for_model(Project)
-    LogEntry.objects.bulk_create(
-        LogEntry(
-            user=actor,
-            content_type=content_type,
-            object_id=str(project.pk),
-            object_repr=str(project)[:200],
-            action_flag=CHANGE,
-            change_message=(
-                f"主管部门：{old_parent} → {unit.parent}（随实施单位「{unit.name}」移动）"
-            ),
-        )
-        for project in projects
-    )
+    moved = in_words([change("", "主管部门", old_parent, unit.parent)])
+    log_changes(actor, projects, CHANGE, f"{moved}（随实施单位「{unit.name}」移动）")
 
 
 @transaction.atomic
@@ -260,10 +240,10 @@ def department_save(*, actor: User, department: Department) -> Department:
         actor,
         department,
         f"新建{_kind(department)}「{department}」",
-        [
-            ("名称", lambda d: d.name),
-            ("所属主管部门", lambda d: str(d.parent) if d.parent_id else "（无）"),
-        ],
+        {
+            "名称": lambda d: d.name,
+            "所属主管部门": lambda d: str(d.parent) if d.parent_id else "（无）",
+        },
     )
     if old is not None and old.parent_id and department.parent_id != old.parent_id:
         _projects_follow(actor, department, old.parent)
@@ -298,17 +278,40 @@ def department_delete(*, actor: User, department: Department) -> None:
 
 
 @transaction.atomic
+def project_save(*, actor: User, project: Project) -> Project:
+    """Create or change a project in /admin/ (``project`` as the validated form left it)."""
+    _save_and_log(
+        actor,
+        project,
+        f"新建项目「{project.name}」",
+        {
+            "名称": lambda p: p.name,
+            "主管部门": lambda p: str(p.department),
+            "实施单位": lambda p: str(p.implementing_unit) if p.implementing_unit_id else "（无）",
+        },
+    )
+    return project
+
+
+@transaction.atomic
+def project_delete(*, actor: User, project: Project) -> None:
+    """Delete a project without forms (a form keeps its project: ``PROTECT``)."""
+    log_change(actor, project, DELETION, f"删除项目「{project}」")
+    project.delete()
+
+
+@transaction.atomic
 def reporting_year_save(*, actor: User, year: ReportingYear) -> ReportingYear:
     """Create or change a year's record (``year`` as the validated form left it)."""
     _save_and_log(
         actor,
         year,
         f"登记{year.year}年度：{_year_state(year)}",
-        [
-            ("状态", _year_state),
-            ("截止日期", lambda y: y.deadline or "（无）"),
-            ("说明", lambda y: y.note or "（空）"),
-        ],
+        {
+            "状态": _year_state,
+            "截止日期": lambda y: y.deadline or "（无）",
+            "说明": lambda y: y.note,
+        },
     )
     return year
 

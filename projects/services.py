@@ -1,8 +1,12 @@
-"""Writes. Every change to a form goes through a function here, in a transaction."""
+"""Writes. Every change to a form goes through a function here, in a transaction.
+
+Each of them validates what it was given and hands it to ``evaluation_write``, the one
+function that writes a form: the version check, the rows, the summary and the history.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,6 +19,7 @@ from django.utils import timezone
 from indicators.models import Level2
 from indicators.parsing import parse_actual, parse_target
 from indicators.scoring import BUDGET_LINE_LABELS, BudgetLineKind, Finding
+from projects.history import change, diff, event_record, shown
 from projects.interchange import FormData, InterchangeError
 from projects.models import (
     COMMENT_MAX,
@@ -196,65 +201,20 @@ def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation
         )
     if evaluation is None:
         evaluation = Evaluation(project=project, year=data.year, created_by=user)
-    else:
-        evaluation.version += 1
     budget_lines, indicators = _import_values(evaluation, data, _level2_lookup())
-    evaluation.save()
-    for row in (*budget_lines, *indicators):
-        row.evaluation = evaluation  # set again: the form had no pk when they were built
-    evaluation.budget_lines.all().delete()
-    evaluation.indicators.all().delete()
-    BudgetLine.objects.bulk_create(budget_lines)
-    Indicator.objects.bulk_create(indicators)
-    evaluation_summary_refresh(evaluation)
-    event_record(
-        evaluation=evaluation,
+    return evaluation_write(
+        evaluation,
         user=user,
         kind=EvaluationEvent.Kind.IMPORTED,
+        version=None,  # locked above: nobody writes it in between
+        fields={name: getattr(evaluation, name) for name in IMPORTED_FIELDS},
         comment=f"状态：{evaluation.get_status_display()}，三级指标 {len(indicators)} 行",
+        budget_lines=RowsWrite(created=budget_lines, replaced=True),
+        indicators=RowsWrite(created=indicators, replaced=True),
     )
-    return evaluation
 
 
 # --- history ---------------------------------------------------------------------
-
-
-def _shown(value: object) -> str:
-    """A value as the page shows it: no trailing zeros on numbers, nothing for None."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    return str(value)
-
-
-def _change(where: str, field: str, before: object, after: object, key: str = "") -> dict[str, str]:
-    change = {"where": where, "field": field, "before": _shown(before), "after": _shown(after)}
-    if key:  # which input it was (projects.conflicts matches it with a stale editor's)
-        change["key"] = key
-    return change
-
-
-def _diff(
-    where: str,
-    model: type[models.Model],
-    before: dict[str, object],
-    after: dict[str, object],
-    key_prefix: str | None = None,
-) -> list[dict[str, str]]:
-    """Field-level differences, labelled with the fields' verbose names."""
-    return [
-        _change(
-            where,
-            str(model._meta.get_field(name).verbose_name),
-            before.get(name),
-            value,
-            key="" if key_prefix is None else f"{key_prefix}{name}",
-        )
-        for name, value in after.items()
-        if _shown(before.get(name)) != _shown(value)
-    ]
 
 
 _HEADER_DIFF_FIELDS = HEADER.names(Editor.FILLER)
@@ -268,25 +228,6 @@ def _indicator_shown(row: Indicator) -> dict[str, object]:
         value = getattr(row, column.name)
         shown[column.name] = _TIER_LABELS.get(value, "") if column.kind == Kind.TIER else value
     return shown
-
-
-def event_record(
-    *,
-    evaluation: Evaluation,
-    user: User | None,
-    kind: str,
-    comment: str = "",
-    changes: Iterable[dict[str, str]] = (),
-) -> EvaluationEvent:
-    """Append one entry to the form's history (never changed or deleted afterwards)."""
-    return EvaluationEvent.objects.create(
-        evaluation=evaluation,
-        user=user if user is not None and user.is_authenticated else None,
-        kind=kind,
-        comment=clean_text(comment),
-        changes=list(changes),
-        version=evaluation.version,
-    )
 
 
 # --- creating and filling forms in the browser ---------------------------------
@@ -369,6 +310,112 @@ def _clean(instance: models.Model, exclude: list[str]) -> None:
     instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
 
 
+# --- the one way a form is written -----------------------------------------------------
+
+# The workflow's own columns: the summary holds none of them (projects.summaries).
+_WORKFLOW_FIELDS = frozenset({"status", "review_comment"})
+
+
+@dataclass(frozen=True)
+class RowsWrite:
+    """What one write does to a form's budget lines, or to its 三级 rows."""
+
+    created: Sequence[models.Model] = ()
+    changed: Sequence[models.Model] = ()
+    fields: Sequence[str] = ()  # the columns of ``changed`` that are written
+    deleted: Collection[int] = ()  # pks of stored rows
+    replaced: bool = False  # every stored row goes first (an import)
+
+    def __bool__(self) -> bool:
+        return bool(self.created or self.changed or self.deleted or self.replaced)
+
+
+_NO_ROWS = RowsWrite()
+
+
+def _insert(evaluation: Evaluation) -> None:
+    """Insert a new form; a second one of its project and year (a second click, which
+    won the race) is named instead of an IntegrityError."""
+    try:
+        with transaction.atomic():  # a savepoint: the query below must still run
+            evaluation.save()
+    except IntegrityError:
+        existing = Evaluation.objects.filter(
+            project=evaluation.project, year=evaluation.year
+        ).first()
+        if existing is None:
+            raise
+        raise EvaluationExistsError(existing) from None
+
+
+def _rows_write(evaluation: Evaluation, model: type[models.Model], rows: RowsWrite) -> None:
+    stored = model._default_manager.filter(evaluation=evaluation)
+    if rows.replaced:
+        stored.delete()
+    elif rows.deleted:
+        stored.filter(pk__in=rows.deleted).delete()
+    if rows.changed:
+        # Only the columns that changed: each one is a CASE over the rows to build.
+        model._default_manager.bulk_update(rows.changed, list(rows.fields))
+    if rows.created:
+        for row in rows.created:
+            row.evaluation = evaluation  # set again: the form may have had no pk yet
+        model._default_manager.bulk_create(rows.created)
+
+
+def evaluation_write(
+    evaluation: Evaluation,
+    *,
+    user: User | None,
+    kind: str | None,
+    version: int | None,
+    fields: Mapping[str, object] | None = None,
+    comment: str = "",
+    changes: Sequence[dict[str, str]] = (),
+    budget_lines: RowsWrite = _NO_ROWS,
+    indicators: RowsWrite = _NO_ROWS,
+    stale: str = ERROR_STALE_VERSION,
+) -> Evaluation:
+    """Write a form and record it: the one way every path changes a form.
+
+    In this order: the form's own row, its rows (deleted, changed, created), its
+    summary (``projects.summaries``; not when only the workflow's columns changed),
+    and one entry of its history of ``kind`` with ``comment`` and ``changes`` (none
+    when ``kind`` is None: a save that changed nothing).
+
+    A new form (no pk) is inserted with ``fields``. An existing one gets ``fields``
+    in one UPDATE that bumps its version and checks ``version``, the one its writer
+    loaded: if someone wrote in between, StaleEvaluationError(``stale``) and nothing
+    is written. ``version`` None: the caller holds the form's row locked (the import),
+    and the version is only bumped. Callers validate first (the rows are written as
+    they come, in bulk: their parsed columns refreshed, each ``full_clean``-ed).
+    """
+    fields = dict(fields or {})
+    if evaluation.pk is None:
+        for name, value in fields.items():
+            setattr(evaluation, name, value)
+        _insert(evaluation)
+    else:
+        now = timezone.now()
+        stored = Evaluation.objects.filter(pk=evaluation.pk)
+        if version is None:  # locked: the version read under the lock, plus one
+            bumped, version = evaluation.version + 1, evaluation.version
+        else:
+            stored, bumped = stored.filter(version=version), F("version") + 1
+        if not stored.update(version=bumped, updated_at=now, **fields):
+            raise StaleEvaluationError(stale)
+        evaluation.version, evaluation.updated_at = version + 1, now
+        for name, value in fields.items():
+            setattr(evaluation, name, value)
+    _rows_write(evaluation, BudgetLine, budget_lines)
+    _rows_write(evaluation, Indicator, indicators)
+    if budget_lines or indicators or not fields.keys() <= _WORKFLOW_FIELDS:
+        evaluation_summary_refresh(evaluation)
+    if kind is not None:
+        event_record(evaluation=evaluation, user=user, kind=kind, comment=comment, changes=changes)
+    return evaluation
+
+
 @transaction.atomic
 def project_create(
     *, name: str, department: Department, implementing_unit: Department | None = None
@@ -396,31 +443,30 @@ def evaluation_create(
 
     Only in a year the admin has opened for filling (``ReportingYear``).
     """
+    evaluation = _evaluation_new(project=project, year=year, user=user)
+    evaluation.full_clean(validate_unique=False)
+    return evaluation_write(
+        evaluation,
+        user=user,
+        kind=EvaluationEvent.Kind.CREATED,
+        version=None,
+        comment=comment,
+        budget_lines=RowsWrite(created=_budget_lines_new()),
+    )
+
+
+def _evaluation_new(*, project: Project, year: int, user: User | None) -> Evaluation:
+    """An unsaved draft, in a year open for filling, of a project without one for it."""
     if not ReportingYear.objects.filter(year=year, is_open=True).exists():
         raise ValidationError(ERROR_YEAR_NOT_OPEN.format(year=year))
     existing = Evaluation.objects.filter(project=project, year=year).first()
     if existing is not None:
         raise EvaluationExistsError(existing)
-    evaluation = Evaluation(
-        project=project, year=year, status=Evaluation.Status.DRAFT, created_by=user
-    )
-    evaluation.full_clean(validate_unique=False)
-    try:
-        with transaction.atomic():  # a savepoint: a second click may have won the race
-            evaluation.save()
-    except IntegrityError:
-        existing = Evaluation.objects.filter(project=project, year=year).first()
-        if existing is None:
-            raise
-        raise EvaluationExistsError(existing) from None
-    BudgetLine.objects.bulk_create(
-        BudgetLine(evaluation=evaluation, kind=kind.value) for kind in BudgetLineKind
-    )
-    evaluation_summary_refresh(evaluation)
-    event_record(
-        evaluation=evaluation, user=user, kind=EvaluationEvent.Kind.CREATED, comment=comment
-    )
-    return evaluation
+    return Evaluation(project=project, year=year, status=Evaluation.Status.DRAFT, created_by=user)
+
+
+def _budget_lines_new() -> list[BudgetLine]:
+    return [BudgetLine(kind=kind.value) for kind in BudgetLineKind]
 
 
 @transaction.atomic
@@ -433,16 +479,12 @@ def evaluation_create_from_previous(
     二级, name, 年度指标值 and 分值. What belongs to the new year stays empty:
     amounts, 实际完成情况, 实际完成值, 得分 and every reason or review note.
     """
-    evaluation = evaluation_create(
-        project=previous.project,
-        year=previous.year + 1 if year is None else year,
-        user=user,
-        comment=f"以{previous.year}年度的自评表为基础新建",
+    evaluation = _evaluation_new(
+        project=previous.project, year=previous.year + 1 if year is None else year, user=user
     )
     for name in _CARRIED_HEADER_FIELDS:
         setattr(evaluation, name, getattr(previous, name))
     evaluation.full_clean(validate_unique=False)
-    evaluation.save(update_fields=list(_CARRIED_HEADER_FIELDS))
     rows = []
     for position, source in enumerate(previous.indicators.all(), start=1):
         row = Indicator(
@@ -454,9 +496,15 @@ def evaluation_create_from_previous(
         indicator_refresh_parsed(row)
         _clean(row, ["evaluation", "level2"])
         rows.append(row)
-    Indicator.objects.bulk_create(rows)
-    evaluation_summary_refresh(evaluation)
-    return evaluation
+    return evaluation_write(
+        evaluation,
+        user=user,
+        kind=EvaluationEvent.Kind.CREATED,
+        version=None,
+        comment=f"以{previous.year}年度的自评表为基础新建",
+        budget_lines=RowsWrite(created=_budget_lines_new()),
+        indicators=RowsWrite(created=rows),
+    )
 
 
 def _values(instance: models.Model, fields: tuple[str, ...]) -> tuple[object, ...]:
@@ -484,9 +532,8 @@ def evaluation_save_draft(
         setattr(evaluation, name, getattr(draft, name))
     if draft.budget_weight is not None:
         evaluation.budget_weight = draft.budget_weight
-    evaluation.updated_at = timezone.now()
     _clean(evaluation, ["project", "created_by"])
-    changes += _diff(
+    changes += diff(
         "表头",
         Evaluation,
         header_before,
@@ -505,7 +552,7 @@ def evaluation_save_draft(
         for name in _BUDGET_FIELDS:
             setattr(line, name, getattr(line_draft, name))
         _clean(line, ["evaluation"])
-        changes += _diff(
+        changes += diff(
             f"项目资金·{BUDGET_LINE_LABELS[line_draft.kind]}",
             BudgetLine,
             dict(zip(_BUDGET_FIELDS, before, strict=True)),
@@ -537,7 +584,7 @@ def evaluation_save_draft(
             setattr(row, name, getattr(row_draft, name))
         indicator_refresh_parsed(row)
         _clean(row, ["evaluation", "level2"])
-        changes += _diff(
+        changes += diff(
             f"三级指标第{position}行「{row.name}」",
             Indicator,
             shown_before,
@@ -554,19 +601,9 @@ def evaluation_save_draft(
                     if old != new
                 )
 
-    # The version check and the header in one UPDATE: nobody can slip in between.
-    updated = Evaluation.objects.filter(pk=evaluation.pk, version=version).update(
-        version=F("version") + 1,
-        budget_weight=evaluation.budget_weight,
-        updated_at=evaluation.updated_at,
-        **{name: getattr(evaluation, name) for name in _EVALUATION_FIELDS},
-    )
-    if not updated:
-        raise StaleEvaluationError()
-    evaluation.version = version + 1
     deleted = set(existing_rows) - kept
     changes += [
-        _change(
+        change(
             f"三级指标「{existing_rows[pk].name}」",
             "整行",
             existing_rows[pk].name,
@@ -575,25 +612,25 @@ def evaluation_save_draft(
         )
         for pk in sorted(deleted)
     ]
-    if changes:
-        event_record(
-            evaluation=evaluation, user=user, kind=EvaluationEvent.Kind.SAVED, changes=changes
-        )
-
-    if changed_lines:
-        BudgetLine.objects.bulk_update(changed_lines, list(_BUDGET_FIELDS))
-    if new_lines:
-        BudgetLine.objects.bulk_create(new_lines)
-    if deleted:
-        Indicator.objects.filter(evaluation=evaluation, pk__in=deleted).delete()
-    if changed_rows:
-        # Only the columns that changed: each one is a CASE over the rows to build.
-        fields = [name for name in _INDICATOR_FIELDS if name in changed_fields]
-        Indicator.objects.bulk_update(changed_rows, fields)
-    if new_rows:
-        Indicator.objects.bulk_create(new_rows)
-    evaluation_summary_refresh(evaluation)
-    return evaluation
+    # The version check and the header in one UPDATE: nobody can slip in between.
+    return evaluation_write(
+        evaluation,
+        user=user,
+        kind=EvaluationEvent.Kind.SAVED if changes else None,  # the same again: no history
+        version=version,
+        fields={
+            "budget_weight": evaluation.budget_weight,
+            **{name: getattr(evaluation, name) for name in _EVALUATION_FIELDS},
+        },
+        changes=changes,
+        budget_lines=RowsWrite(created=new_lines, changed=changed_lines, fields=_BUDGET_FIELDS),
+        indicators=RowsWrite(
+            created=new_rows,
+            changed=changed_rows,
+            fields=[name for name in _INDICATOR_FIELDS if name in changed_fields],
+            deleted=deleted,
+        ),
+    )
 
 
 # --- the review workflow: 草稿 → 已提交 → 已退回 / 已通过 -------------------------------
@@ -663,31 +700,6 @@ def _check_step(
         )
 
 
-def _transition(
-    *,
-    evaluation: Evaluation,
-    version: int,
-    user: User,
-    status: str,
-    kind: str,
-    comment: str = "",
-    changes: Iterable[dict[str, str]] = (),
-    **fields: object,
-) -> Evaluation:
-    """Change the status (and ``fields``) in one UPDATE that checks the version, and record it."""
-    now = timezone.now()
-    updated = Evaluation.objects.filter(pk=evaluation.pk, version=version).update(
-        version=F("version") + 1, status=status, updated_at=now, **fields
-    )
-    if not updated:
-        raise StaleEvaluationError(ERROR_STALE_STATE)
-    evaluation.version, evaluation.status, evaluation.updated_at = version + 1, status, now
-    for name, value in fields.items():
-        setattr(evaluation, name, value)
-    event_record(evaluation=evaluation, user=user, kind=kind, comment=comment, changes=changes)
-    return evaluation
-
-
 @transaction.atomic
 def evaluation_submit(*, evaluation: Evaluation, version: int, user: User) -> Evaluation:
     """Hand the form in for review once every check passes.
@@ -709,13 +721,13 @@ def evaluation_submit(*, evaluation: Evaluation, version: int, user: User) -> Ev
         raise SubmissionBlockedError(errors)
     # A new round of review starts with an empty 审核意见: the last round's (退回 or
     # 重新打开) lives in the 审核记录, and must not become the approval's comment.
-    return _transition(
-        evaluation=evaluation,
-        version=version,
+    return evaluation_write(
+        evaluation,
         user=user,
-        status=Evaluation.Status.SUBMITTED,
         kind=EvaluationEvent.Kind.SUBMITTED,
-        review_comment="",
+        version=version,
+        fields={"status": Evaluation.Status.SUBMITTED, "review_comment": ""},
+        stale=ERROR_STALE_STATE,
     )
 
 
@@ -760,18 +772,18 @@ def _review_apply(
             elif item.review_score > row.weight:
                 problems.append(
                     ERROR_REVIEW_SCORE_EXCEEDS_WEIGHT.format(
-                        **names, score=_shown(item.review_score), weight=_shown(row.weight)
+                        **names, score=shown(item.review_score), weight=shown(row.weight)
                     )
                 )
             if not comment:
                 problems.append(ERROR_REVIEW_SCORE_NEEDS_COMMENT.format(**names))
         before = {"review_score": row.review_score, "review_comment": row.review_comment}
         after = {"review_score": item.review_score, "review_comment": comment}
-        diff = _diff(f"三级指标第{names['row']}行「{row.name}」", Indicator, before, after)
-        if diff:
+        found = diff(f"三级指标第{names['row']}行「{row.name}」", Indicator, before, after)
+        if found:
             row.review_score, row.review_comment = item.review_score, comment
             changed.append(row)
-            changes += diff
+            changes += found
     if problems:
         raise ValidationError(problems)
     return changed, changes
@@ -805,7 +817,7 @@ def _review_step(
     if message := too_long("整表审核意见", COMMENT_MAX, comment):
         raise ValidationError(message)
     changes = [
-        *_diff(
+        *diff(
             "整表",
             Evaluation,
             {"review_comment": evaluation.review_comment},
@@ -813,20 +825,17 @@ def _review_step(
         ),
         *changes,
     ]
-    _transition(
-        evaluation=evaluation,
-        version=version,
+    return evaluation_write(  # the summary too when a 审核得分 changed: totals follow it
+        evaluation,
         user=user,
-        status=status,
         kind=kind,
+        version=version,
+        fields={"status": status, "review_comment": comment},
         comment=comment if kind != EvaluationEvent.Kind.REVIEWED else "",
         changes=changes,
-        review_comment=comment,
+        indicators=RowsWrite(changed=changed, fields=tuple(INDICATOR.names(Editor.REVIEWER))),
+        stale=ERROR_STALE_STATE,
     )
-    if changed:
-        Indicator.objects.bulk_update(changed, list(INDICATOR.names(Editor.REVIEWER)))
-        evaluation_summary_refresh(evaluation)  # totals and grade follow 审核得分
-    return evaluation
 
 
 @transaction.atomic
@@ -897,12 +906,12 @@ def evaluation_reopen(
         raise ValidationError(ERROR_REOPEN_NEEDS_REASON)
     if message := too_long("重新打开的理由", REOPEN_REASON_MAX, reason):
         raise ValidationError(message)
-    return _transition(
-        evaluation=evaluation,
-        version=version,
+    return evaluation_write(
+        evaluation,
         user=user,
-        status=Evaluation.Status.RETURNED,
         kind=EvaluationEvent.Kind.REOPENED,
+        version=version,
+        fields={"status": Evaluation.Status.RETURNED, "review_comment": f"重新打开：{reason}"},
         comment=reason,
-        review_comment=f"重新打开：{reason}",
+        stale=ERROR_STALE_STATE,
     )

@@ -73,7 +73,8 @@ def evaluations_import(
     and nothing is written. Each form goes through
     ``projects.services.evaluation_import`` (creates the department, unit and project
     when new; updates an unapproved form of the same project and year; refuses an
-    approved one). Any InterchangeError rolls back every form of the file.
+    approved one), which writes it with ``evaluation_write`` like every other path.
+    Any InterchangeError rolls back every form of the file.
     """
     if versions is not None:
         changed = changed_since_preview(forms, versions, lock=True)

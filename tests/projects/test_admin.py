@@ -1,23 +1,35 @@
 """/admin/: no side door.
 
 Forms are read-only there (every write goes through the services, which check the
-version and record the 修改记录); only a superuser touches a superuser or grants
-superuser/staff; a user cannot be given both the 填报人 and the 审核人 (or 管理员) group;
-a project's 实施单位 belongs to its 主管部门.
+version and record the 修改记录); departments and projects are written through
+projects.administration (recorded once, in words) and assignments are read-only; only
+a superuser touches a superuser or grants superuser/staff; a user cannot be given both
+the 填报人 and the 审核人 (or 管理员) group; a project's 实施单位 belongs to its 主管部门.
 """
 
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin as django_admin
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
+from projects import admin as project_admin
 from projects.admin import (
     ERROR_FILLER_AND_REVIEWER,
     ERROR_UNIT_OF_OTHER_DEPARTMENT,
     RoleCheckedUserChangeForm,
 )
-from projects.models import Evaluation, EvaluationEvent, Indicator, Project
+from projects.models import (
+    BudgetLine,
+    Department,
+    Evaluation,
+    EvaluationEvent,
+    EvaluationSummary,
+    Indicator,
+    Project,
+)
 from projects.roles import Role
 from tests.factories import make_department, make_evaluation, make_project
 
@@ -192,3 +204,97 @@ def test_a_unit_is_moved_under_manage_not_here(client, root, dept_a, dept_b):
     assert client.post(url, {"name": "价格认证中心", "parent": dept_b.pk}).status_code == 302
     unit.refresh_from_db()
     assert unit.parent == dept_a
+
+
+# --- what the admin still writes goes through the services, which record it --------------
+
+
+def _entries(obj):
+    return list(
+        LogEntry.objects.filter(object_id=str(obj.pk), content_type__model=obj._meta.model_name)
+        .order_by("pk")
+        .values_list("action_flag", "change_message")
+    )
+
+
+def test_departments_are_saved_and_recorded_by_the_service(client, root, dept_a, monkeypatch):
+    calls = []
+    original = project_admin.department_save
+
+    def department_save(**kwargs):
+        calls.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(project_admin, "department_save", department_save)
+    client.force_login(root)
+    assert (
+        client.post(reverse("admin:projects_department_add"), {"name": "审计局"}).status_code == 302
+    )
+    created = Department.objects.get(name="审计局")
+    url = reverse("admin:projects_department_change", args=[created.pk])
+    assert client.post(url, {"name": "区审计局"}).status_code == 302
+    assert [call["actor"] for call in calls] == [root, root]
+    # One entry each, in words as under 系统管理 (the admin's own entry is not added).
+    assert _entries(created) == [
+        (ADDITION, "新建主管部门「审计局」"),
+        (CHANGE, "名称：审计局 → 区审计局"),
+    ]
+    page = client.get(reverse("manage:department_edit", args=[created.pk])).content.decode()
+    assert "名称：审计局 → 区审计局" in page
+
+
+def test_a_department_in_use_is_not_deleted_here_either(client, root, dept_a, filler_a):
+    """Its user assignments would go with it (CASCADE): refused, as under 系统管理."""
+    client.force_login(root)
+    url = reverse("admin:projects_department_delete", args=[dept_a.pk])
+    page = client.get(url).content.decode()
+    assert "还有 1 个用户分配" in page
+    client.post(url, {"post": "yes"})
+    assert Department.objects.filter(pk=dept_a.pk).exists()
+    assert filler_a.department_assignments.filter(department=dept_a).exists()
+    unused = make_department("审计局")
+    url = reverse("admin:projects_department_delete", args=[unused.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Department.objects.filter(pk=unused.pk).exists()
+    entry = LogEntry.objects.get(object_id=str(unused.pk), content_type__model="department")
+    assert (entry.action_flag, entry.change_message) == (DELETION, "删除主管部门「审计局」")
+
+
+def test_projects_are_saved_and_recorded_by_the_service(client, root, dept_a, dept_b):
+    client.force_login(root)
+    add = reverse("admin:projects_project_add")
+    assert client.post(add, {"name": "价格认证资金", "department": dept_a.pk}).status_code == 302
+    project = Project.objects.get(name="价格认证资金")
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    assert client.post(url, {"name": project.name, "department": dept_b.pk}).status_code == 302
+    assert _entries(project) == [
+        (ADDITION, "新建项目「价格认证资金」"),
+        (CHANGE, f"主管部门：{dept_a} → {dept_b}"),
+    ]
+
+
+def test_assignments_are_read_only_here(client, root, filler_a):
+    """A user's departments change under 系统管理 → 用户, which records the change."""
+    client.force_login(root)
+    assert client.get(reverse("admin:projects_departmentassignment_add")).status_code == 403
+    assignment = filler_a.department_assignments.get()
+    url = reverse("admin:projects_departmentassignment_delete", args=[assignment.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert filler_a.department_assignments.exists()
+
+
+def test_every_admin_of_a_form_or_its_rows_is_read_only(rf, root):
+    """No admin of a form, its rows or its history can write (only the services do)."""
+    request = rf.get("/")
+    request.user = root
+    form_models = {Evaluation, BudgetLine, Indicator, EvaluationEvent, EvaluationSummary}
+    registered = [a for m, a in django_admin.site._registry.items() if m in form_models]
+    admins = [
+        *registered,
+        *(inline(a.model, django_admin.site) for a in registered for inline in a.inlines),
+    ]
+    assert {a.model for a in admins} == {Evaluation, BudgetLine, Indicator}
+    for model_admin in admins:
+        assert not model_admin.has_add_permission(request, None)
+        assert not model_admin.has_change_permission(request, None)
+        assert not model_admin.has_delete_permission(request, None)

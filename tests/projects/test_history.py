@@ -1,13 +1,18 @@
-"""A form's history (EvaluationEvent): written by the services, field by field."""
+"""History: a form's (EvaluationEvent), written by the services field by field, and
+系统管理's (LogEntry), with the same diff and the same template."""
 
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from projects import administration, history, services
+from projects.administration import department_save
 from projects.demo import load_demo
-from projects.models import EvaluationEvent
+from projects.history import diff, in_words
+from projects.models import Evaluation, EvaluationEvent
 from projects.selectors import get_evaluation_for_user
 from projects.services import (
     IndicatorDraft,
@@ -126,3 +131,70 @@ def test_history_page_is_scoped_and_read_only(client, filler_b, filler_a, evalua
     assert client.get(history).status_code == 404
     client.force_login(filler_a)
     assert client.post(history).status_code == 405
+
+
+# --- one diff and one template for a form's history and for 系统管理's --------------------
+
+
+def test_the_diff_names_fields_and_shows_values_as_the_page_does():
+    before = {"project_lead": "", "budget_weight": Decimal("10.00"), "goal_expected": "甲"}
+    after = {"project_lead": "李四", "budget_weight": Decimal("10"), "goal_expected": None}
+    assert diff("表头", Evaluation, before, after, key_prefix="") == [  # 10.00 → 10: none
+        {
+            "where": "表头",
+            "field": "项目负责人",
+            "before": "",
+            "after": "李四",
+            "key": "project_lead",
+        },
+        {
+            "where": "表头",
+            "field": "年度总体目标·预期目标",
+            "before": "甲",
+            "after": "",
+            "key": "goal_expected",
+        },
+    ]
+
+
+def test_the_diff_in_words_for_a_logentry():
+    changes = diff("", None, {"姓名": "", "状态": "启用"}, {"姓名": "李四", "状态": "启用"})
+    assert changes == [{"where": "", "field": "姓名", "before": "", "after": "李四"}]
+    assert in_words(changes) == "姓名：（空） → 李四"
+    assert in_words(diff("", None, {"说明": "第一轮"}, {"说明": ""})) == "说明：第一轮 → （空）"
+
+
+def test_forms_and_manage_changes_are_diffed_by_the_one_helper(
+    monkeypatch, admin_user, evaluation_a, filler_a
+):
+    seen = []
+
+    def spy(*args, **kwargs):
+        found = history.diff(*args, **kwargs)
+        seen.append(found)
+        return found
+
+    monkeypatch.setattr(services, "diff", spy)
+    monkeypatch.setattr(administration, "diff", spy)
+    evaluation = get_evaluation_for_user(filler_a, evaluation_a.pk)
+    draft = replace(_draft(evaluation), project_lead="李四")
+    evaluation_save_draft(evaluation=evaluation, draft=draft, version=1, user=filler_a)
+    department = evaluation_a.project.department
+    department.name = "区发展和改革委员会"
+    department_save(actor=admin_user, department=department)
+    form_changes = [change for found in seen for change in found if change["where"] == "表头"]
+    assert EvaluationEvent.objects.get().changes == form_changes
+    entry = LogEntry.objects.get(object_id=str(department.pk))
+    assert entry.change_message == history.in_words(seen[-1])
+    assert entry.change_message == "名称：通州区发展和改革委员会 → 区发展和改革委员会"
+
+
+def test_the_manage_pages_show_their_history_with_the_forms_template(client, admin_user, dept_a):
+    dept_a.name = "区发展和改革委员会"
+    department_save(actor=admin_user, department=dept_a)
+    client.force_login(admin_user)
+    page = client.get(reverse("manage:department_edit", args=[dept_a.pk])).content.decode()
+    assert 'class="history-timeline list-unstyled mb-0 manage-log"' in page
+    assert 'class="history-event event-changed mb-2" data-kind="changed"' in page
+    assert '<strong class="event-kind">修改</strong>' in page
+    assert "名称：通州区发展和改革委员会 → 区发展和改革委员会" in page
