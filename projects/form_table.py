@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from indicators.checks import Code
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
     BudgetLineKind,
@@ -128,7 +129,7 @@ class TableRow:
 
     @property
     def out_of_band(self) -> bool:
-        return any(f.code == "qualitative_score_out_of_band" for f in self.errors)
+        return any(f.code == Code.QUALITATIVE_SCORE_OUT_OF_BAND for f in self.errors)
 
     @property
     def mode(self) -> str:

@@ -18,6 +18,7 @@ from functools import cached_property
 from django import forms
 from django.http import QueryDict
 
+from indicators.checks import Code
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
     TIER_LABELS,
@@ -73,7 +74,6 @@ ERROR_NO_PREVIOUS = "「{project}」没有 {year} 年度的自评表，无法从
 ERROR_YEAR_REQUIRED = "请选择年度"
 ERROR_YEAR_NOT_OPEN = "该年度未开放填报，请选择开放填报的年度"
 
-OUT_OF_BAND = "qualitative_score_out_of_band"  # DESIGN.md §4
 MAX_ROWS = 300
 INDICATOR_PREFIX = "indicator"
 ROW_FIELDS = (
@@ -490,10 +490,10 @@ _ROW_COLUMNS = {
 def has_out_of_band_score(result: FormResult) -> bool:
     """Whether a qualitative 得分 lies outside its tier's band: the save refuses it.
 
-    The scoring service decides (finding ``qualitative_score_out_of_band``), so the
+    The scoring service decides (``Code.QUALITATIVE_SCORE_OUT_OF_BAND``), so the
     page shows the same message live and after a refused save.
     """
-    return any(finding.code == OUT_OF_BAND for finding in result.errors)
+    return any(finding.code == Code.QUALITATIVE_SCORE_OUT_OF_BAND for finding in result.errors)
 
 
 def row_anchor(index: int) -> str:
