@@ -26,11 +26,16 @@ from indicators.scoring import (
     ScoreSource,
     Severity,
 )
+from projects.anchors import (
+    BUDGET_ANCHOR,
+    budget_line_anchor,
+    finding_anchor,
+    row_anchor,
+)
 from projects.forms import ROW_FIELDS, EvaluationEditor, IndicatorRowForm
 from projects.models import Evaluation, Indicator
 from projects.selectors import Taxonomy
 
-FORM_ANCHOR = "form-total"  # whole-form findings sit by the 总分 row
 # Issue 12: a form copied from last year (or a row just added) has its results still
 # blank, and the checks find each blank a mistake. Findings of a row whose RESULT_FIELDS
 # are all blank, and of the 项目资金 while no amount is typed, are shown as neutral
@@ -39,12 +44,6 @@ FORM_ANCHOR = "form-total"  # whole-form findings sit by the 总分 row
 TODO = "todo"
 RESULT_FIELDS = ("actual", "score", "tier", "override_reason", "deviation_reason")
 BUDGET_FIELDS = ("initial_budget", "annual_budget", "executed")
-BUDGET_ANCHOR = "budget"
-
-
-def finding_anchor(key: str) -> str:
-    """The HTML id a finding links to (its ``key``, or the 总分 row for whole-form ones)."""
-    return key.replace(":", "-") if key else FORM_ANCHOR
 
 
 @dataclass
@@ -305,7 +304,7 @@ def edit_table(
     for anchor, message in input_errors:
         errors_by_anchor[anchor].append(message)
     for index, form in enumerate(forms):
-        anchor = f"row-{index}"
+        anchor = row_anchor(index)
         level2 = taxonomy.by_id.get(_int(form["level2"].value()))
         by_level2[level2.pk if level2 else None].append(
             TableRow(
@@ -351,7 +350,7 @@ def edit_table(
     return FormTable(
         result=result,
         budget_rows=[
-            BudgetRow(kind, BUDGET_LINE_LABELS[kind], f"budget-{kind.value}", form=form)
+            BudgetRow(kind, BUDGET_LINE_LABELS[kind], budget_line_anchor(kind), form=form)
             for kind, form in editor.budget.items()
         ],
         rows=rows,
@@ -387,7 +386,7 @@ def read_table(evaluation: Evaluation, result: FormResult) -> FormTable:
         result=result,
         budget_rows=[
             BudgetRow(
-                kind, BUDGET_LINE_LABELS[kind], f"budget-{kind.value}", line=lines.get(kind.value)
+                kind, BUDGET_LINE_LABELS[kind], budget_line_anchor(kind), line=lines.get(kind.value)
             )
             for kind in BudgetLineKind
         ],

@@ -31,6 +31,7 @@ from indicators.scoring import (
     Tier,
     suggest_indicator_score,
 )
+from projects.anchors import HEADER_ANCHOR, budget_line_anchor, row_anchor
 from projects.models import (
     GOAL_MAX,
     INDICATOR_NAME_MAX,
@@ -343,12 +344,16 @@ class EvaluationEditor:
         errors = []
         for name, messages in self.header.errors.items():
             label = self.header.fields[name].label if name in self.header.fields else None
-            anchor = "budget-total" if name == "budget_weight" else "form-header"
+            anchor = (
+                budget_line_anchor(BudgetLineKind.TOTAL)
+                if name == "budget_weight"
+                else HEADER_ANCHOR
+            )
             errors += [(anchor, _labelled(label, m)) for m in messages]
         for kind, form in self.budget.items():
             for name, messages in form.errors.items():
                 where = f"项目资金·{BUDGET_LINE_LABELS[kind]}·{_BUDGET_COLUMNS.get(name, name)}"
-                errors += [(f"budget-{kind.value}", f"{where}：{m}") for m in messages]
+                errors += [(budget_line_anchor(kind), f"{where}：{m}") for m in messages]
         errors += [("indicators", str(m)) for m in self.rows.non_form_errors()]
         for index, form in enumerate(self.rows.forms):
             for name, messages in form.errors.items():
@@ -494,11 +499,6 @@ def has_out_of_band_score(result: FormResult) -> bool:
     page shows the same message live and after a refused save.
     """
     return any(finding.code == Code.QUALITATIVE_SCORE_OUT_OF_BAND for finding in result.errors)
-
-
-def row_anchor(index: int) -> str:
-    """The HTML id of a 三级 row on the form page, and its key in the scoring input."""
-    return f"row-{index}"
 
 
 # --- row actions: add, move, remove (rendered again by the server) ---------------

@@ -33,6 +33,7 @@ from indicators.scoring import (
     ScoringRules,
     score_form,
 )
+from projects.anchors import row_anchor
 from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
 from projects.imports.base import human_size, max_upload_bytes
 from projects.imports.services import existing_evaluation
@@ -56,7 +57,11 @@ def form_input(form: FormData) -> FormInput:
         budget_lines=budget_line_inputs(form.budget_lines),
         indicators=tuple(
             indicator_input(
-                row, key=f"row-{position}", level1=row.level1, level2=row.level2, position=position
+                row,
+                key=row_anchor(position - 1),
+                level1=row.level1,
+                level2=row.level2,
+                position=position,
             )
             for position, row in enumerate(form.indicators, start=1)
         ),
