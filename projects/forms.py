@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import QueryDict
 
 from indicators.checks import Code
@@ -58,7 +59,13 @@ from projects.numbers import (  # noqa: F401 (the messages, for tests and templa
     parse_number,
     plain,
 )
-from projects.selectors import EvaluationFilters, Taxonomy
+from projects.selectors import (
+    EvaluationFilters,
+    Taxonomy,
+    departments_for_user,
+    evaluation_years,
+    scoring_rules,
+)
 from projects.services import BudgetLineDraft, EvaluationDraft, IndicatorDraft
 from projects.text import CleanCharField
 
@@ -633,7 +640,13 @@ HAS_ERRORS_CHOICES = [("", "全部"), ("yes", "有错误"), ("no", "无错误")]
 
 
 class EvaluationFilterForm(forms.Form):
-    """The list's filters; a value that is not a valid choice is simply ignored."""
+    """The list's filters; a value that is not a valid choice is simply ignored.
+
+    Built with ``for_user`` wherever the list's filters are read: the list page (GET),
+    its Excel/ZIP download (GET) and the background jobs started from it (the same
+    parameters POSTed, ``jobs.forms.SummaryJobForm``). ``filters()`` is what the
+    selectors narrow the user's forms by.
+    """
 
     q = forms.CharField(label="项目名称", required=False, max_length=100)
     year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
@@ -657,6 +670,25 @@ class EvaluationFilterForm(forms.Form):
             ),
         ]
         self.fields["grade"].choices = [("", "全部"), *((g, g) for g in grades)]
+
+    @classmethod
+    def for_user(
+        cls,
+        data: Mapping[str, str],
+        user: User | AnonymousUser,
+        *,
+        years: list[int] | None = None,
+        rules: ScoringRules | None = None,
+    ) -> EvaluationFilterForm:
+        """The form bound to ``data``, offering the years and departments ``user`` may see
+        and the grades of the rules in force. A caller that has the years or the rules
+        already passes them (the list page: no query twice)."""
+        return cls(
+            data,
+            years=evaluation_years(user) if years is None else years,
+            departments=departments_for_user(user).select_related("parent"),
+            grades=[grade for grade, _ in (rules or scoring_rules()).grade_bands],
+        )
 
     def filters(self) -> EvaluationFilters:
         self.is_valid()
