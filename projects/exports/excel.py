@@ -25,7 +25,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from typing import IO
+from typing import IO, NamedTuple
 
 from django.db.models import QuerySet
 
@@ -51,6 +51,7 @@ __all__ = [
     "SummaryExporter",
     "SummaryWorkbook",
     "level1_names",
+    "read_back",
     "write_summary",
 ]
 
@@ -71,54 +72,76 @@ def _rate(percent: Decimal | None) -> tuple[Decimal, Style] | None:
     return None if percent is None else (percent / 100, Style.RATE)
 
 
+SUMMARY_SHEET, DETAIL_SHEET, CHECKS_SHEET = "汇总", "指标明细", "检查结果"
+
+
+class Column(NamedTuple):
+    """A column of the summary: its heading, its width, and the key the importer reads
+    it back as (``projects.imports.excel.SummaryReader``; "" for a column it skips)."""
+
+    heading: str
+    width: float
+    key: str = ""
+
+
+# 汇总: these, one "<一级>得分" column per 一级 of the taxonomy, then the tail.
 SUMMARY_COLUMNS_HEAD = [
-    ("序号", 6),
-    ("年度", 7),
-    ("主管部门", 22),
-    ("实施单位", 20),
-    ("项目名称", 36),
-    ("年初预算数（万元）", 13),
-    ("全年预算数（万元）", 13),
-    ("全年执行数（万元）", 13),
-    ("执行率", 9),
-    ("预算执行得分", 9),
+    Column("序号", 6, "number"),
+    Column("年度", 7, "year"),
+    Column("主管部门", 22, "department"),
+    Column("实施单位", 20, "implementing_unit"),
+    Column("项目名称", 36, "project_name"),
+    Column("年初预算数（万元）", 13, "initial_budget"),
+    Column("全年预算数（万元）", 13, "annual_budget"),
+    Column("全年执行数（万元）", 13, "executed"),
+    Column("执行率", 9, "rate"),
+    Column("预算执行得分", 9, "budget_score"),
 ]
 SUMMARY_COLUMNS_TAIL = [
-    ("总分", 9),
-    ("等级", 6),
-    ("状态", 8),
-    ("错误数", 7),
-    ("警告数", 7),
-    ("状态变更日期", 12),
-    ("整表审核意见", 40),
+    Column("总分", 9, "total_score"),
+    Column("等级", 6),
+    Column("状态", 8, "status"),
+    Column("错误数", 7),
+    Column("警告数", 7),
+    Column("状态变更日期", 12),
+    Column("整表审核意见", 40),
 ]
 INDICATOR_COLUMNS = [
-    ("序号", 6),
-    ("主管部门", 20),
-    ("项目名称", 30),
-    ("行号", 6),
-    ("一级指标", 11),
-    ("二级指标", 14),
-    ("三级指标", 30),
-    ("年度指标值", 16),
-    ("实际完成值", 16),
-    ("分值", 8),
-    ("得分", 8),
-    ("规则得分", 9),
-    ("审核得分", 9),
-    ("计入总分的得分", 10),
-    ("类型", 6),
-    ("偏差原因分析及改进措施", 36),
-    ("审核意见", 30),
+    Column("序号", 6, "number"),
+    Column("主管部门", 20),
+    Column("项目名称", 30),
+    Column("行号", 6),
+    Column("一级指标", 11, "level1"),
+    Column("二级指标", 14, "level2"),
+    Column("三级指标", 30, "name"),
+    Column("年度指标值", 16, "target"),
+    Column("实际完成值", 16, "actual"),
+    Column("分值", 8, "weight"),
+    Column("得分", 8, "score"),
+    Column("规则得分", 9),
+    Column("审核得分", 9, "review_score"),
+    Column("计入总分的得分", 10),
+    Column("类型", 6),
+    Column("偏差原因分析及改进措施", 36, "deviation_reason"),
+    Column("审核意见", 30, "review_comment"),
 ]
 FINDING_COLUMNS = [
-    ("序号", 6),
-    ("主管部门", 20),
-    ("项目名称", 30),
-    ("级别", 6),
-    ("检查项", 24),
-    ("说明", 80),
+    Column("序号", 6),
+    Column("主管部门", 20),
+    Column("项目名称", 30),
+    Column("级别", 6),
+    Column("检查项", 24),
+    Column("说明", 80),
 ]
+
+
+def read_back(columns: Iterable[Column]) -> dict[str, str]:
+    """{heading: key} of the columns the importer reads back, in the sheet's order."""
+    return {column.heading: column.key for column in columns if column.key}
+
+
+def _layout(columns: Iterable[Column]) -> list[tuple[str, float]]:
+    return [(column.heading, column.width) for column in columns]
 
 
 class _Totals:
@@ -177,11 +200,17 @@ class SummaryWorkbook:
         self.names = names
         self.workbook = StreamingWorkbook()
         self.summary = self.workbook.create_sheet(
-            "汇总",
-            SUMMARY_COLUMNS_HEAD + [(f"{name}得分", 10) for name in names] + SUMMARY_COLUMNS_TAIL,
+            SUMMARY_SHEET,
+            _layout(
+                [
+                    *SUMMARY_COLUMNS_HEAD,
+                    *(Column(f"{name}得分", 10) for name in names),
+                    *SUMMARY_COLUMNS_TAIL,
+                ]
+            ),
         )
-        self.details = self.workbook.create_sheet("指标明细", INDICATOR_COLUMNS)
-        self.checks = self.workbook.create_sheet("检查结果", FINDING_COLUMNS)
+        self.details = self.workbook.create_sheet(DETAIL_SHEET, _layout(INDICATOR_COLUMNS))
+        self.checks = self.workbook.create_sheet(CHECKS_SHEET, _layout(FINDING_COLUMNS))
         self.totals = _Totals(names)
 
     def add(self, form: SummaryForm | Sheet) -> int:

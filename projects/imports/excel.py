@@ -24,6 +24,14 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from indicators.scoring import BudgetLineKind, compute_budget_score
+from projects.exports.excel import (
+    DETAIL_SHEET,
+    INDICATOR_COLUMNS,
+    SUMMARY_COLUMNS_HEAD,
+    SUMMARY_COLUMNS_TAIL,
+    SUMMARY_SHEET,
+    read_back,
+)
 from projects.imports.base import ImportFailure, Source, check_forms, read_source
 from projects.imports.safety import EXCEL, check_package
 from projects.imports.table import (
@@ -46,40 +54,15 @@ from projects.imports.values import (
 from projects.interchange import FormData, InterchangeError, read_form_dict
 from projects.text import clean_text
 
-SUMMARY_SHEET, DETAIL_SHEET = "汇总", "指标明细"
 MAX_FORM_ROWS, MAX_FORM_COLUMNS = 2000, 60  # a paper-like form is far smaller
 MAX_SUMMARY_ROWS = 200_000
 NOISE = Decimal("0.000000001")
 DEFAULT_BUDGET_WEIGHT = Decimal("10")
 
-SUMMARY_COLUMNS = {
-    "序号": "number",
-    "年度": "year",
-    "主管部门": "department",
-    "实施单位": "implementing_unit",
-    "项目名称": "project_name",
-    "年初预算数（万元）": "initial_budget",
-    "全年预算数（万元）": "annual_budget",
-    "全年执行数（万元）": "executed",
-    "执行率": "rate",
-    "预算执行得分": "budget_score",
-    "总分": "total_score",
-    "状态": "status",
-}
+# The headings the summary's writer gives its columns, by the key each is read as.
+SUMMARY_COLUMNS = read_back([*SUMMARY_COLUMNS_HEAD, *SUMMARY_COLUMNS_TAIL])
+DETAIL_COLUMNS = read_back(INDICATOR_COLUMNS)
 REQUIRED = {"number", "year", "department", "project_name", "level1", "level2", "name"}
-DETAIL_COLUMNS = {
-    "序号": "number",
-    "一级指标": "level1",
-    "二级指标": "level2",
-    "三级指标": "name",
-    "年度指标值": "target",
-    "实际完成值": "actual",
-    "分值": "weight",
-    "得分": "score",
-    "审核得分": "review_score",
-    "偏差原因分析及改进措施": "deviation_reason",
-    "审核意见": "review_comment",
-}
 
 
 class XlsxImporter:
