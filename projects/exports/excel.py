@@ -360,15 +360,18 @@ class SummaryExporter:
         evaluations: QuerySet[Evaluation],
         target: IO[bytes] | str,
         *,
+        title: str = "",
         keep: SummaryKeep = None,
     ) -> int:
         """Write the summary of ``evaluations``; ``keep`` gets each form's ``SummaryForm``
-        (the form-level names of a ``Sheet``: grade, error_count, …)."""
+        (the form-level names of a ``Sheet``: grade, error_count, …). The workbook has
+        no title of its own: ``title`` only names the file (``filename``)."""
         return write_summary(summary_forms(evaluations, keep=keep), target, names=level1_names())
 
-    def render(
-        self, evaluations: QuerySet[Evaluation], *, title: str, keep: SummaryKeep = None
-    ) -> Rendered:
+    def stream(
+        self, evaluations: QuerySet[Evaluation], *, title: str = "", keep: SummaryKeep = None
+    ) -> Iterator[bytes]:
+        """The workbook, written before the first chunk (an error comes before any byte)."""
         # The workbook goes to a temporary file and is streamed from there: a year's
         # summary can be tens of megabytes.
         handle = tempfile.TemporaryFile(prefix="selfeval-xlsx-")  # noqa: SIM115 - the stream closes it
@@ -377,4 +380,10 @@ class SummaryExporter:
         except BaseException:
             handle.close()
             raise
-        return Rendered(self.filename(title), self.content_type, _file_chunks(handle))
+        return _file_chunks(handle)
+
+    def render(
+        self, evaluations: QuerySet[Evaluation], *, title: str, keep: SummaryKeep = None
+    ) -> Rendered:
+        stream = self.stream(evaluations, title=title, keep=keep)
+        return Rendered(self.filename(title), self.content_type, stream)
