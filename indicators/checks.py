@@ -90,6 +90,11 @@ CODE_LABELS: dict[Code, str] = {
 }
 
 
+# What people see of a severity (the print sheet, the Excel 检查结果 sheet, the import
+# preview and command); ``Finding.severity`` is a ``Severity``, or its value read back.
+SEVERITY_LABELS: dict[Severity, str] = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
+
+
 def code_label(code: str) -> str:
     """The Chinese label of a finding's code ("其他检查" for a code this version lacks)."""
     try:

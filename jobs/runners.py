@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.services import job_scope_record, job_visible_to
-from projects.exports.archive import ArchiveExporter, write_stream
+from projects.exports.archive import ArchiveExporter
 from projects.exports.excel import SummaryExporter
 from projects.imports import ImportFailure, parse_file
 from projects.imports.preview import too_many_forms
@@ -85,7 +85,7 @@ def _year_zip(job: Job) -> None:
         job, total=evaluations.count()
     )  # one step per form; the archive makes one pass
     with tempfile.TemporaryFile(prefix="selfeval-job-") as handle:
-        write_stream(exporter.stream(evaluations, title=title, keep=progress.keep), handle)
+        exporter.write(evaluations, handle, title=title, keep=progress.keep)
         _store_result(job, handle, exporter.filename(title))
     progress.finish()
 
@@ -96,10 +96,11 @@ def _xlsx_summary(job: Job) -> None:
     evaluations = evaluations_for_export(job.user, filters)
     job_scope_record(job, evaluations)
     exporter = SummaryExporter()
+    title = job.params["title"]
     progress = Progress(job, total=evaluations.count())  # one step per form
     with tempfile.TemporaryFile(prefix="selfeval-job-") as handle:
-        count = exporter.write(evaluations, handle, keep=progress.keep)
-        _store_result(job, handle, exporter.filename(job.params["title"]))
+        count = exporter.write(evaluations, handle, title=title, keep=progress.keep)
+        _store_result(job, handle, exporter.filename(title))
     progress.finish()
     Job.objects.filter(pk=job.pk).update(message=f"共 {count} 张自评表")
 

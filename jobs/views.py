@@ -32,11 +32,9 @@ from projects.imports.uploads import (
 )
 from projects.selectors import (
     EvaluationFilters,
-    departments_for_user,
     evaluation_years,
     evaluations_for_export,
     is_admin,
-    scoring_rules,
 )
 
 ALREADY_RUNNING = "同样的任务已在进行中，下面是它的进度（没有重复开始）"
@@ -92,12 +90,7 @@ def _started(request: HttpRequest, start, **kwargs) -> HttpResponse:
 def _selection(request: HttpRequest) -> EvaluationFilters | HttpResponse:
     """The list's filters POSTed with a ZIP or summary button, or the redirect that says
     what is wrong with them."""
-    form = SummaryJobForm(
-        request.POST,
-        years=evaluation_years(request.user),
-        departments=departments_for_user(request.user).select_related("parent"),
-        grades=[grade for grade, _ in scoring_rules().grade_bands],
-    )
+    form = SummaryJobForm.for_user(request.POST, request.user)
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect("jobs:list")

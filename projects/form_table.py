@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from indicators.checks import Code
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
     BudgetLineKind,
@@ -25,12 +26,17 @@ from indicators.scoring import (
     ScoreSource,
     Severity,
 )
+from projects.anchors import (
+    BUDGET_ANCHOR,
+    budget_line_anchor,
+    finding_anchor,
+    row_anchor,
+)
 from projects.forms import ROW_FIELDS, EvaluationEditor, IndicatorRowForm
 from projects.models import Evaluation, Indicator
 from projects.rows import BUDGET_LINE, INDICATOR, Editor, Stage
 from projects.selectors import Taxonomy
 
-FORM_ANCHOR = "form-total"  # whole-form findings sit by the 总分 row
 # A form copied from last year (or a row just added) has its results still
 # blank, and the checks find each blank a mistake. Findings of a row whose RESULT_FIELDS
 # (the filler's columns of Stage.RESULT, projects.rows) are all blank, and of the 项目资金
@@ -39,12 +45,6 @@ FORM_ANCHOR = "form-total"  # whole-form findings sit by the 总分 row
 TODO = "todo"
 RESULT_FIELDS = INDICATOR.names(Editor.FILLER, stage=Stage.RESULT)
 BUDGET_FIELDS = BUDGET_LINE.names(Editor.FILLER)
-BUDGET_ANCHOR = "budget"
-
-
-def finding_anchor(key: str) -> str:
-    """The HTML id a finding links to (its ``key``, or the 总分 row for whole-form ones)."""
-    return key.replace(":", "-") if key else FORM_ANCHOR
 
 
 @dataclass
@@ -129,7 +129,7 @@ class TableRow:
 
     @property
     def out_of_band(self) -> bool:
-        return any(f.code == "qualitative_score_out_of_band" for f in self.errors)
+        return any(f.code == Code.QUALITATIVE_SCORE_OUT_OF_BAND for f in self.errors)
 
     @property
     def mode(self) -> str:
@@ -305,7 +305,7 @@ def edit_table(
     for anchor, message in input_errors:
         errors_by_anchor[anchor].append(message)
     for index, form in enumerate(forms):
-        anchor = f"row-{index}"
+        anchor = row_anchor(index)
         level2 = taxonomy.by_id.get(_int(form["level2"].value()))
         by_level2[level2.pk if level2 else None].append(
             TableRow(
@@ -351,7 +351,7 @@ def edit_table(
     return FormTable(
         result=result,
         budget_rows=[
-            BudgetRow(kind, BUDGET_LINE_LABELS[kind], f"budget-{kind.value}", form=form)
+            BudgetRow(kind, BUDGET_LINE_LABELS[kind], budget_line_anchor(kind), form=form)
             for kind, form in editor.budget.items()
         ],
         rows=rows,
@@ -387,7 +387,7 @@ def read_table(evaluation: Evaluation, result: FormResult) -> FormTable:
         result=result,
         budget_rows=[
             BudgetRow(
-                kind, BUDGET_LINE_LABELS[kind], f"budget-{kind.value}", line=lines.get(kind.value)
+                kind, BUDGET_LINE_LABELS[kind], budget_line_anchor(kind), line=lines.get(kind.value)
             )
             for kind in BudgetLineKind
         ],

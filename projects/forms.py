@@ -18,8 +18,10 @@ from functools import cached_property
 from crispy_forms import layout
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import QueryDict
 
+from indicators.checks import Code
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
     TIER_LABELS,
@@ -32,6 +34,7 @@ from indicators.scoring import (
     Tier,
     suggest_indicator_score,
 )
+from projects.anchors import HEADER_ANCHOR, budget_line_anchor, row_anchor
 from projects.models import (
     PROJECT_NAME_MAX,
     Department,
@@ -54,7 +57,13 @@ from projects.numbers import (  # noqa: F401 (the messages, for tests and templa
     plain,
 )
 from projects.rows import BUDGET_LINE, HEADER, INDICATOR, LEVEL2_LABEL, Column, Editor, Kind
-from projects.selectors import EvaluationFilters, Taxonomy
+from projects.selectors import (
+    EvaluationFilters,
+    Taxonomy,
+    departments_for_user,
+    evaluation_years,
+    scoring_rules,
+)
 from projects.services import BudgetLineDraft, EvaluationDraft, IndicatorDraft
 from projects.text import CleanCharField
 
@@ -71,7 +80,6 @@ ERROR_NO_PREVIOUS = "「{project}」没有 {year} 年度的自评表，无法从
 ERROR_YEAR_REQUIRED = "请选择年度"
 ERROR_YEAR_NOT_OPEN = "该年度未开放填报，请选择开放填报的年度"
 
-OUT_OF_BAND = "qualitative_score_out_of_band"  # a finding code (docs/rules.md)
 MAX_ROWS = 300
 INDICATOR_PREFIX = "indicator"
 
@@ -341,12 +349,16 @@ class EvaluationEditor:
         errors = []
         for name, messages in self.header.errors.items():
             label = self.header.fields[name].label if name in self.header.fields else None
-            anchor = "budget-total" if name == "budget_weight" else "form-header"
+            anchor = (
+                budget_line_anchor(BudgetLineKind.TOTAL)
+                if name == "budget_weight"
+                else HEADER_ANCHOR
+            )
             errors += [(anchor, _labelled(label, m)) for m in messages]
         for kind, form in self.budget.items():
             for name, messages in form.errors.items():
                 where = f"项目资金·{BUDGET_LINE_LABELS[kind]}·{_BUDGET_COLUMNS.get(name, name)}"
-                errors += [(f"budget-{kind.value}", f"{where}：{m}") for m in messages]
+                errors += [(budget_line_anchor(kind), f"{where}：{m}") for m in messages]
         errors += [("indicators", str(m)) for m in self.rows.non_form_errors()]
         for index, form in enumerate(self.rows.forms):
             for name, messages in form.errors.items():
@@ -464,15 +476,10 @@ def _typed(instance: object, column: Column) -> str:
 def has_out_of_band_score(result: FormResult) -> bool:
     """Whether a qualitative 得分 lies outside its tier's band: the save refuses it.
 
-    The scoring service decides (finding ``qualitative_score_out_of_band``), so the
+    The scoring service decides (``Code.QUALITATIVE_SCORE_OUT_OF_BAND``), so the
     page shows the same message live and after a refused save.
     """
-    return any(finding.code == OUT_OF_BAND for finding in result.errors)
-
-
-def row_anchor(index: int) -> str:
-    """The HTML id of a 三级 row on the form page, and its key in the scoring input."""
-    return f"row-{index}"
+    return any(finding.code == Code.QUALITATIVE_SCORE_OUT_OF_BAND for finding in result.errors)
 
 
 # --- row actions: add, move, remove (rendered again by the server) ---------------
@@ -647,7 +654,13 @@ def forget_ignored(form: forms.Form) -> None:
 
 
 class EvaluationFilterForm(forms.Form):
-    """The list's filters; a value that is not a valid choice is simply ignored."""
+    """The list's filters; a value that is not a valid choice is simply ignored.
+
+    Built with ``for_user`` wherever the list's filters are read: the list page (GET),
+    its Excel/ZIP download (GET) and the background jobs started from it (the same
+    parameters POSTed, ``jobs.forms.SummaryJobForm``). ``filters()`` is what the
+    selectors narrow the user's forms by.
+    """
 
     q = forms.CharField(
         label="项目名称",
@@ -696,6 +709,25 @@ class EvaluationFilterForm(forms.Form):
             )
         )
         return helper
+
+    @classmethod
+    def for_user(
+        cls,
+        data: Mapping[str, str],
+        user: User | AnonymousUser,
+        *,
+        years: list[int] | None = None,
+        rules: ScoringRules | None = None,
+    ) -> EvaluationFilterForm:
+        """The form bound to ``data``, offering the years and departments ``user`` may see
+        and the grades of the rules in force. A caller that has the years or the rules
+        already passes them (the list page: no query twice)."""
+        return cls(
+            data,
+            years=evaluation_years(user) if years is None else years,
+            departments=departments_for_user(user).select_related("parent"),
+            grades=[grade for grade, _ in (rules or scoring_rules()).grade_bands],
+        )
 
     def filters(self) -> EvaluationFilters:
         self.is_valid()

@@ -41,6 +41,7 @@ from indicators.scoring import (
     Tier,
     score_form,
 )
+from projects.anchors import stored_row_anchor
 from projects.models import (
     Department,
     Evaluation,
@@ -200,7 +201,7 @@ def scoring_input(evaluation: Evaluation) -> FormInput:
     indicators = tuple(
         indicator_input(
             row,
-            key=f"indicator-{row.pk}",
+            key=stored_row_anchor(row.pk),
             level1=row.level2.level1.name,
             level2=row.level2.name,
             position=position,

@@ -24,12 +24,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from indicators.checks import Code
 from indicators.scoring import BudgetLineKind, FormResult, ScoringRules
 from projects.interchange import level1_totals_list
 from projects.models import Evaluation, EvaluationSummary
 from projects.selectors import evaluation_result, rules_digest, scoring_rules, with_rows
 
-RECORDED_TOTAL_MISMATCH = "recorded_total_mismatch"
 CHUNK_SIZE = 500
 
 _FIELDS = (
@@ -125,7 +125,9 @@ def summary_from_result(
         level1_totals=level1_totals_list(result),
         error_count=len(result.errors),
         warning_count=len(result.warnings),
-        recorded_total_mismatch=any(f.code == RECORDED_TOTAL_MISMATCH for f in result.findings),
+        recorded_total_mismatch=any(
+            f.code == Code.RECORDED_TOTAL_MISMATCH for f in result.findings
+        ),
         result_details=result_details(evaluation, result),
         rules_digest=digest,
         refreshed_at=timezone.now(),

@@ -97,12 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The user's forms, filtered and paginated, with 总分/等级/状态 per row."""
     rules = scoring_rules()
     years, todos = years_and_todos(request.user)
-    filter_form = EvaluationFilterForm(
-        request.GET,
-        years=years,
-        departments=departments_for_user(request.user).select_related("parent"),
-        grades=[grade for grade, _ in rules.grade_bands],
-    )
+    filter_form = EvaluationFilterForm.for_user(request.GET, request.user, years=years, rules=rules)
     filters = filter_form.filters()
     page = evaluation_list_page(
         request.user,

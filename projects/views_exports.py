@@ -28,12 +28,9 @@ from projects.exports.sheet import build_sheet
 from projects.forms import EvaluationFilterForm
 from projects.selectors import (
     EvaluationFilters,
-    departments_for_user,
     evaluation_result,
-    evaluation_years,
     evaluations_for_export,
     get_evaluation_for_user,
-    scoring_rules,
 )
 
 logger = logging.getLogger(__name__)
@@ -74,12 +71,7 @@ def evaluation_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 def _list_filters(request: HttpRequest) -> EvaluationFilters:
     """The list page's filters, read with the list page's own form."""
-    return EvaluationFilterForm(
-        request.GET,
-        years=evaluation_years(request.user),
-        departments=departments_for_user(request.user).select_related("parent"),
-        grades=[grade for grade, _ in scoring_rules().grade_bands],
-    ).filters()
+    return EvaluationFilterForm.for_user(request.GET, request.user).filters()
 
 
 def summary_in_background(count: int) -> bool:

@@ -2,8 +2,8 @@
 
 - ``sheet``: the official table of one form, built once from an Evaluation and its
   FormResult; every exporter only formats it.
-- ``word``, ``pdf`` (+ ``pdf_engine``), ``excel``, ``archive``: the exporters, each
-  with the one shape of ``base`` (docs/architecture.md「… an exporter」).
+- ``word``, ``pdf`` (+ ``pdf_engine``), ``excel``, ``archive``, ``jsondoc``: the
+  exporters, each with the one shape of ``base`` (docs/architecture.md「… an exporter」).
 - ``registry``: which exporters exist, by identifier.
 
 This package's ``__init__`` imports nothing: a PDF worker process imports

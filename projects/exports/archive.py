@@ -27,6 +27,7 @@ import time
 import zipfile
 from collections import deque
 from collections.abc import Iterator
+from typing import IO
 
 from django.db.models import QuerySet
 
@@ -96,6 +97,22 @@ class ArchiveExporter:
     ) -> Rendered:
         stream = self.stream(evaluations, title=title, keep=keep)
         return Rendered(self.filename(title), self.content_type, stream)
+
+    def write(
+        self, evaluations: QuerySet[Evaluation], target: IO[bytes], *, title: str, keep: Keep = None
+    ) -> int:
+        """Write the ZIP into an open binary file; return the number of forms in it."""
+        count = 0
+
+        def counted(sheet: Sheet) -> bool:
+            nonlocal count
+            if keep is not None and not keep(sheet):
+                return False
+            count += 1
+            return True
+
+        write_stream(self.stream(evaluations, title=title, keep=counted), target)
+        return count
 
     def stream(
         self, evaluations: QuerySet[Evaluation], *, title: str, keep: Keep = None

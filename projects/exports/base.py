@@ -1,12 +1,17 @@
 """The one shape every exporter has (adding one: docs/architecture.md「… an exporter」).
 
 An exporter has an ``identifier`` (used in URLs and ``export_forms --format``), a
-Chinese ``verbose_name`` for buttons, and ``render(...)`` returning a ``Rendered``:
-``(filename, content_type, content)`` where content is ``bytes`` or an iterator of
-``bytes`` (a stream). Views and the management command only wrap what it returns.
+Chinese ``verbose_name`` for buttons, a ``content_type`` and an ``extension``.
 
-Two kinds: a form exporter renders one form from its sheet; a year exporter renders
-a queryset of forms (already scoped to the user) and iterates it in chunks.
+Two kinds (``registry`` lists them):
+
+- a form exporter (``FormExporter``) renders one form from its sheet: ``render(sheet)``
+  returns a ``Rendered`` ``(filename, content_type, content)``;
+- a year exporter (``YearExporter``) exports a queryset of forms (already scoped to
+  the user), iterating it in chunks. Views send ``render(...)``, whose content is an
+  iterator of ``bytes`` (a stream); the jobs and ``export_forms`` call ``write(...)``
+  into an open file, and name the file with ``filename(title)``; ``stream(...)`` is
+  the content alone.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from typing import ClassVar, NamedTuple, Protocol
+from typing import IO, Any, ClassVar, NamedTuple, Protocol
 
 from django.db.models import QuerySet
 
@@ -23,8 +28,11 @@ from projects.models import Evaluation
 from projects.text import clean_text
 
 Content = bytes | Iterator[bytes]
-# A filter on what only scoring knows (等级, errors), applied while the forms stream by.
-Keep = Callable[[Sheet], bool] | None
+# Called once per form as the forms stream by: a filter on what only scoring knows
+# (等级, errors), or a job counting its progress; False leaves the form out. It gets
+# the exporter's own view of the form: a ``Sheet``, the summary's ``SummaryForm`` (the
+# same form-level names) or, for the JSON, the form's interchange dict.
+Keep = Callable[[Sheet], bool] | Callable[[Any], bool] | None
 
 
 class Rendered(NamedTuple):
@@ -54,9 +62,27 @@ class YearExporter(Protocol):
     content_type: ClassVar[str]
     extension: ClassVar[str]
 
+    def filename(self, title: str) -> str:
+        """The file's name for a selection called ``title`` ("2023年度_汇总表.xlsx")."""
+        ...
+
+    def write(
+        self, evaluations: QuerySet[Evaluation], target: IO[bytes], *, title: str, keep: Keep = None
+    ) -> int:
+        """Write the export into an open binary file; return the number of forms in it."""
+        ...
+
+    def stream(
+        self, evaluations: QuerySet[Evaluation], *, title: str, keep: Keep = None
+    ) -> Iterator[bytes]:
+        """The export's bytes, chunk by chunk."""
+        ...
+
     def render(
         self, evaluations: QuerySet[Evaluation], *, title: str, keep: Keep = None
-    ) -> Rendered: ...
+    ) -> Rendered:
+        """``(filename(title), content_type, stream(...))``, for a download."""
+        ...
 
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')

@@ -25,7 +25,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from typing import IO
+from typing import IO, NamedTuple
 
 from django.db.models import QuerySet
 
@@ -52,6 +52,7 @@ __all__ = [
     "SummaryExporter",
     "SummaryWorkbook",
     "level1_names",
+    "read_back",
     "write_summary",
 ]
 
@@ -72,52 +73,71 @@ def _rate(percent: Decimal | None) -> tuple[Decimal, Style] | None:
     return None if percent is None else (percent / 100, Style.RATE)
 
 
+SUMMARY_SHEET, DETAIL_SHEET, CHECKS_SHEET = "汇总", "指标明细", "检查结果"
+
+
+class Column(NamedTuple):
+    """A column of the summary: its heading, its width, and the key the importer reads
+    it back as (``projects.imports.excel.SummaryReader``; "" for a column it skips)."""
+
+    heading: str
+    width: float
+    key: str = ""
+
+
+# 汇总: these, one "<一级>得分" column per 一级 of the taxonomy, then the tail.
 SUMMARY_COLUMNS_HEAD = [
-    ("序号", 6),
-    ("年度", 7),
-    ("主管部门", 22),
-    ("实施单位", 20),
-    ("项目名称", 36),
-    *((f"{column.label}（万元）", 13) for column in BUDGET_LINE),
-    ("执行率", 9),
-    ("预算执行得分", 9),
+    Column("序号", 6, "number"),
+    Column("年度", 7, "year"),
+    Column("主管部门", 22, "department"),
+    Column("实施单位", 20, "implementing_unit"),
+    Column("项目名称", 36, "project_name"),
+    *(Column(f"{line.label}（万元）", 13, line.name) for line in BUDGET_LINE),
+    Column("执行率", 9, "rate"),
+    Column("预算执行得分", 9, "budget_score"),
 ]
 SUMMARY_COLUMNS_TAIL = [
-    ("总分", 9),
-    ("等级", 6),
-    ("状态", 8),
-    ("错误数", 7),
-    ("警告数", 7),
-    ("状态变更日期", 12),
-    ("整表审核意见", 40),
+    Column("总分", 9, "total_score"),
+    Column("等级", 6),
+    Column("状态", 8, "status"),
+    Column("错误数", 7),
+    Column("警告数", 7),
+    Column("状态变更日期", 12),
+    Column("整表审核意见", 40),
 ]
+_TYPED_WIDTHS = (("name", 30), ("target", 16), ("actual", 16), ("weight", 8), ("score", 8))
 INDICATOR_COLUMNS = [
-    ("序号", 6),
-    ("主管部门", 20),
-    ("项目名称", 30),
-    ("行号", 6),
-    (LEVEL1_LABEL, 11),
-    (LEVEL2_LABEL, 14),
-    (INDICATOR.label("name"), 30),
-    (INDICATOR.label("target"), 16),
-    (INDICATOR.label("actual"), 16),
-    (INDICATOR.label("weight"), 8),
-    (INDICATOR.label("score"), 8),
-    ("规则得分", 9),
-    (INDICATOR.label("review_score"), 9),
-    ("计入总分的得分", 10),
-    ("类型", 6),
-    (INDICATOR.label("deviation_reason"), 36),
-    (INDICATOR.label("review_comment"), 30),
+    Column("序号", 6, "number"),
+    Column("主管部门", 20),
+    Column("项目名称", 30),
+    Column("行号", 6),
+    Column(LEVEL1_LABEL, 11, "level1"),
+    Column(LEVEL2_LABEL, 14, "level2"),
+    *(Column(INDICATOR.label(name), width, name) for name, width in _TYPED_WIDTHS),
+    Column("规则得分", 9),
+    Column(INDICATOR.label("review_score"), 9, "review_score"),
+    Column("计入总分的得分", 10),
+    Column("类型", 6),
+    Column(INDICATOR.label("deviation_reason"), 36, "deviation_reason"),
+    Column(INDICATOR.label("review_comment"), 30, "review_comment"),
 ]
 FINDING_COLUMNS = [
-    ("序号", 6),
-    ("主管部门", 20),
-    ("项目名称", 30),
-    ("级别", 6),
-    ("检查项", 24),
-    ("说明", 80),
+    Column("序号", 6),
+    Column("主管部门", 20),
+    Column("项目名称", 30),
+    Column("级别", 6),
+    Column("检查项", 24),
+    Column("说明", 80),
 ]
+
+
+def read_back(columns: Iterable[Column]) -> dict[str, str]:
+    """{heading: key} of the columns the importer reads back, in the sheet's order."""
+    return {column.heading: column.key for column in columns if column.key}
+
+
+def _layout(columns: Iterable[Column]) -> list[tuple[str, float]]:
+    return [(column.heading, column.width) for column in columns]
 
 
 class _Totals:
@@ -176,11 +196,17 @@ class SummaryWorkbook:
         self.names = names
         self.workbook = StreamingWorkbook()
         self.summary = self.workbook.create_sheet(
-            "汇总",
-            SUMMARY_COLUMNS_HEAD + [(f"{name}得分", 10) for name in names] + SUMMARY_COLUMNS_TAIL,
+            SUMMARY_SHEET,
+            _layout(
+                [
+                    *SUMMARY_COLUMNS_HEAD,
+                    *(Column(f"{name}得分", 10) for name in names),
+                    *SUMMARY_COLUMNS_TAIL,
+                ]
+            ),
         )
-        self.details = self.workbook.create_sheet("指标明细", INDICATOR_COLUMNS)
-        self.checks = self.workbook.create_sheet("检查结果", FINDING_COLUMNS)
+        self.details = self.workbook.create_sheet(DETAIL_SHEET, _layout(INDICATOR_COLUMNS))
+        self.checks = self.workbook.create_sheet(CHECKS_SHEET, _layout(FINDING_COLUMNS))
         self.totals = _Totals(names)
 
     def add(self, form: SummaryForm | Sheet) -> int:
@@ -330,15 +356,18 @@ class SummaryExporter:
         evaluations: QuerySet[Evaluation],
         target: IO[bytes] | str,
         *,
+        title: str = "",
         keep: SummaryKeep = None,
     ) -> int:
         """Write the summary of ``evaluations``; ``keep`` gets each form's ``SummaryForm``
-        (the form-level names of a ``Sheet``: grade, error_count, …)."""
+        (the form-level names of a ``Sheet``: grade, error_count, …). The workbook has
+        no title of its own: ``title`` only names the file (``filename``)."""
         return write_summary(summary_forms(evaluations, keep=keep), target, names=level1_names())
 
-    def render(
-        self, evaluations: QuerySet[Evaluation], *, title: str, keep: SummaryKeep = None
-    ) -> Rendered:
+    def stream(
+        self, evaluations: QuerySet[Evaluation], *, title: str = "", keep: SummaryKeep = None
+    ) -> Iterator[bytes]:
+        """The workbook, written before the first chunk (an error comes before any byte)."""
         # The workbook goes to a temporary file and is streamed from there: a year's
         # summary can be tens of megabytes.
         handle = tempfile.TemporaryFile(prefix="selfeval-xlsx-")  # noqa: SIM115 - the stream closes it
@@ -347,4 +376,10 @@ class SummaryExporter:
         except BaseException:
             handle.close()
             raise
-        return Rendered(self.filename(title), self.content_type, _file_chunks(handle))
+        return _file_chunks(handle)
+
+    def render(
+        self, evaluations: QuerySet[Evaluation], *, title: str, keep: SummaryKeep = None
+    ) -> Rendered:
+        stream = self.stream(evaluations, title=title, keep=keep)
+        return Rendered(self.filename(title), self.content_type, stream)

@@ -5,14 +5,22 @@ from __future__ import annotations
 from projects.exports.archive import ArchiveExporter
 from projects.exports.base import FormExporter, YearExporter
 from projects.exports.excel import SummaryExporter
+from projects.exports.jsondoc import JsonExporter
 from projects.exports.pdf import PdfExporter
 from projects.exports.word import DocxExporter
+
+_JSON, _SUMMARY, _ARCHIVE = JsonExporter(), SummaryExporter(), ArchiveExporter()
 
 # One form.
 FORM_EXPORTERS: dict[str, FormExporter] = {
     exporter.identifier: exporter for exporter in (DocxExporter(), PdfExporter())
 }
-# Many forms (a year, or the list's current filter).
+# Many forms: every year exporter (``export_forms --format``, the jobs) ...
+YEAR_EXPORTERS: dict[str, YearExporter] = {
+    exporter.identifier: exporter for exporter in (_JSON, _SUMMARY, _ARCHIVE)
+}
+# ... and those the list page offers for its current filter (not the JSON: it is
+# built whole in memory).
 LIST_EXPORTERS: dict[str, YearExporter] = {
-    exporter.identifier: exporter for exporter in (SummaryExporter(), ArchiveExporter())
+    exporter.identifier: exporter for exporter in (_SUMMARY, _ARCHIVE)
 }

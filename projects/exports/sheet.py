@@ -26,6 +26,7 @@ from itertools import groupby
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
+from indicators.checks import SEVERITY_LABELS
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
     BudgetLineKind,
@@ -39,7 +40,6 @@ from projects.selectors import evaluation_result, scoring_rules
 from projects.workflow_selectors import evaluation_events
 
 TITLE = "项目支出绩效自评表"
-SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
 # The paper form names the sub-lines this way (其中： belongs to the first one only).
 BUDGET_ROW_LABELS = {
     BudgetLineKind.TOTAL: BUDGET_LINE_LABELS[BudgetLineKind.TOTAL],

@@ -28,11 +28,11 @@ from typing import NamedTuple
 
 from django.db.models import FilteredRelation, Q, QuerySet
 
+from indicators.checks import SEVERITY_LABELS
 from indicators.models import Level2
 from indicators.scoring import BudgetLineKind, Severity, level1_key
 from projects.exports.sheet import (
     CHUNK_SIZE,
-    SEVERITY_LABELS,
     Sheet,
     last_status_step_at,
     sheets_for,
@@ -200,7 +200,6 @@ _INDICATOR_COLUMNS = (
     "deviation_reason",
     "review_comment",
 )
-_SEVERITY_LABELS = {str(severity): label for severity, label in SEVERITY_LABELS.items()}
 _ERROR = str(Severity.ERROR)
 
 
@@ -261,7 +260,7 @@ def _stored_form(
     )
     findings = tuple(
         SummaryFinding(
-            _SEVERITY_LABELS[finding[FINDING_SEVERITY]],
+            SEVERITY_LABELS[finding[FINDING_SEVERITY]],
             finding[FINDING_CODE],
             finding[FINDING_MESSAGE],
         )

@@ -24,7 +24,14 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from indicators.scoring import BudgetLineKind, compute_budget_score
-from projects.exports.summary_forms import SummaryIndicator
+from projects.exports.excel import (
+    DETAIL_SHEET,
+    INDICATOR_COLUMNS,
+    SUMMARY_COLUMNS_HEAD,
+    SUMMARY_COLUMNS_TAIL,
+    SUMMARY_SHEET,
+    read_back,
+)
 from projects.imports.base import ImportFailure, Source, check_forms, read_source
 from projects.imports.safety import EXCEL, check_package
 from projects.imports.table import (
@@ -48,34 +55,17 @@ from projects.interchange import FormData, InterchangeError, read_form_dict
 from projects.rows import BUDGET_LINE, INDICATOR, LEVEL1_LABEL, LEVEL2_LABEL, Kind
 from projects.text import clean_text
 
-SUMMARY_SHEET, DETAIL_SHEET = "汇总", "指标明细"
 MAX_FORM_ROWS, MAX_FORM_COLUMNS = 2000, 60  # a paper-like form is far smaller
 MAX_SUMMARY_ROWS = 200_000
 NOISE = Decimal("0.000000001")
 DEFAULT_BUDGET_WEIGHT = Decimal("10")
 
-SUMMARY_COLUMNS = {
-    "序号": "number",
-    "年度": "year",
-    "主管部门": "department",
-    "实施单位": "implementing_unit",
-    "项目名称": "project_name",
-    **{f"{column.label}（万元）": column.name for column in BUDGET_LINE},
-    "执行率": "rate",
-    "预算执行得分": "budget_score",
-    "总分": "total_score",
-    "状态": "status",
-}
+# The headings the summary's writer gives its columns, by the key each is read as.
+SUMMARY_COLUMNS = read_back([*SUMMARY_COLUMNS_HEAD, *SUMMARY_COLUMNS_TAIL])
+DETAIL_COLUMNS = read_back(INDICATOR_COLUMNS)
+# The columns of 指标明细 that hold a 三级 row's typed values (projects.rows), in the sheet's order.
+DETAIL_FIELDS = tuple(key for key in DETAIL_COLUMNS.values() if key in INDICATOR)
 REQUIRED = {"number", "year", "department", "project_name", "level1", "level2", "name"}
-# The columns of 指标明细 that hold a 三级 row's typed values, in the sheet's order: those
-# the summary writes (``SummaryIndicator``), headed by their labels (projects.rows).
-DETAIL_FIELDS = tuple(name for name in SummaryIndicator._fields if name in INDICATOR)
-DETAIL_COLUMNS = {
-    "序号": "number",
-    LEVEL1_LABEL: "level1",
-    LEVEL2_LABEL: "level2",
-    **{INDICATOR.label(name): name for name in DETAIL_FIELDS},
-}
 
 
 class XlsxImporter:

@@ -26,12 +26,14 @@ from typing import Any
 
 from django.conf import settings
 
+from indicators.checks import SEVERITY_LABELS
 from indicators.scoring import (
     FormInput,
     FormResult,
     ScoringRules,
     score_form,
 )
+from projects.anchors import row_anchor
 from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
 from projects.imports.base import human_size, max_upload_bytes
 from projects.imports.services import existing_evaluation
@@ -45,7 +47,6 @@ logger = logging.getLogger(__name__)
 CREATE, UPDATE, REFUSED = "create", "update", "refused"
 ACTION_LABELS = {CREATE: "新建", UPDATE: "更新已有自评表", REFUSED: "不能导入"}
 UNEXPECTED = "读取文件时发生意外错误，文件未导入；请检查文件是否完整，或另存后重试"
-SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 # Importing a file is one transaction holding its forms' rows: 200 forms take a few seconds.
 DEFAULT_MAX_FORMS = 200
 
@@ -56,7 +57,11 @@ def form_input(form: FormData) -> FormInput:
         budget_lines=budget_line_inputs(form.budget_lines),
         indicators=tuple(
             indicator_input(
-                row, key=f"row-{position}", level1=row.level1, level2=row.level2, position=position
+                row,
+                key=row_anchor(position - 1),
+                level1=row.level1,
+                level2=row.level2,
+                position=position,
             )
             for position, row in enumerate(form.indicators, start=1)
         ),
@@ -190,7 +195,7 @@ def describe_form(form: FormData, rules: ScoringRules) -> FormPreview:
         errors=len(result.errors),
         warnings=len(result.warnings),
         findings=[
-            {**finding.as_dict(), "severity_label": SEVERITY_LABELS[str(finding.severity)]}
+            {**finding.as_dict(), "severity_label": SEVERITY_LABELS[finding.severity]}
             for finding in result.findings
         ],
         amount_unit_note=form.amount_unit_note,

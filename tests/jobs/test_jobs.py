@@ -159,7 +159,7 @@ def test_a_failing_job_says_so(filler_a, year_forms, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr("jobs.runners.write_stream", broken)
+    monkeypatch.setattr("projects.exports.archive.write_stream", broken)
     job, _ = job_start_year_zip(user=filler_a, year=2023)
     with pytest.raises(RuntimeError):
         run(job.pk)

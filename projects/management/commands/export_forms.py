@@ -6,26 +6,31 @@
                 folder, one file per form written into it
 --format pdf    the same with PDFs (rendered in a recycled worker process)
 --format zip    everything: Word and PDF of every form plus the summary, in one ZIP
+
+The formats are the exporters of ``projects.exports.registry``: each year exporter
+writes its file with ``write``; a form exporter writes a folder or, through the
+ZIP exporter, one archive.
 """
 
-import json
 import os
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.exports.archive import ArchiveExporter, member_name, write_stream
-from projects.exports.excel import SummaryExporter
-from projects.exports.pdf import print_html
+from projects.exports.archive import ArchiveExporter, member_name
+from projects.exports.base import YearExporter
+from projects.exports.jsondoc import JsonExporter
+from projects.exports.pdf import PdfExporter, print_html
 from projects.exports.pdf_engine import PdfRenderError, pdfs_in_worker
+from projects.exports.registry import FORM_EXPORTERS, YEAR_EXPORTERS
 from projects.exports.sheet import sheets_for
-from projects.exports.word import DocxExporter
-from projects.interchange import FORMAT, evaluation_to_dict
 from projects.models import Evaluation
-from projects.selectors import evaluation_results, with_rows
 
-FORMATS = ["json", "xlsx", "docx", "pdf", "zip"]
+# The formats are the exporters': a year exporter writes one file; a form exporter's
+# format writes one file per form into a folder, or a ZIP of them.
+FORMATS = [*YEAR_EXPORTERS, *FORM_EXPORTERS]
+TO_STDOUT = JsonExporter.identifier  # the one format that may go to standard output
 # On the server, outside any request: PDFs (≈0.4 s each) may use every core.
 PDF_WORKERS = os.cpu_count() or 1
 
@@ -35,7 +40,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--year", type=int, required=True, help="年度，如 2023")
-        parser.add_argument("--format", default="json", choices=FORMATS, help="导出格式")
+        parser.add_argument("--format", default=TO_STDOUT, choices=FORMATS, help="导出格式")
         parser.add_argument(
             "--out",
             type=Path,
@@ -43,44 +48,51 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, year: int, format: str, out: Path | None, **options) -> None:
-        if format == "json":
-            self._json(year, out)
-            return
-        if out is None:
-            raise CommandError(f"--format {format} 需要 --out 指定输出文件")
         evaluations = Evaluation.objects.filter(year=year)
         title = f"{year}年度"
+        if out is None:
+            if format != TO_STDOUT:
+                raise CommandError(f"--format {format} 需要 --out 指定输出文件")
+            chunks = YEAR_EXPORTERS[format].stream(evaluations, title=title)
+            sys.stdout.write(b"".join(chunks).decode())
+            return
         try:
-            if format in ("docx", "pdf") and out.is_dir():
+            if format in FORM_EXPORTERS and out.is_dir():
                 written = self._folder(evaluations, format, out)
-            elif format == "xlsx":
-                with out.open("wb") as handle:
-                    written = SummaryExporter().write(evaluations, handle)
             else:
-                kinds = {"docx": ("docx",), "pdf": ("pdf",)}.get(format, ("xlsx", "docx", "pdf"))
                 with out.open("wb") as handle:
-                    exporter = ArchiveExporter(kinds, pdf_workers=PDF_WORKERS)
-                    write_stream(exporter.stream(evaluations, title=title), handle)
-                written = evaluations.count()
+                    written = self._exporter(format).write(evaluations, handle, title=title)
         except OSError as exc:
             raise CommandError(f"无法写入 {out}：{exc.strerror}") from None
         self.stderr.write(f"已导出 {written} 张自评表到 {out}")
 
+    @staticmethod
+    def _exporter(format: str) -> YearExporter:
+        """The year exporter of ``format``, or for a form format the ZIP of every form in
+        it; a ZIP renders its PDFs with every core."""
+        if format in FORM_EXPORTERS:
+            return ArchiveExporter((format,), pdf_workers=PDF_WORKERS)
+        exporter = YEAR_EXPORTERS[format]
+        if isinstance(exporter, ArchiveExporter):
+            return ArchiveExporter(exporter.kinds, pdf_workers=PDF_WORKERS)
+        return exporter
+
     def _folder(self, evaluations, format: str, out: Path) -> int:
-        """One .docx or .pdf per form, named like the ZIP's members."""
+        """One file per form, named like the ZIP's members."""
+        exporter = FORM_EXPORTERS[format]
         width = max(3, len(str(evaluations.count())))
         names = []
 
         def named_sheets():
             for number, sheet in enumerate(sheets_for(evaluations, history=True), start=1):
-                names.append(out / member_name(number, width, sheet, format))
+                names.append(out / member_name(number, width, sheet, exporter.extension))
                 yield sheet
 
-        if format == "docx":
-            word = DocxExporter()
+        if not isinstance(exporter, PdfExporter):
             for sheet in named_sheets():
-                names[-1].write_bytes(word.render(sheet).content)
+                names[-1].write_bytes(exporter.render(sheet).read_all())
             return len(names)
+        # PDFs are rendered in worker processes, several at a time.
         failed = 0
         htmls = (print_html(sheet) for sheet in named_sheets())
         for index, outcome in enumerate(pdfs_in_worker(htmls, workers=PDF_WORKERS)):
@@ -92,23 +104,3 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} 张自评表的 PDF 未能生成（见上）")
         return len(names)
-
-    def _json(self, year: int, out: Path | None) -> None:
-        evaluations = with_rows(
-            Evaluation.objects.select_related(
-                "project", "project__department", "project__implementing_unit"
-            ).filter(year=year)
-        ).order_by("pk")
-        document = {
-            "format": FORMAT,
-            "forms": [evaluation_to_dict(e, r) for e, r in evaluation_results(evaluations)],
-        }
-        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-        if out is None:
-            sys.stdout.write(text)
-            return
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(f"无法写入 {out}：{exc.strerror}") from None
-        self.stderr.write(f"已导出 {len(document['forms'])} 张自评表到 {out}")

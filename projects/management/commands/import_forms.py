@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.checks import code_label
+from indicators.checks import SEVERITY_LABELS, code_label
 from projects.imports import (
     REFUSED_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
@@ -102,7 +102,7 @@ class Command(BaseCommand):
             )
             if verbosity >= 2:
                 for finding in result.findings:
-                    label = "错误" if finding.severity == "error" else "警告"
+                    label = SEVERITY_LABELS[finding.severity]
                     what = code_label(finding.code)
                     self.stdout.write(f"      [{label}] {what}：{finding.message}")
         return True
