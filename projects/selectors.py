@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -32,13 +31,9 @@ from indicators.models import Level1, Level2
 from indicators.scoring import (
     DEFAULT_RULES,
     LOGIC_VERSION,
-    BudgetLineInput,
-    BudgetLineKind,
     FormInput,
     FormResult,
-    IndicatorInput,
     ScoringRules,
-    Tier,
     score_form,
 )
 from projects.models import (
@@ -50,6 +45,7 @@ from projects.models import (
     ReportingYear,
 )
 from projects.roles import Role
+from projects.scoring_input import stored_input
 
 
 def user_roles(user: User | AnonymousUser) -> set[Role]:
@@ -154,68 +150,9 @@ def summary_is_current(summary: EvaluationSummary | None, digest: str) -> bool:
     return summary is not None and summary.rules_digest == digest
 
 
-def _optional_tier(value: str) -> Tier | None:
-    return Tier(value) if value else None
-
-
-def budget_line_inputs(lines: Iterable[Any]) -> tuple[BudgetLineInput, ...]:
-    """The four budget lines in form order, from rows (models or parsed data) with a ``kind``."""
-    by_kind = {line.kind: line for line in lines}
-    return tuple(
-        BudgetLineInput(
-            kind=kind,
-            initial_budget=getattr(by_kind.get(kind.value), "initial_budget", None),
-            annual_budget=getattr(by_kind.get(kind.value), "annual_budget", None),
-            executed=getattr(by_kind.get(kind.value), "executed", None),
-        )
-        for kind in BudgetLineKind
-    )
-
-
-def indicator_input(
-    row: Any, *, key: str, level1: str, level2: str, position: int
-) -> IndicatorInput:
-    """One 三级 row as scoring input, from an Indicator or a parsed IndicatorData."""
-    return IndicatorInput(
-        key=key,
-        level1=level1,
-        level2=level2,
-        name=row.name,
-        target=row.target,
-        actual=row.actual,
-        weight=row.weight,
-        score=row.score,
-        override_reason=row.override_reason,
-        deviation_reason=row.deviation_reason,
-        tier=_optional_tier(row.tier),
-        review_score=row.review_score,
-        review_comment=row.review_comment,
-        position=position,
-    )
-
-
 def scoring_input(evaluation: Evaluation) -> FormInput:
     """Turn a form and its (prefetched) rows into the scoring service's plain input."""
-    budget_lines = budget_line_inputs(evaluation.budget_lines.all())
-    indicators = tuple(
-        indicator_input(
-            row,
-            key=f"indicator-{row.pk}",
-            level1=row.level2.level1.name,
-            level2=row.level2.name,
-            position=position,
-        )
-        for position, row in enumerate(evaluation.indicators.all(), start=1)
-    )
-    return FormInput(
-        budget_lines=budget_lines,
-        indicators=indicators,
-        budget_weight=evaluation.budget_weight,
-        legacy=evaluation.legacy,
-        recorded_budget_score=evaluation.recorded_budget_score,
-        recorded_total_score=evaluation.recorded_total_score,
-        amount_unit_converted=evaluation.amount_unit_converted,
-    )
+    return stored_input(evaluation)
 
 
 def evaluation_result(evaluation: Evaluation, rules: ScoringRules | None = None) -> FormResult:
