@@ -1,7 +1,8 @@
 """Reads: what a user may see, and the scoring result of a form.
 
 Every list, page, export and download loads forms through
-``evaluations_for_user`` so that scoping lives in one place (PITFALLS: Django).
+``evaluations_for_user`` (projects and departments through ``projects_for_user`` and
+``departments_for_user``); all three apply the one scope rule of ``projects.permissions``.
 """
 
 from __future__ import annotations
@@ -44,51 +45,25 @@ from projects.models import (
     Project,
     ReportingYear,
 )
-from projects.roles import Role
+from projects.permissions import (  # is_admin, user_roles: still imported from here too
+    in_scope,
+    is_admin,  # noqa: F401
+    user_roles,  # noqa: F401
+)
 from projects.scoring_input import stored_input
-
-
-def user_roles(user: User | AnonymousUser) -> set[Role]:
-    if not user.is_authenticated:
-        return set()
-    if user.is_superuser:
-        return {Role.ADMIN}
-    names = getattr(user, "_selfeval_roles", None)
-    if names is None:
-        names = set(user.groups.values_list("name", flat=True))
-        user._selfeval_roles = names  # type: ignore[union-attr]
-    return {role for role in Role if role.value in names}
-
-
-def is_admin(user: User | AnonymousUser) -> bool:
-    return Role.ADMIN in user_roles(user)
 
 
 def departments_for_user(user: User | AnonymousUser) -> QuerySet[Department]:
     """The departments a user works in or reviews (all of them for an admin)."""
-    if not user.is_authenticated:
-        return Department.objects.none()
-    if is_admin(user):
-        return Department.objects.all()
-    assigned = Department.objects.filter(assignments__user=user)
-    return Department.objects.filter(Q(pk__in=assigned) | Q(parent__in=assigned))
+    return in_scope(Department.objects.all(), user, project=None)
 
 
 def evaluations_for_user(user: User | AnonymousUser) -> QuerySet[Evaluation]:
-    """Every form the user may see. Anything outside this queryset is a 404."""
+    """Every form the user may see (``permissions.scope_q``). Anything outside it is a 404."""
     base = Evaluation.objects.select_related(
         "project", "project__department", "project__implementing_unit"
     )
-    if not user.is_authenticated or not user_roles(user):
-        return base.none()
-    if is_admin(user):
-        return base
-    assigned = Department.objects.filter(assignments__user=user).values("pk")
-    return base.filter(
-        Q(project__department__in=assigned)
-        | Q(project__implementing_unit__in=assigned)
-        | Q(project__implementing_unit__parent__in=assigned)
-    )
+    return in_scope(base, user)
 
 
 def _rows_prefetch() -> tuple[str | Prefetch, ...]:
@@ -176,16 +151,8 @@ LIBRARY_LIMIT = 30
 
 def projects_for_user(user: User | AnonymousUser) -> QuerySet[Project]:
     """The projects whose forms the user may see (the same rule as ``evaluations_for_user``)."""
-    base = Project.objects.select_related("department", "implementing_unit")
-    if not user.is_authenticated or not user_roles(user):
-        return base.none()
-    if is_admin(user):
-        return base
-    assigned = Department.objects.filter(assignments__user=user).values("pk")
-    return base.filter(
-        Q(department__in=assigned)
-        | Q(implementing_unit__in=assigned)
-        | Q(implementing_unit__parent__in=assigned)
+    return in_scope(
+        Project.objects.select_related("department", "implementing_unit"), user, project=""
     )
 
 
