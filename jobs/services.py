@@ -18,8 +18,8 @@ from django_tasks.base import TASK_MIN_PRIORITY
 from jobs.models import Job, WorkerHeartbeat
 from projects.exports.base import safe_filename
 from projects.models import Department, Evaluation
-from projects.permissions import assigned_department_ids
-from projects.selectors import EvaluationFilters, is_admin, user_roles
+from projects.permissions import is_admin, sees_place, user_roles
+from projects.selectors import EvaluationFilters
 
 # A queued or running job that has not moved for this long was lost with its worker.
 DEFAULT_STALE_SECONDS = 15 * 60
@@ -131,11 +131,12 @@ def job_visible_to(job: Job, user: User) -> bool:
     """Whether ``user`` (the job's owner) may still see the job and its result now.
 
     A bulk import stays an admin's. A finished ZIP or Excel summary holds forms: the
-    user must still reach every department it covers (``job_scope_record``), by the
-    rule of ``selectors.evaluations_for_user`` with today's assignments and today's
-    主管部门 of each 实施单位 (a unit moved elsewhere takes its forms along). A finished
-    job with no recorded scope (made before scopes were kept) is an admin's only. A
-    queued or running job has no result yet: the worker selects for the user when it runs.
+    user must still see every place it covers (``job_scope_record``), by the scope rule
+    (``permissions.sees_place``) with today's assignments and today's 主管部门 of each
+    实施单位 (a unit moved elsewhere takes its forms along, as its projects follow it). A
+    finished job with no recorded scope (made before scopes were kept) is an admin's
+    only. A queued or running job has no result yet: the worker selects for the user
+    when it runs.
     """
     if job.kind == Job.Kind.BULK_IMPORT:
         return is_admin(user)
@@ -146,13 +147,15 @@ def job_visible_to(job: Job, user: User) -> bool:
     scope = job.params.get("scope")
     if scope is None:
         return not job.finished
-    assigned = assigned_department_ids(user)
     units = {unit for _, unit in scope if unit is not None}
     parents = dict(Department.objects.filter(pk__in=units).values_list("pk", "parent_id"))
     return all(
-        unit in assigned
-        or (unit is not None and parents.get(unit) in assigned)
-        or (department in assigned and (unit is None or parents.get(unit) == department))
+        sees_place(
+            user,
+            department if unit is None else parents.get(unit),  # the unit's 主管部门 today
+            unit,
+            parents.get(unit),
+        )
         for department, unit in scope
     )
 

@@ -25,11 +25,9 @@ from indicators.checks import Code
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
     TIER_LABELS,
-    BudgetLineInput,
     BudgetLineKind,
     FormInput,
     FormResult,
-    IndicatorInput,
     ScoringRules,
     Tier,
     suggest_indicator_score,
@@ -57,6 +55,7 @@ from projects.numbers import (  # noqa: F401 (the messages, for tests and templa
     plain,
 )
 from projects.rows import BUDGET_LINE, HEADER, INDICATOR, LEVEL2_LABEL, Column, Editor, Kind
+from projects.scoring_input import RowValues, form_input, header_values
 from projects.selectors import (
     EvaluationFilters,
     Taxonomy,
@@ -264,8 +263,12 @@ IndicatorFormSet = forms.formset_factory(
 
 def _cleaned(form: forms.Form, name: str, default: object = None) -> object:
     """A field's clean value, or ``default`` while the field is invalid (live recalculation)."""
-    data = getattr(form, "cleaned_data", {})
-    return data.get(name, default)
+    return _valid_data(form).get(name, default)
+
+
+def _valid_data(form: forms.Form) -> dict[str, object]:
+    """The fields that validated, clean (an invalid field is left out: it counts as empty)."""
+    return getattr(form, "cleaned_data", {})
 
 
 class EvaluationEditor:
@@ -373,30 +376,14 @@ class EvaluationEditor:
     def scoring_input(self) -> FormInput:
         """The input as typed, for the scoring service; invalid fields count as empty."""
         self.is_valid()
-        budget_lines = tuple(
-            BudgetLineInput(
-                kind=kind,
-                initial_budget=_cleaned(form, "initial_budget"),  # type: ignore[arg-type]
-                annual_budget=_cleaned(form, "annual_budget"),  # type: ignore[arg-type]
-                executed=_cleaned(form, "executed"),  # type: ignore[arg-type]
-            )
-            for kind, form in self.budget.items()
-        )
-        indicators = tuple(
-            self._indicator_input(index, form) for index, form in enumerate(self.rows.forms)
-        )
+        header = header_values(self.evaluation)
         budget_weight = _cleaned(self.header, "budget_weight")
-        evaluation = self.evaluation
-        return FormInput(
-            budget_lines=budget_lines,
-            indicators=indicators,
-            budget_weight=budget_weight  # type: ignore[arg-type]
-            if budget_weight is not None
-            else evaluation.budget_weight,
-            legacy=evaluation.legacy,
-            recorded_budget_score=evaluation.recorded_budget_score,
-            recorded_total_score=evaluation.recorded_total_score,
-            amount_unit_converted=evaluation.amount_unit_converted,
+        if budget_weight is not None:
+            header["budget_weight"] = budget_weight
+        return form_input(
+            header,
+            {kind.value: _valid_data(form) for kind, form in self.budget.items()},
+            (self._row_values(index, form) for index, form in enumerate(self.rows.forms)),
         )
 
     @cached_property
@@ -407,28 +394,23 @@ class EvaluationEditor:
     def stored_row(self, form: IndicatorRowForm) -> Indicator | None:
         return self.stored_rows.get(_cleaned(form, "id"))  # type: ignore[arg-type]
 
-    def _indicator_input(self, index: int, form: IndicatorRowForm) -> IndicatorInput:
-        level2 = self.taxonomy.by_id.get(_cleaned(form, "level2"))  # type: ignore[arg-type]
-        tier = _cleaned(form, "tier", "")
+    def _row_values(self, index: int, form: IndicatorRowForm) -> RowValues:
+        data = _valid_data(form)
+        level2 = self.taxonomy.by_id.get(data.get("level2"))  # type: ignore[arg-type]
         # The reviewer's 审核得分 counts over the filler's (docs/rules.md); a filler cannot
         # change it, so it comes from the saved row, not from the page.
         stored = self.stored_row(form)
-        return IndicatorInput(
+        return RowValues(
             key=row_anchor(index),
             level1=level2.level1.name if level2 else "",
             level2=level2.name if level2 else "",
-            name=_cleaned(form, "name", ""),  # type: ignore[arg-type]
-            target=_cleaned(form, "target", ""),  # type: ignore[arg-type]
-            actual=_cleaned(form, "actual", ""),  # type: ignore[arg-type]
-            weight=_cleaned(form, "weight"),  # type: ignore[arg-type]
-            # An automatic 得分 is the rule's: scoring counts its suggestion.
-            score=None if _cleaned(form, "score_auto", False) else _cleaned(form, "score"),  # type: ignore[arg-type]
-            override_reason=_cleaned(form, "override_reason", ""),  # type: ignore[arg-type]
-            deviation_reason=_cleaned(form, "deviation_reason", ""),  # type: ignore[arg-type]
-            tier=Tier(tier) if tier else None,
-            review_score=stored.review_score if stored else None,
-            review_comment=stored.review_comment if stored else "",
-            position=index + 1,
+            values={
+                **data,
+                # An automatic 得分 is the rule's: scoring counts its suggestion.
+                "score": None if data.get("score_auto", False) else data.get("score"),
+                "review_score": stored.review_score if stored else None,
+                "review_comment": stored.review_comment if stored else "",
+            },
         )
 
     def draft(self, result: FormResult) -> EvaluationDraft:

@@ -1,21 +1,68 @@
-"""Who may do what with a form: the one place the review workflow will extend.
+"""Who sees what and who may do what with a form: the one place the review workflow extends.
 
-Seeing a form is decided by ``selectors.evaluations_for_user`` (anything else is a
-404). The questions here come after that: may this user change the form, start a
-new one? Each answer costs at most one query per request (the user's roles and
-departments are cached on the user object).
+**Roles** are Django groups (``projects.roles.Role``); a superuser counts as 管理员
+(``user_roles``).
+
+**The scope** (who sees what) is written here and nowhere else. A user sees the
+forms and projects of the departments they are assigned to: an assignment to a
+主管部门 covers its own projects and those of its 实施单位; an assignment to an
+实施单位 covers that unit's projects only. Fillers and reviewers have the same scope;
+an admin sees everything; a user without a role, or not signed in, sees nothing.
+Anything outside the scope is a 404. The rule comes in two forms that say the same:
+``scope_q`` / ``in_scope`` filter a queryset (every selector loads forms, projects
+and departments through them), and ``covers`` checks one place already in memory
+(``project_in_scope`` for the permission checks, ``sees_place`` for a job's recorded
+result).
+
+**The actions** come after the scope: may this user change the form, review it,
+start a new one? Separation of duties: nobody reviews a form they fill for
+(``reviews`` excludes ``fills``). Each answer costs at most one query per request
+(the user's roles and departments are cached on the user object).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
 
-from projects.models import DepartmentAssignment, Evaluation, Project, ReportingYear
+from projects.models import Department, DepartmentAssignment, Evaluation, Project, ReportingYear
 from projects.roles import Role
-from projects.selectors import user_roles
 
 # A filler works on a form until it is submitted; a returned form is theirs again.
 EDITABLE_STATUSES = frozenset({Evaluation.Status.DRAFT, Evaluation.Status.RETURNED})
+
+
+# --- roles -------------------------------------------------------------------------
+
+
+def user_roles(user: User | AnonymousUser) -> set[Role]:
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return {Role.ADMIN}
+    names = getattr(user, "_selfeval_roles", None)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
+        user._selfeval_roles = names  # type: ignore[union-attr]
+    return {role for role in Role if role.value in names}
+
+
+def is_admin(user: User | AnonymousUser) -> bool:
+    return Role.ADMIN in user_roles(user)
+
+
+def reviews_its_scope(user: User | AnonymousUser) -> bool:
+    """Whether the user's roles make them review the submitted forms they see.
+
+    ``reviews`` for every form of the scope at once (the to-do counts): an admin, or a
+    审核人 who is not also a 填报人 (whose assignments would make every form of theirs
+    one they fill for).
+    """
+    roles = user_roles(user)
+    return Role.ADMIN in roles or (Role.REVIEWER in roles and Role.FILLER not in roles)
+
+
+# --- the scope: who sees what ------------------------------------------------------
 
 
 def assigned_department_ids(user: User | AnonymousUser) -> frozenset[int]:
@@ -31,16 +78,87 @@ def assigned_department_ids(user: User | AnonymousUser) -> frozenset[int]:
     return ids
 
 
+def covers(
+    assigned: frozenset[int],
+    department_id: int | None,
+    unit_id: int | None,
+    unit_parent_id: int | None,
+) -> bool:
+    """The rule for one place: its 主管部门, its 实施单位 or that unit's 主管部门 is assigned.
+
+    A place is a project's (department, implementing unit), or a department itself
+    (``department_id`` None, the department as the unit).
+    """
+    return department_id in assigned or unit_id in assigned or unit_parent_id in assigned
+
+
+def _covers_q(assigned: QuerySet, *, department: str | None, unit: str) -> Q:
+    """``covers`` as a filter: ``department`` and ``unit`` are the lookups to the place's
+    主管部门 and 实施单位 ("" for the department the queryset holds)."""
+    # A 主管部门 has no parent: its own assignment is all there is to check.
+    lookups = [] if department is None else [f"{department}__in"]
+    lookups += [f"{unit}__in", f"{unit}__parent__in"] if unit else ["pk__in", "parent__in"]
+    condition = Q(**{lookups[0]: assigned})
+    for lookup in lookups[1:]:
+        condition |= Q(**{lookup: assigned})
+    return condition
+
+
+def scope_q(user: User | AnonymousUser, *, project: str | None = "project") -> Q | None:
+    """The user's scope as a filter on a queryset that reaches a ``Project`` by ``project``.
+
+    ``project=""`` for a queryset of projects, ``None`` for one of departments (the
+    departments the user works in or reviews). ``None`` when the user sees nothing,
+    ``Q()`` when they see everything.
+    """
+    if not user_roles(user):
+        return None
+    if is_admin(user):
+        return Q()
+    assigned = Department.objects.filter(assignments__user=user).values("pk")
+    if project is None:
+        return _covers_q(assigned, department=None, unit="")
+    prefix = f"{project}__" if project else ""
+    return _covers_q(assigned, department=f"{prefix}department", unit=f"{prefix}implementing_unit")
+
+
+def in_scope(
+    queryset: QuerySet, user: User | AnonymousUser, *, project: str | None = "project"
+) -> QuerySet:
+    """``queryset`` narrowed to the user's scope (``scope_q``); empty without a query."""
+    condition = scope_q(user, project=project)
+    return queryset.none() if condition is None else queryset.filter(condition)
+
+
 def project_in_scope(user: User | AnonymousUser, project: Project) -> bool:
-    """The same rule as ``evaluations_for_user``, for one project already in memory.
+    """Whether the user's assignments cover the project (the roles are the caller's).
 
     Expects ``project.implementing_unit`` to be loaded (``select_related``).
     """
-    assigned = assigned_department_ids(user)
     unit = project.implementing_unit
-    return project.department_id in assigned or (
-        unit is not None and (unit.pk in assigned or unit.parent_id in assigned)
+    return covers(
+        assigned_department_ids(user),
+        project.department_id,
+        unit.pk if unit is not None else None,
+        unit.parent_id if unit is not None else None,
     )
+
+
+def sees_place(
+    user: User | AnonymousUser,
+    department_id: int | None,
+    unit_id: int | None,
+    unit_parent_id: int | None,
+) -> bool:
+    """``scope_q`` for one place in memory: the roles first, then ``covers``."""
+    if not user_roles(user):
+        return False
+    return is_admin(user) or covers(
+        assigned_department_ids(user), department_id, unit_id, unit_parent_id
+    )
+
+
+# --- what the user may do in the scope ---------------------------------------------
 
 
 def can_create(user: User | AnonymousUser) -> bool:

@@ -1,7 +1,8 @@
 """Reads: what a user may see, and the scoring result of a form.
 
 Every list, page, export and download loads forms through
-``evaluations_for_user`` so that scoping lives in one place.
+``evaluations_for_user`` (projects and departments through ``projects_for_user`` and
+``departments_for_user``); all three apply the one scope rule of ``projects.permissions``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -32,16 +32,11 @@ from indicators.models import Level1, Level2
 from indicators.scoring import (
     DEFAULT_RULES,
     LOGIC_VERSION,
-    BudgetLineInput,
-    BudgetLineKind,
     FormInput,
     FormResult,
-    IndicatorInput,
     ScoringRules,
-    Tier,
     score_form,
 )
-from projects.anchors import stored_row_anchor
 from projects.models import (
     Department,
     Evaluation,
@@ -50,50 +45,25 @@ from projects.models import (
     Project,
     ReportingYear,
 )
-from projects.roles import Role
-
-
-def user_roles(user: User | AnonymousUser) -> set[Role]:
-    if not user.is_authenticated:
-        return set()
-    if user.is_superuser:
-        return {Role.ADMIN}
-    names = getattr(user, "_selfeval_roles", None)
-    if names is None:
-        names = set(user.groups.values_list("name", flat=True))
-        user._selfeval_roles = names  # type: ignore[union-attr]
-    return {role for role in Role if role.value in names}
-
-
-def is_admin(user: User | AnonymousUser) -> bool:
-    return Role.ADMIN in user_roles(user)
+from projects.permissions import (  # is_admin, user_roles: still imported from here too
+    in_scope,
+    is_admin,  # noqa: F401
+    user_roles,  # noqa: F401
+)
+from projects.scoring_input import stored_input
 
 
 def departments_for_user(user: User | AnonymousUser) -> QuerySet[Department]:
     """The departments a user works in or reviews (all of them for an admin)."""
-    if not user.is_authenticated:
-        return Department.objects.none()
-    if is_admin(user):
-        return Department.objects.all()
-    assigned = Department.objects.filter(assignments__user=user)
-    return Department.objects.filter(Q(pk__in=assigned) | Q(parent__in=assigned))
+    return in_scope(Department.objects.all(), user, project=None)
 
 
 def evaluations_for_user(user: User | AnonymousUser) -> QuerySet[Evaluation]:
-    """Every form the user may see. Anything outside this queryset is a 404."""
+    """Every form the user may see (``permissions.scope_q``). Anything outside it is a 404."""
     base = Evaluation.objects.select_related(
         "project", "project__department", "project__implementing_unit"
     )
-    if not user.is_authenticated or not user_roles(user):
-        return base.none()
-    if is_admin(user):
-        return base
-    assigned = Department.objects.filter(assignments__user=user).values("pk")
-    return base.filter(
-        Q(project__department__in=assigned)
-        | Q(project__implementing_unit__in=assigned)
-        | Q(project__implementing_unit__parent__in=assigned)
-    )
+    return in_scope(base, user)
 
 
 def _rows_prefetch() -> tuple[str | Prefetch, ...]:
@@ -155,68 +125,9 @@ def summary_is_current(summary: EvaluationSummary | None, digest: str) -> bool:
     return summary is not None and summary.rules_digest == digest
 
 
-def _optional_tier(value: str) -> Tier | None:
-    return Tier(value) if value else None
-
-
-def budget_line_inputs(lines: Iterable[Any]) -> tuple[BudgetLineInput, ...]:
-    """The four budget lines in form order, from rows (models or parsed data) with a ``kind``."""
-    by_kind = {line.kind: line for line in lines}
-    return tuple(
-        BudgetLineInput(
-            kind=kind,
-            initial_budget=getattr(by_kind.get(kind.value), "initial_budget", None),
-            annual_budget=getattr(by_kind.get(kind.value), "annual_budget", None),
-            executed=getattr(by_kind.get(kind.value), "executed", None),
-        )
-        for kind in BudgetLineKind
-    )
-
-
-def indicator_input(
-    row: Any, *, key: str, level1: str, level2: str, position: int
-) -> IndicatorInput:
-    """One 三级 row as scoring input, from an Indicator or a parsed IndicatorData."""
-    return IndicatorInput(
-        key=key,
-        level1=level1,
-        level2=level2,
-        name=row.name,
-        target=row.target,
-        actual=row.actual,
-        weight=row.weight,
-        score=row.score,
-        override_reason=row.override_reason,
-        deviation_reason=row.deviation_reason,
-        tier=_optional_tier(row.tier),
-        review_score=row.review_score,
-        review_comment=row.review_comment,
-        position=position,
-    )
-
-
 def scoring_input(evaluation: Evaluation) -> FormInput:
     """Turn a form and its (prefetched) rows into the scoring service's plain input."""
-    budget_lines = budget_line_inputs(evaluation.budget_lines.all())
-    indicators = tuple(
-        indicator_input(
-            row,
-            key=stored_row_anchor(row.pk),
-            level1=row.level2.level1.name,
-            level2=row.level2.name,
-            position=position,
-        )
-        for position, row in enumerate(evaluation.indicators.all(), start=1)
-    )
-    return FormInput(
-        budget_lines=budget_lines,
-        indicators=indicators,
-        budget_weight=evaluation.budget_weight,
-        legacy=evaluation.legacy,
-        recorded_budget_score=evaluation.recorded_budget_score,
-        recorded_total_score=evaluation.recorded_total_score,
-        amount_unit_converted=evaluation.amount_unit_converted,
-    )
+    return stored_input(evaluation)
 
 
 def evaluation_result(evaluation: Evaluation, rules: ScoringRules | None = None) -> FormResult:
@@ -240,16 +151,8 @@ LIBRARY_LIMIT = 30
 
 def projects_for_user(user: User | AnonymousUser) -> QuerySet[Project]:
     """The projects whose forms the user may see (the same rule as ``evaluations_for_user``)."""
-    base = Project.objects.select_related("department", "implementing_unit")
-    if not user.is_authenticated or not user_roles(user):
-        return base.none()
-    if is_admin(user):
-        return base
-    assigned = Department.objects.filter(assignments__user=user).values("pk")
-    return base.filter(
-        Q(department__in=assigned)
-        | Q(implementing_unit__in=assigned)
-        | Q(implementing_unit__parent__in=assigned)
+    return in_scope(
+        Project.objects.select_related("department", "implementing_unit"), user, project=""
     )
 
 

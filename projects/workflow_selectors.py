@@ -6,8 +6,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
 
 from projects.models import Evaluation, EvaluationEvent
+from projects.permissions import reviews_its_scope, user_roles
 from projects.roles import Role
-from projects.selectors import evaluations_for_user, user_roles
+from projects.selectors import evaluations_for_user
 
 
 def evaluation_events(evaluation: Evaluation) -> QuerySet[EvaluationEvent]:
@@ -37,7 +38,7 @@ def _todo_conditions(user: User | AnonymousUser) -> dict[str, Q]:
         wanted["returned"] = Q(status=Evaluation.Status.RETURNED)
         wanted["draft"] = Q(status=Evaluation.Status.DRAFT)
     # A 填报人 reviews none of their forms (permissions.reviews): nothing 待审核 for them.
-    if (Role.REVIEWER in roles and Role.FILLER not in roles) or Role.ADMIN in roles:
+    if reviews_its_scope(user):
         wanted["submitted"] = Q(status=Evaluation.Status.SUBMITTED)
     return wanted
 

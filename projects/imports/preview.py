@@ -33,13 +33,13 @@ from indicators.scoring import (
     ScoringRules,
     score_form,
 )
-from projects.anchors import row_anchor
 from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
 from projects.imports.base import human_size, max_upload_bytes
 from projects.imports.services import existing_evaluation
 from projects.interchange import FormData, InterchangeError, score_str
 from projects.models import Department, Evaluation
-from projects.selectors import budget_line_inputs, indicator_input, scoring_rules
+from projects.scoring_input import parsed_input
+from projects.selectors import scoring_rules
 from projects.services import evaluation_import_check
 
 logger = logging.getLogger(__name__)
@@ -52,25 +52,8 @@ DEFAULT_MAX_FORMS = 200
 
 
 def form_input(form: FormData) -> FormInput:
-    """The scoring service's input from parsed values (as selectors.scoring_input does)."""
-    return FormInput(
-        budget_lines=budget_line_inputs(form.budget_lines),
-        indicators=tuple(
-            indicator_input(
-                row,
-                key=row_anchor(position - 1),
-                level1=row.level1,
-                level2=row.level2,
-                position=position,
-            )
-            for position, row in enumerate(form.indicators, start=1)
-        ),
-        budget_weight=form.budget_weight,
-        legacy=form.legacy,
-        recorded_budget_score=form.recorded_budget_score,
-        recorded_total_score=form.recorded_total_score,
-        amount_unit_converted=form.amount_unit_converted,
-    )
+    """The scoring service's input from parsed values (``scoring_input.parsed_input``)."""
+    return parsed_input(form)
 
 
 def score_form_data(form: FormData, rules: ScoringRules | None = None) -> FormResult:
