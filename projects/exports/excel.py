@@ -105,7 +105,13 @@ SUMMARY_COLUMNS_TAIL = [
     Column("状态变更日期", 12),
     Column("整表审核意见", 40),
 ]
-_TYPED_WIDTHS = (("name", 30), ("target", 16), ("actual", 16), ("weight", 8), ("score", 8))
+
+
+def _typed(name: str, width: float) -> Column:
+    """A column of a 三级 row's own field, headed with its label (projects.rows)."""
+    return Column(INDICATOR.label(name), width, name)
+
+
 INDICATOR_COLUMNS = [
     Column("序号", 6, "number"),
     Column("主管部门", 20),
@@ -113,13 +119,17 @@ INDICATOR_COLUMNS = [
     Column("行号", 6),
     Column(LEVEL1_LABEL, 11, "level1"),
     Column(LEVEL2_LABEL, 14, "level2"),
-    *(Column(INDICATOR.label(name), width, name) for name, width in _TYPED_WIDTHS),
+    _typed("name", 30),
+    _typed("target", 16),
+    _typed("actual", 16),
+    _typed("weight", 8),
+    _typed("score", 8),
     Column("规则得分", 9),
-    Column(INDICATOR.label("review_score"), 9, "review_score"),
+    _typed("review_score", 9),
     Column("计入总分的得分", 10),
     Column("类型", 6),
-    Column(INDICATOR.label("deviation_reason"), 36, "deviation_reason"),
-    Column(INDICATOR.label("review_comment"), 30, "review_comment"),
+    _typed("deviation_reason", 36),
+    _typed("review_comment", 30),
 ]
 FINDING_COLUMNS = [
     Column("序号", 6),

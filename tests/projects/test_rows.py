@@ -208,11 +208,11 @@ def test_admin_form_table_and_services_read_the_definition():
 
 
 def test_the_excel_summary_and_its_importer_head_the_columns_with_their_labels():
-    details = [heading for heading, _ in excel_export.INDICATOR_COLUMNS]
+    details = [column.heading for column in excel_export.INDICATOR_COLUMNS]
     for name in excel_import.DETAIL_FIELDS:
         assert INDICATOR.label(name) in details
         assert excel_import.DETAIL_COLUMNS[INDICATOR.label(name)] == name
-    summary = [heading for heading, _ in excel_export.SUMMARY_COLUMNS_HEAD]
+    summary = [column.heading for column in excel_export.SUMMARY_COLUMNS_HEAD]
     for column in BUDGET_LINE:
         assert f"{column.label}（万元）" in summary
         assert excel_import.SUMMARY_COLUMNS[f"{column.label}（万元）"] == column.name

@@ -161,10 +161,10 @@ def _score_text(form: FormInput) -> tuple[str, str]:
 def test_each_source_keys_the_rows_where_it_shows_them(mixed_form, monkeypatch):
     ids = [row.pk for row in mixed_form.indicators.all()]
     assert [row.key for row in _stored(mixed_form).indicators] == [f"indicator-{i}" for i in ids]
-    # the page's row anchors (0-based) and the file's row numbers (1-based)
+    # the page's row anchors (0-based), and the same anchors for a file's rows in order
     assert [row.key for row in _posted(mixed_form).indicators] == [f"row-{i}" for i in range(4)]
     assert [row.key for row in _previewed(mixed_form, monkeypatch).indicators] == [
-        f"row-{i}" for i in range(1, 5)
+        f"row-{i}" for i in range(4)
     ]
 
 
