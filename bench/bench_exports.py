@@ -152,7 +152,7 @@ def child_xlsx() -> dict:
     """The exporter on the synthetic year, as the command and the view run it."""
     from projects.exports.excel import SummaryExporter
     from projects.models import Evaluation
-    from projects.selectors import rules_digest, scoring_rules
+    from projects.selectors.evaluations import rules_digest, scoring_rules
 
     evaluations = Evaluation.objects.filter(year=XLSX_YEAR)
     stored = evaluations.filter(

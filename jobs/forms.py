@@ -3,9 +3,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 
-from projects.forms import EvaluationFilterForm
+from projects.forms.evaluations import EvaluationFilterForm
+from projects.forms.imports import MultipleFileField, MultipleFileInput
 from projects.imports import SUPPORTED_EXTENSIONS
-from projects.imports.forms import MultipleFileField, MultipleFileInput
 
 MAX_FILES = 1000
 ERROR_TOO_MANY = f"一次最多上传 {MAX_FILES} 个文件"

@@ -17,9 +17,13 @@ from projects.exports.archive import ArchiveExporter
 from projects.exports.excel import SummaryExporter
 from projects.imports import ImportFailure, parse_file
 from projects.imports.preview import too_many_forms
-from projects.imports.services import evaluations_import
 from projects.interchange import InterchangeError
-from projects.selectors import EvaluationFilters, evaluations_for_export, evaluations_for_user
+from projects.selectors.evaluations import (
+    EvaluationFilters,
+    evaluations_for_export,
+    evaluations_for_user,
+)
+from projects.services.imports import evaluations_import
 
 logger = logging.getLogger(__name__)
 WRITE_EVERY = 1.0  # seconds between progress writes

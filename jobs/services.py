@@ -19,7 +19,7 @@ from jobs.models import Job, WorkerHeartbeat
 from projects.exports.base import safe_filename
 from projects.models import Department, Evaluation
 from projects.permissions import is_admin, sees_place, user_roles
-from projects.selectors import EvaluationFilters
+from projects.selectors.evaluations import EvaluationFilters
 
 # A queued or running job that has not moved for this long was lost with its worker.
 DEFAULT_STALE_SECONDS = 15 * 60

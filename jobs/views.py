@@ -30,7 +30,7 @@ from projects.imports.uploads import (
     upload_limits_text,
     upload_refusals,
 )
-from projects.selectors import (
+from projects.selectors.evaluations import (
     EvaluationFilters,
     evaluation_years,
     evaluations_for_export,

@@ -1,10 +1,10 @@
 """The Django admin (/admin/): reference data, and a read-only view of the forms.
 
-A form (its rows, budget lines) changes only through ``projects.services``, which
+A form (its rows, budget lines) changes only through ``projects.services.evaluations``, which
 check the version and record the 修改记录; here it is shown read-only with a link to
 its page in the app, and so are the departments' user assignments (set under 系统管理 →
 用户). Departments and projects are saved and deleted through
-``projects.administration``, which records each change in words like 系统管理 does.
+``projects.services.manage``, which records each change in words like 系统管理 does.
 Departments move under 系统管理 (their projects follow them), and only a superuser
 changes a superuser or grants superuser/staff status.
 """
@@ -18,13 +18,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from projects.administration import (
-    department_delete,
-    department_save,
-    department_uses,
-    project_delete,
-    project_save,
-)
 from projects.models import (
     BudgetLine,
     Department,
@@ -35,6 +28,13 @@ from projects.models import (
 )
 from projects.roles import Role
 from projects.rows import INDICATOR, INDICATOR_TYPED
+from projects.services.manage import (
+    department_delete,
+    department_save,
+    department_uses,
+    project_delete,
+    project_save,
+)
 from projects.text import ADMIN_TEXT_FIELDS
 
 ERROR_FILLER_AND_REVIEWER = (
@@ -88,7 +88,7 @@ class SelfevalUserAdmin(UserAdmin):
 
 
 class WrittenByServicesMixin:
-    """Saves and deletes go through ``projects.administration`` (``write``, ``remove``),
+    """Saves and deletes go through ``projects.services.manage`` (``write``, ``remove``),
     which record each one (a LogEntry in words): the admin's own entry is not written too."""
 
     def write(self, actor, obj) -> None:
@@ -176,7 +176,7 @@ class ProjectAdmin(WrittenByServicesMixin, admin.ModelAdmin):
 
 class ReadOnlyMixin:
     """Shown, never written here: every write goes through the services
-    (``projects.services`` for forms, ``projects.administration`` for assignments)."""
+    (``projects.services.evaluations`` for forms, ``projects.services.manage`` for assignments)."""
 
     def has_add_permission(self, request, obj=None):
         return False

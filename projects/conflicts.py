@@ -15,11 +15,17 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from indicators.scoring import ScoringRules
-
-from .forms import INDICATOR_PREFIX, MAX_ROWS, ROW_FIELDS, EvaluationEditor, _row_data, sort_rows
-from .models import Evaluation, EvaluationEvent, Indicator
-from .selectors import Taxonomy
-from .workflow_selectors import evaluation_events
+from projects.forms.evaluations import (
+    INDICATOR_PREFIX,
+    MAX_ROWS,
+    ROW_FIELDS,
+    EvaluationEditor,
+    _row_data,
+    sort_rows,
+)
+from projects.models import Evaluation, EvaluationEvent, Indicator
+from projects.selectors.evaluations import Taxonomy
+from projects.selectors.workflow import evaluation_events
 
 _TIER_LABELS = dict(Indicator.Tier.choices)
 

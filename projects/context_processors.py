@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 
 from projects.roles import Role
-from projects.selectors import user_roles
+from projects.selectors.evaluations import user_roles
 
 
 def roles(request: HttpRequest) -> dict[str, bool]:

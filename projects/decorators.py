@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from projects.selectors import evaluations_for_user
+from projects.selectors.evaluations import evaluations_for_user
 
 NOT_FOUND = "没有找到该自评表，或您无权查看。"
 

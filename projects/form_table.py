@@ -32,10 +32,10 @@ from projects.anchors import (
     finding_anchor,
     row_anchor,
 )
-from projects.forms import ROW_FIELDS, EvaluationEditor, IndicatorRowForm
+from projects.forms.evaluations import ROW_FIELDS, EvaluationEditor, IndicatorRowForm
 from projects.models import Evaluation, Indicator
 from projects.rows import BUDGET_LINE, INDICATOR, Editor, Stage
-from projects.selectors import Taxonomy
+from projects.selectors.evaluations import Taxonomy
 
 # A form copied from last year (or a row just added) has its results still
 # blank, and the checks find each blank a mistake. Findings of a row whose RESULT_FIELDS

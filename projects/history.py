@@ -2,11 +2,11 @@
 
 Two stores keep it. A form's history is ``EvaluationEvent``, one entry a step, its
 ``changes`` a list of field-level differences (written by ``event_record``, only
-through ``projects.services.evaluation_write``). A change under 系统管理 or in
+through ``projects.services.evaluations.evaluation_write``). A change under 系统管理 or in
 ``/admin/`` (a user, a department, a project, a year) is Django's own ``LogEntry``
 (written by ``log_change``), whose message is those differences in words. Both are
 computed by ``diff`` — the fields whose value, as the page shows it, differs — and
-both are shown by one template, ``projects/partials/history.html`` (``change_log``
+both are shown by one template, ``projects/_history.html`` (``change_log``
 hands it a ``LogEntry`` in the shape of an ``EvaluationEvent``).
 """
 

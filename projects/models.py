@@ -2,7 +2,7 @@
 
 Only stored facts live here: what a person typed (or what a paper form said).
 Every computed number (执行率, 得分, 总分, 等级) comes from
-``indicators.scoring`` through ``projects.selectors.evaluation_result``.
+``indicators.scoring`` through ``projects.selectors.evaluations.evaluation_result``.
 """
 
 from decimal import Decimal

@@ -11,7 +11,7 @@ forms, the save and import services, ``/admin/``, the interchange JSON (writer a
 reader), the blank-row rule of the form table, the Excel summary's headings and its
 importer, and the Word export's headings. So a new column of the 三级 row is its
 model field, its ``Column`` in ``INDICATOR``, a migration and its cell in the form
-table's template (``templates/projects/partials/indicator_row.html``); the paper
+table's template (``templates/projects/_indicator_row.html``); the paper
 exports (Word, PDF, the Excel summary) print a fixed layout and show it only when it
 is added there.
 """

@@ -28,7 +28,7 @@ from indicators.checks import Code
 from indicators.scoring import BudgetLineKind, FormResult, ScoringRules
 from projects.interchange import level1_totals_list
 from projects.models import Evaluation, EvaluationSummary
-from projects.selectors import evaluation_result, rules_digest, scoring_rules, with_rows
+from projects.selectors.evaluations import evaluation_result, rules_digest, scoring_rules, with_rows
 
 CHUNK_SIZE = 500
 

@@ -15,10 +15,6 @@ urlpatterns = [
     # Django admin's own sign-in is not throttled: it sends people to the app's.
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
-    path("dashboard/", include("projects.urls_dashboard")),
-    path("imports/", include("projects.urls_imports")),
     path("jobs/", include("jobs.urls")),
-    path("manage/", include("projects.urls_manage")),
-    path("", include("projects.urls_exports")),
     path("", include("projects.urls")),
 ]

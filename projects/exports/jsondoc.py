@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from projects.exports.base import Keep, Rendered, safe_filename
 from projects.interchange import FORMAT, evaluation_to_dict
 from projects.models import Evaluation
-from projects.selectors import evaluation_results, with_rows
+from projects.selectors.evaluations import evaluation_results, with_rows
 
 CONTENT_TYPE = "application/json"
 

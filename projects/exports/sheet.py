@@ -36,8 +36,8 @@ from indicators.scoring import (
 )
 from projects.models import Evaluation, EvaluationEvent, Indicator
 from projects.numbers import format_money, format_rate, format_score
-from projects.selectors import evaluation_result, scoring_rules
-from projects.workflow_selectors import evaluation_events
+from projects.selectors.evaluations import evaluation_result, scoring_rules
+from projects.selectors.workflow import evaluation_events
 
 TITLE = "项目支出绩效自评表"
 # The paper form names the sub-lines this way (其中： belongs to the first one only).

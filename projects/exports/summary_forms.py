@@ -39,7 +39,7 @@ from projects.exports.sheet import (
     status_changed_on,
 )
 from projects.models import Evaluation, Indicator
-from projects.selectors import rules_digest, scoring_rules
+from projects.selectors.evaluations import rules_digest, scoring_rules
 from projects.summaries import (
     FINDING_CODE,
     FINDING_MESSAGE,

@@ -35,12 +35,12 @@ from indicators.scoring import (
 )
 from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
 from projects.imports.base import human_size, max_upload_bytes
-from projects.imports.services import existing_evaluation
 from projects.interchange import FormData, InterchangeError, score_str
 from projects.models import Department, Evaluation
 from projects.scoring_input import parsed_input
-from projects.selectors import scoring_rules
-from projects.services import evaluation_import_check
+from projects.selectors.evaluations import scoring_rules
+from projects.services.evaluations import evaluation_import_check
+from projects.services.imports import existing_evaluation
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from projects.demo import DEMO_PASSWORD, load_demo
 from projects.models import Evaluation, Indicator
-from projects.selectors import evaluations_for_user
+from projects.selectors.evaluations import evaluations_for_user
 
 pytestmark = [
     pytest.mark.browser,

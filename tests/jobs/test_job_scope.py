@@ -15,10 +15,10 @@ from django.urls import reverse
 from jobs.models import Job
 from jobs.runners import ERROR_NO_LONGER_ALLOWED, run
 from jobs.services import job_start, job_start_xlsx_summary, job_start_year_zip
-from projects.administration import department_save
 from projects.models import DepartmentAssignment
 from projects.roles import Role
-from projects.selectors import EvaluationFilters
+from projects.selectors.evaluations import EvaluationFilters
+from projects.services.manage import department_save
 from tests.factories import make_department, make_evaluation, make_project, make_user
 
 pytestmark = pytest.mark.django_db

@@ -32,7 +32,7 @@ from jobs.services import (
 )
 from jobs.views import ALREADY_RUNNING
 from projects.models import Evaluation
-from projects.selectors import EvaluationFilters
+from projects.selectors.evaluations import EvaluationFilters
 from tests.factories import make_evaluation, make_project
 
 pytestmark = pytest.mark.django_db

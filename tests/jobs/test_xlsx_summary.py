@@ -21,7 +21,7 @@ from jobs.services import job_start_xlsx_summary
 from jobs.views import ALREADY_RUNNING, EMPTY_SELECTION
 from projects.demo import load_demo
 from projects.models import Evaluation
-from projects.selectors import EvaluationFilters
+from projects.selectors.evaluations import EvaluationFilters
 from tests.factories import make_evaluation, make_project
 
 pytestmark = pytest.mark.django_db

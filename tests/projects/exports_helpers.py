@@ -9,8 +9,8 @@ from projects.exports.sheet import build_sheet
 from projects.interchange import evaluation_to_dict
 from projects.models import Evaluation, EvaluationEvent
 from projects.numbers import format_money
-from projects.selectors import evaluation_result, get_evaluation_for_user, with_rows
-from projects.services import (
+from projects.selectors.evaluations import evaluation_result, get_evaluation_for_user, with_rows
+from projects.services.evaluations import (
     EvaluationReview,
     evaluation_approve,
     evaluation_return,

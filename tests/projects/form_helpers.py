@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from projects.forms import EvaluationEditor
+from projects.forms.evaluations import EvaluationEditor
 from projects.models import Evaluation
-from projects.selectors import load_taxonomy, scoring_rules, with_rows
+from projects.selectors.evaluations import load_taxonomy, scoring_rules, with_rows
 
 
 def page_data(evaluation: Evaluation) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 Forms are read-only there (every write goes through the services, which check the
 version and record the 修改记录); departments and projects are written through
-projects.administration (recorded once, in words) and assignments are read-only; only
+projects.services.manage (recorded once, in words) and assignments are read-only; only
 a superuser touches a superuser or grants superuser/staff; a user cannot be given both
 the 填报人 and the 审核人 (or 管理员) group; a project's 实施单位 belongs to its 主管部门.
 """

@@ -24,9 +24,9 @@ from projects.anchors import (
     row_anchor,
     stored_row_anchor,
 )
-from projects.forms import EvaluationEditor
+from projects.forms.evaluations import EvaluationEditor
 from projects.models import BudgetLine, Evaluation
-from projects.selectors import load_taxonomy, scoring_input, scoring_rules, with_rows
+from projects.selectors.evaluations import load_taxonomy, scoring_input, scoring_rules, with_rows
 from tests.factories import make_evaluation, make_project
 from tests.projects.form_helpers import url
 

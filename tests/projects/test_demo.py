@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from projects.demo import DEMO_PASSWORD, load_demo
 from projects.models import BudgetLine, Department, Evaluation, Indicator
-from projects.selectors import evaluations_for_user
+from projects.selectors.evaluations import evaluations_for_user
 
 pytestmark = pytest.mark.django_db
 

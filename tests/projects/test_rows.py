@@ -16,9 +16,10 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from projects import admin, form_table, forms, imports, interchange, rows, services, summaries
+from projects import admin, form_table, imports, interchange, rows, summaries
 from projects.exports import excel as excel_export
 from projects.exports import word
+from projects.forms import evaluations as forms
 from projects.imports import base as imports_base
 from projects.imports import excel as excel_import
 from projects.interchange import (
@@ -34,14 +35,15 @@ from projects.interchange import (
 )
 from projects.models import BudgetLine, Evaluation, EvaluationEvent, Indicator
 from projects.rows import BUDGET_LINE, HEADER, INDICATOR, INDICATOR_TYPED, Editor, Kind, Stage
-from projects.selectors import (
+from projects.selectors.evaluations import (
     evaluation_result,
     get_evaluation_for_user,
     load_taxonomy,
     scoring_rules,
     with_rows,
 )
-from projects.services import (
+from projects.services import evaluations as services
+from projects.services.evaluations import (
     BudgetLineDraft,
     EvaluationDraft,
     IndicatorDraft,

@@ -137,7 +137,7 @@ def test_500_page_is_chinese_and_needs_no_database(
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("projects.views.evaluation_list_page", broken)
+    monkeypatch.setattr("projects.views.evaluations.evaluation_list_page", broken)
     client = Client(raise_request_exception=False)
     client.force_login(filler_a)
     response = client.get(reverse("home"))

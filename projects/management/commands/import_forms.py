@@ -12,9 +12,9 @@ from projects.imports import (
     parse_file,
 )
 from projects.imports.preview import UNEXPECTED, rehearse, score_form_data
-from projects.imports.services import evaluations_import, existing_evaluation
 from projects.interchange import InterchangeError, score_str
-from projects.selectors import scoring_rules
+from projects.selectors.evaluations import scoring_rules
+from projects.services.imports import evaluations_import, existing_evaluation
 
 logger = logging.getLogger(__name__)
 OFFICE_LOCK_PREFIX = "~$"  # Word/Excel's lock files beside an open document

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.models import Evaluation
-from projects.selectors import evaluation_result, scoring_rules, with_rows
+from projects.selectors.evaluations import evaluation_result, scoring_rules, with_rows
 from projects.summaries import rules_digest, summaries_refresh_all, summary_matches_result
 
 
