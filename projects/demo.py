@@ -13,7 +13,9 @@ from django.db import transaction
 from projects.interchange import read_document
 from projects.models import Department, DepartmentAssignment, Evaluation, ReportingYear
 from projects.roles import Role
-from projects.services.evaluations import evaluation_import
+from projects.services.evaluations import (
+    evaluation_import,
+)
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_2023.json"
 DEMO_PASSWORD = "selfeval-demo"  # printed by `make run`; demo data only

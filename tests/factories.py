@@ -17,7 +17,9 @@ from projects.models import (
     ReportingYear,
 )
 from projects.roles import Role
-from projects.services.evaluations import indicator_refresh_parsed
+from projects.services.evaluations import (
+    indicator_refresh_parsed,
+)
 
 
 def make_user(username: str, role: Role, *departments: Department) -> User:

@@ -54,7 +54,9 @@ Kind = EvaluationEvent.Kind
 STATUS_STEPS = frozenset({Kind.SUBMITTED, Kind.RETURNED, Kind.APPROVED, Kind.REOPENED})
 REVIEW_STEPS = STATUS_STEPS | {Kind.REVIEWED}
 SYSTEM_ACTOR = "系统"  # an event without a user: an import, a command
-WHOLE_FORM = "整表"  # ``changes[].where`` of the form-level 审核意见 (services._review_step)
+WHOLE_FORM = (
+    "整表"  # ``changes[].where`` of the form-level 审核意见 (services.workflow._review_step)
+)
 
 
 class NumberKind(StrEnum):

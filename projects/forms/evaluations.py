@@ -63,7 +63,11 @@ from projects.selectors.evaluations import (
     evaluation_years,
     scoring_rules,
 )
-from projects.services.evaluations import BudgetLineDraft, EvaluationDraft, IndicatorDraft
+from projects.services.evaluations import (
+    BudgetLineDraft,
+    EvaluationDraft,
+    IndicatorDraft,
+)
 from projects.text import CleanCharField
 
 ERROR_LEVEL2 = "请从指标体系中选择二级指标"

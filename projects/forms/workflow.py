@@ -14,7 +14,10 @@ from django.http import QueryDict
 
 from projects.models import COMMENT_MAX, REOPEN_REASON_MAX, Evaluation
 from projects.numbers import NumberError, parse_score, plain
-from projects.services.evaluations import EvaluationReview, IndicatorReview
+from projects.services.workflow import (
+    EvaluationReview,
+    IndicatorReview,
+)
 from projects.text import CleanCharField, clean_text, too_long
 
 # The problem is one of projects.numbers' messages, the filler's fields' own.

@@ -39,7 +39,9 @@ from projects.interchange import FormData, InterchangeError, score_str
 from projects.models import Department, Evaluation
 from projects.scoring_input import parsed_input
 from projects.selectors.evaluations import scoring_rules
-from projects.services.evaluations import evaluation_import_check
+from projects.services.evaluations import (
+    evaluation_import_check,
+)
 from projects.services.imports import existing_evaluation
 
 logger = logging.getLogger(__name__)

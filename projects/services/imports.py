@@ -10,7 +10,9 @@ from django.db import transaction
 
 from projects.interchange import FormData, InterchangeError
 from projects.models import Evaluation
-from projects.services.evaluations import evaluation_import
+from projects.services.evaluations import (
+    evaluation_import,
+)
 
 
 @dataclass(frozen=True)

@@ -69,12 +69,14 @@ from projects.selectors.workflow import (
 from projects.services.evaluations import (
     EvaluationExistsError,
     StaleEvaluationError,
-    SubmissionBlockedError,
     evaluation_create,
     evaluation_create_from_previous,
-    evaluation_save_and_submit,
     evaluation_save_draft,
     project_create,
+)
+from projects.services.workflow import (
+    SubmissionBlockedError,
+    evaluation_save_and_submit,
 )
 from projects.views.exports import summary_in_background
 

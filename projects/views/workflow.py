@@ -24,6 +24,8 @@ from projects.permissions import reviews
 from projects.selectors.evaluations import get_evaluation_for_user
 from projects.services.evaluations import (
     StaleEvaluationError,
+)
+from projects.services.workflow import (
     SubmissionBlockedError,
     evaluation_approve,
     evaluation_reopen,

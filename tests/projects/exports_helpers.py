@@ -11,11 +11,13 @@ from projects.models import Evaluation, EvaluationEvent
 from projects.numbers import format_money
 from projects.selectors.evaluations import evaluation_result, get_evaluation_for_user, with_rows
 from projects.services.evaluations import (
+    event_record,
+)
+from projects.services.workflow import (
     EvaluationReview,
     evaluation_approve,
     evaluation_return,
     evaluation_submit,
-    event_record,
 )
 
 RETURN_COMMENT = "请补充佐证材料"

@@ -21,7 +21,9 @@ from django.db import connection
 from projects.backup import BackupError, backup_restore, backup_write
 from projects.models import Department, Evaluation, Indicator
 from projects.roles import Role
-from projects.services.evaluations import event_record
+from projects.services.evaluations import (
+    event_record,
+)
 from tests.db_snapshot import snapshot
 from tests.factories import add_indicator, make_department, make_evaluation, make_project, make_user
 

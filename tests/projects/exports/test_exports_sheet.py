@@ -12,7 +12,9 @@ from indicators.scoring import BudgetLineKind
 from projects.exports.sheet import HistoryEntry, build_sheet, sheets_for
 from projects.models import Evaluation, EvaluationEvent
 from projects.selectors.evaluations import evaluation_result, with_rows
-from projects.services.evaluations import event_record
+from projects.services.evaluations import (
+    event_record,
+)
 from tests.factories import add_indicator, level2, make_evaluation, make_project
 from tests.projects.exports_helpers import (
     APPROVE_COMMENT,

@@ -28,7 +28,9 @@ from projects.selectors.evaluations import (
     filter_evaluations,
     with_rows,
 )
-from projects.services.evaluations import evaluation_create
+from projects.services.evaluations import (
+    evaluation_create,
+)
 from projects.summaries import evaluation_summary_refresh
 from tests.factories import add_indicator, make_evaluation, make_project
 

@@ -22,7 +22,9 @@ from django.test import Client
 
 from projects.interchange import read_document
 from projects.models import Evaluation, Indicator, Project
-from projects.services.evaluations import evaluation_import
+from projects.services.evaluations import (
+    evaluation_import,
+)
 from tests.db_snapshot import snapshot
 from tests.factories import make_evaluation, make_project
 from tests.projects.form_helpers import page_data, url

@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from projects.models import Evaluation, EvaluationEvent, Indicator
 from projects.selectors.evaluations import get_evaluation_for_user
 from projects.services.evaluations import (
+    StaleEvaluationError,
+)
+from projects.services.workflow import (
     ERROR_RETURN_NEEDS_COMMENT,
     ERROR_REVIEW_SCORE_NO_WEIGHT,
     EvaluationReview,
     IndicatorReview,
-    StaleEvaluationError,
     SubmissionBlockedError,
     evaluation_approve,
     evaluation_reopen,
@@ -254,7 +256,9 @@ def test_two_reviewers_second_click_is_refused(filler_a, reviewer_a, admin_user,
 def test_a_user_holding_both_roles_cannot_review_their_own_form(filler_a, evaluation_a, service):
     from django.contrib.auth.models import Group, User
 
-    from projects.services.evaluations import ERROR_REVIEWS_OWN
+    from projects.services.workflow import (
+        ERROR_REVIEWS_OWN,
+    )
 
     _submitted(filler_a, evaluation_a)
     filler_a.groups.add(Group.objects.get(name="审核人"))  # given both groups directly

@@ -11,25 +11,28 @@ from projects.interchange import read_form_dict
 from projects.models import BudgetLine, Evaluation, EvaluationEvent, EvaluationSummary, Indicator
 from projects.selectors.evaluations import get_evaluation_for_user
 from projects.services import evaluations as services
+from projects.services import workflow
 from projects.services.evaluations import (
-    ERROR_STALE_STATE,
-    EvaluationReview,
-    IndicatorReview,
     RowsWrite,
     StaleEvaluationError,
-    evaluation_approve,
     evaluation_create,
     evaluation_create_from_previous,
     evaluation_import,
+    evaluation_save_draft,
+    evaluation_write,
+)
+from projects.services.imports import evaluations_import
+from projects.services.workflow import (
+    ERROR_STALE_STATE,
+    EvaluationReview,
+    IndicatorReview,
+    evaluation_approve,
     evaluation_reopen,
     evaluation_return,
     evaluation_review,
     evaluation_save_and_submit,
-    evaluation_save_draft,
     evaluation_submit,
-    evaluation_write,
 )
-from projects.services.imports import evaluations_import
 from tests.factories import make_project
 from tests.projects.services.test_services_drafts import _draft
 
@@ -57,6 +60,7 @@ def writes(monkeypatch):
         return record(**kwargs)
 
     monkeypatch.setattr(services, "evaluation_write", evaluation_write)
+    monkeypatch.setattr(workflow, "evaluation_write", evaluation_write)  # the review steps
     monkeypatch.setattr(services, "event_record", event_record)
     return kinds
 

@@ -7,7 +7,9 @@ import pytest
 
 from projects.forms.evaluations import ERROR_COMMA, ERROR_NOT_A_NUMBER, ERROR_SCORE_OUT_OF_BAND
 from projects.models import Evaluation, Indicator
-from projects.services.evaluations import ERROR_STALE_VERSION
+from projects.services.evaluations import (
+    ERROR_STALE_VERSION,
+)
 from projects.views.evaluations import SAVE_REFUSED
 from tests.factories import add_indicator, level2, make_evaluation, make_project
 from tests.projects.form_helpers import page_data, url
@@ -377,7 +379,9 @@ def test_an_impossible_level2_in_a_row_action_or_row_is_no_500(
 
 @pytest.fixture
 def copied(evaluation_a, filler_a, open_round):
-    from projects.services.evaluations import evaluation_create_from_previous
+    from projects.services.evaluations import (
+        evaluation_create_from_previous,
+    )
 
     return evaluation_create_from_previous(previous=evaluation_a, user=filler_a)
 

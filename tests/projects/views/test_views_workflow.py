@@ -8,7 +8,12 @@ import pytest
 from projects.forms.workflow import ERROR_REVIEW_SCORE
 from projects.models import Evaluation, EvaluationEvent, Indicator
 from projects.numbers import ERROR_COMMA, ERROR_NOT_A_NUMBER, ERROR_SCORE_PLACES
-from projects.services.evaluations import ERROR_STALE_STATE, ERROR_STALE_VERSION
+from projects.services.evaluations import (
+    ERROR_STALE_VERSION,
+)
+from projects.services.workflow import (
+    ERROR_STALE_STATE,
+)
 from projects.views.workflow import APPROVED, RETURNED, SUBMITTED
 from tests.factories import make_evaluation, make_project
 from tests.projects.form_helpers import page_data, url
