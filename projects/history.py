@@ -23,6 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from projects.models import EvaluationEvent
+from projects.numbers import plain
 from projects.text import clean_text
 
 if TYPE_CHECKING:
@@ -34,12 +35,11 @@ EMPTY = "（空）"  # an empty value, in words
 
 
 def shown(value: object) -> str:
-    """A value as the page shows it: no trailing zeros on numbers, nothing for None."""
+    """A value as the page shows it: numbers as typed (``numbers.plain``), nothing for None."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        return plain(value)
     return str(value)
 
 

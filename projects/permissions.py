@@ -22,6 +22,9 @@ start a new one? Separation of duties: nobody reviews a form they fill for
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
@@ -92,16 +95,10 @@ def covers(
     return department_id in assigned or unit_id in assigned or unit_parent_id in assigned
 
 
-def _covers_q(assigned: QuerySet, *, department: str | None, unit: str) -> Q:
-    """``covers`` as a filter: ``department`` and ``unit`` are the lookups to the place's
-    主管部门 and 实施单位 ("" for the department the queryset holds)."""
-    # A 主管部门 has no parent: its own assignment is all there is to check.
-    lookups = [] if department is None else [f"{department}__in"]
-    lookups += [f"{unit}__in", f"{unit}__parent__in"] if unit else ["pk__in", "parent__in"]
-    condition = Q(**{lookups[0]: assigned})
-    for lookup in lookups[1:]:
-        condition |= Q(**{lookup: assigned})
-    return condition
+def _covers_q(assigned: QuerySet, *lookups: str) -> Q:
+    """``covers`` as a filter: any of ``lookups`` (to the place's 主管部门, 实施单位 and
+    that unit's 主管部门) is among the ``assigned`` departments."""
+    return reduce(operator.or_, (Q(**{f"{lookup}__in": assigned}) for lookup in lookups))
 
 
 def scope_q(user: User | AnonymousUser, *, project: str | None = "project") -> Q | None:
@@ -116,10 +113,15 @@ def scope_q(user: User | AnonymousUser, *, project: str | None = "project") -> Q
     if is_admin(user):
         return Q()
     assigned = Department.objects.filter(assignments__user=user).values("pk")
-    if project is None:
-        return _covers_q(assigned, department=None, unit="")
+    if project is None:  # a department is its own place: itself, or its 主管部门
+        return _covers_q(assigned, "pk", "parent")
     prefix = f"{project}__" if project else ""
-    return _covers_q(assigned, department=f"{prefix}department", unit=f"{prefix}implementing_unit")
+    return _covers_q(
+        assigned,
+        f"{prefix}department",
+        f"{prefix}implementing_unit",
+        f"{prefix}implementing_unit__parent",
+    )
 
 
 def in_scope(

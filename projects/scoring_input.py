@@ -61,8 +61,8 @@ _DEFAULTS = {
 class RowValues:
     """One 三级 row as its source gives it.
 
-    ``key`` names the row in its source's terms (the stored row's id, the page's row
-    anchor, the row's number in the file): findings point there.
+    ``key`` is the row's anchor (``projects.anchors``): a stored row's by its id, a row
+    typed on the page or read from a file by its place. Findings point there.
     """
 
     key: str
@@ -142,11 +142,11 @@ def parsed_input(form: FormData) -> FormInput:
         budget_values(form.budget_lines),
         (
             RowValues(
-                key=row_anchor(position - 1),
+                key=row_anchor(index),
                 level1=row.level1,
                 level2=row.level2,
                 values=values_of(row, ROW_FIELDS),
             )
-            for position, row in enumerate(form.indicators, start=1)
+            for index, row in enumerate(form.indicators)
         ),
     )
