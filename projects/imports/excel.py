@@ -374,9 +374,8 @@ class SummaryReader:
 
         level1 = one_line(text("level1", LEVEL1_LABEL))
         level2 = one_line(text("level2", LEVEL2_LABEL))
-        pair = self.taxonomy.level2(self.taxonomy.level1(level1), level2)
-        if pair is None:
-            raise ImportFailure(f"指标分类「{level1}/{level2}」不在指标体系中", where=where)
+        # A pair the taxonomy lacks is kept as written: the preview asks what it stands for.
+        pair = self.taxonomy.level2(self.taxonomy.level1(level1), level2) or (level1, level2)
         row: dict[str, Any] = {"level1": pair[0], "level2": pair[1]}
         for name in DETAIL_FIELDS:
             column = INDICATOR[name]

@@ -42,6 +42,7 @@ from projects.imports.values import (
     is_blank,
     is_placeholder_name,
     label,
+    level_label,
     one_line,
     prose,
     read_amount,
@@ -648,32 +649,31 @@ class FormReader:
         )
 
     def _levels(self, level1: str, level2: str, where: str, row_label: str) -> tuple[str, str]:
+        """(一级, 二级) in the taxonomy's names, or as written when the taxonomy lacks them.
+
+        A 一级 written only as its weight ("(50分)") follows from its 二级. A name the
+        taxonomy does not know is kept (without the weight written into it): the
+        preview asks what it stands for (``imports.levels``) before anything is written.
+        """
         taxonomy = self.taxonomy
-        mapped1 = taxonomy.level1(level1) if level1 else None
-        if level1 and mapped1 is None:
-            raise ImportFailure(
-                f"{row_label}的一级指标「{level1}」不在指标体系中"
-                f"（现有：{'、'.join(taxonomy.level1_names())}），请先在指标体系中添加",
-                where=where,
-            )
-        if not level2:
+        written1, written2 = level_label(level1), level_label(level2)
+        mapped1 = taxonomy.level1(written1) if written1 else None
+        if not written2:
             options = taxonomy.level2_names(mapped1) if mapped1 else []
             if len(options) == 1:
                 return mapped1, options[0]  # type: ignore[return-value]
             raise ImportFailure(f"{row_label}缺少二级指标", where=where)
-        pair = taxonomy.level2(mapped1, level2)
-        if pair is None:
-            if mapped1 is None:
-                raise ImportFailure(
-                    f"{row_label}的二级指标「{level2}」无法对应到指标体系（也没有填写一级指标）",
-                    where=where,
-                )
+        if mapped1 is None and written1:
+            return written1, written2
+        pair = taxonomy.level2(mapped1, written2)
+        if pair is not None:
+            return pair
+        if mapped1 is None:
             raise ImportFailure(
-                f"{row_label}的二级指标「{level2}」不属于一级指标「{mapped1}」"
-                f"（可选：{'、'.join(taxonomy.level2_names(mapped1))}），请先在指标体系中添加",
+                f"{row_label}的二级指标「{written2}」无法对应到指标体系（也没有填写一级指标）",
                 where=where,
             )
-        return pair
+        return mapped1, written2
 
     def _total_row(self, row: Row, labels: list[str]) -> None:
         label_cell = next(

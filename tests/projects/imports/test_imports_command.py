@@ -74,7 +74,7 @@ def test_a_folder_of_good_and_bad_files(folder):
     assert "丁戊.docx：第2张自评表「戊项目」" not in err  # the failure names the row instead
     assert "丁戊.docx：第1个表格第12行" not in err
     assert (
-        "丁戊.docx：第2个表格第12行：三级指标「件数」的二级指标「创新指标」不属于一级指标「产出指标」"
+        "丁戊.docx：2023年度「戊项目」绩效指标第1行：指标分类「产出指标/创新指标」不在指标体系中"
         in err
     )
     assert "改名.docx：文件扩展名是 .docx，但内容是 PDF 文件" in err
