@@ -120,6 +120,7 @@ def form_data_to_dict(form: FormData, result: FormResult | None = None) -> dict[
         ],
         "amount_unit_converted": form.amount_unit_converted,
         "amount_unit_note": form.amount_unit_note,
+        "paper_notes": form.paper_notes,
     }
     budget: dict[str, Any] = {"weight": score_str(form.budget_weight)}
     if result is not None:
@@ -232,8 +233,12 @@ class FormData:
     recorded_total_score: Decimal | None = None
     amount_unit_converted: bool = False
     amount_unit_note: str = ""
+    paper_notes: str = ""  # what the paper form wrote after the indicator table
     budget_lines: tuple[BudgetLineData, ...] = ()
     indicators: tuple[IndicatorData, ...] = field(default_factory=tuple)
+    # What a reader of a paper form says beside the values; not part of the interchange file.
+    unplaced: tuple[str, ...] = field(default=(), compare=False)  # cells it did not import
+    reading_notes: tuple[str, ...] = field(default=(), compare=False)  # how it read a cell
 
 
 def _text(data: dict[str, Any], key: str, where: str, *, required: bool = False) -> str:
@@ -378,6 +383,7 @@ def read_form_dict(raw: Any, where: str = "表单") -> FormData:
         recorded_total_score=_score(data, "recorded_total_score", where),
         amount_unit_converted=bool(data.get("amount_unit_converted", False)),
         amount_unit_note=_text(data, "amount_unit_note", where),
+        paper_notes=_text(data, "paper_notes", where),
         budget_lines=tuple(lines.values()),
         indicators=tuple(indicators),
     )

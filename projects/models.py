@@ -36,6 +36,7 @@ REASON_MAX = 5_000  # 调整得分理由, 偏差原因分析及改进措施
 COMMENT_MAX = 5_000  # 审核意见 (整表, 每行), 历史说明
 REOPEN_REASON_MAX = 2_000  # 重新打开的理由 (it goes into the 整表审核意见)
 AMOUNT_NOTE_MAX = 5_000  # 金额换算说明
+PAPER_NOTES_MAX = 20_000  # 原表附注
 YEAR_NOTE_MAX = 200  # 填报年度·说明
 
 
@@ -157,6 +158,14 @@ class Evaluation(models.Model):
         validators=[MaxLengthValidator(AMOUNT_NOTE_MAX)],
     )
 
+    paper_notes = models.TextField(
+        "原表附注",
+        max_length=PAPER_NOTES_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(PAPER_NOTES_MAX)],
+        help_text="纸质表格在指标表之后写的内容：评价结论、存在问题、改进措施、说明、签字等",
+    )
+
     # The reviewer's comment on the whole form (per-row comments are on Indicator);
     # shown to the filler at the top of a returned form.
     review_comment = models.TextField(
@@ -202,6 +211,7 @@ class Evaluation(models.Model):
                 goal_expected=GOAL_MAX,
                 goal_actual=GOAL_MAX,
                 amount_unit_note=AMOUNT_NOTE_MAX,
+                paper_notes=PAPER_NOTES_MAX,
                 review_comment=COMMENT_MAX,
             ),
         ]

@@ -160,6 +160,7 @@ HEADER = Row(
     Column("recorded_total_score", Kind.SCORE, Editor.IMPORT),
     Column("amount_unit_converted", Kind.FLAG, Editor.IMPORT),
     Column("amount_unit_note", Kind.PROSE, Editor.IMPORT),
+    Column("paper_notes", Kind.PROSE, Editor.IMPORT),
 )
 
 # A line of the 项目资金（万元） block (``BudgetLine``); its ``kind`` names the line.

@@ -84,6 +84,9 @@ class FormPreview:
     warnings: int
     findings: list[dict[str, str]]
     amount_unit_note: str = ""
+    unplaced: list[str] = field(default_factory=list)  # the cells the reader did not import
+    reading_notes: list[str] = field(default_factory=list)  # how it read what it did
+    paper_notes: str = ""  # the rows after the table, kept as the form's notes
     version: int = 0  # of the form an update would overwrite (0: none, the form is new)
 
     @property
@@ -184,6 +187,9 @@ def describe_form(form: FormData, rules: ScoringRules) -> FormPreview:
             for finding in result.findings
         ],
         amount_unit_note=form.amount_unit_note,
+        unplaced=list(form.unplaced),
+        reading_notes=list(form.reading_notes),
+        paper_notes=form.paper_notes,
         version=evaluation.version if evaluation is not None else 0,
     )
 

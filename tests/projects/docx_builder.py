@@ -99,7 +99,11 @@ def build_docx(blocks: list[str | Table], *, author: str = "某单位") -> bytes
             body._insert_tbl(parse_xml(_table_xml(block)))
         else:
             for line in block.split("\n"):
-                document.add_paragraph(line)
+                first, *more = line.split("\v")  # \v: a line break inside the paragraph
+                paragraph = document.add_paragraph(first)
+                for part in more:
+                    paragraph.add_run().add_break()
+                    paragraph.add_run(part)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -441,7 +441,7 @@ def test_names_the_taxonomy_lacks_are_kept_for_the_preview_to_ask(written, kept)
     ("form", "message"),
     [
         (PaperForm(project_name=""), "缺少项目名称"),
-        (PaperForm(department=""), "缺少主管部门"),
+        (PaperForm(department="", implementing_unit=""), "缺少主管部门"),
         (PaperForm(year_line="", title="项目支出绩效自评表"), "没有找到年度"),
         (
             PaperForm(indicators=(("产出指标", "数量指标", "件数", "2", "2", "十分", "10", ""),)),
