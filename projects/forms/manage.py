@@ -282,8 +282,6 @@ class DepartmentMergeForm(forms.Form):
         label="并入（保留的部门/单位）",
         queryset=Department.objects.none(),
         empty_label="（请选择）",
-        help_text="保留所选的部门/单位及其名称；左侧的部门/单位的项目、实施单位、用户和自评表"
-        "移到它下面，然后删除",
         error_messages={
             "required": ERROR_MERGE_INTO_REQUIRED,
             "invalid_choice": ERROR_MERGE_INTO_INVALID,
@@ -300,6 +298,10 @@ class DepartmentMergeForm(forms.Form):
             else Department.objects.filter(parent_id=merged.parent_id)
         )
         self.fields["into"].queryset = siblings.exclude(pk=merged.pk).order_by("name")
+        self.fields["into"].help_text = (
+            f"保留所选的部门/单位及其名称；「{merged.name}」的项目（连同自评表）、实施单位和"
+            f"用户分配移到它那里，然后删除「{merged.name}」"
+        )
 
 
 class ReportingYearForm(forms.ModelForm):
