@@ -76,6 +76,11 @@ manage_urls = (
             manage.department_delete_view,
             name="department_delete",
         ),
+        path(
+            "departments/<int:pk>/merge/",
+            manage.department_merge_view,
+            name="department_merge",
+        ),
         path("years/", manage.year_list, name="years"),
         path("years/new/", manage.year_create_view, name="year_create"),
         path("years/<int:pk>/", manage.year_edit_view, name="year_edit"),

@@ -36,6 +36,8 @@ ERROR_DEPARTMENTS_REQUIRED = "填报人和审核人至少要分配一个部门�
 ERROR_PASSWORDS_DIFFER = "两次输入的密码不一致"
 ERROR_DEPARTMENT_NAME_TAKEN = "已有同名的{kind}「{name}」"
 ERROR_PARENT_HAS_UNITS = "「{name}」下还有实施单位，不能再归入其他主管部门"
+ERROR_MERGE_INTO_REQUIRED = "请选择要并入（保留）的部门/单位"
+ERROR_MERGE_INTO_INVALID = "所选部门/单位不存在或不能与它合并，请重新选择"
 ERROR_YEAR_RANGE = "年度应在 2000 至 2100 之间"
 ERROR_YEAR_TAKEN = "{year}年度已经登记过"
 ROLE_HELP = (
@@ -267,6 +269,39 @@ class DepartmentForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         """Uniqueness is checked in ``clean`` with a message that names the clash."""
+
+
+class DepartmentMergeForm(forms.Form):
+    """Which department ``merged`` is merged into (the one kept).
+
+    The choices are those the merge allows: another 主管部门 for a 主管部门, another
+    实施单位 of the same 主管部门 for an 实施单位 (``services.manage.department_merge_plan``).
+    """
+
+    into = forms.ModelChoiceField(
+        label="并入（保留的部门/单位）",
+        queryset=Department.objects.none(),
+        empty_label="（请选择）",
+        error_messages={
+            "required": ERROR_MERGE_INTO_REQUIRED,
+            "invalid_choice": ERROR_MERGE_INTO_INVALID,
+        },
+    )
+
+    def __init__(self, *args, merged: Department, **kwargs):
+        kwargs.setdefault("auto_id", "merge-%s")
+        super().__init__(*args, **kwargs)
+        self.merged = merged
+        siblings = (
+            Department.objects.filter(parent__isnull=True)
+            if merged.parent_id is None
+            else Department.objects.filter(parent_id=merged.parent_id)
+        )
+        self.fields["into"].queryset = siblings.exclude(pk=merged.pk).order_by("name")
+        self.fields["into"].help_text = (
+            f"保留所选的部门/单位及其名称；「{merged.name}」的项目（连同自评表）、实施单位和"
+            f"用户分配移到它那里，然后删除「{merged.name}」"
+        )
 
 
 class ReportingYearForm(forms.ModelForm):

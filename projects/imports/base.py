@@ -15,6 +15,8 @@ from typing import ClassVar, Protocol
 
 from django.conf import settings
 
+from projects.departments import department_key
+
 # ``form_data_to_dict`` is the interchange writer's: the upload page keeps a preview in
 # the session in that shape.
 from projects.interchange import FormData, InterchangeError, form_data_to_dict  # noqa: F401
@@ -96,12 +98,16 @@ def _too_big(size: int, limit: int) -> str:
 
 
 def check_forms(forms: list[FormData], filename: str) -> list[FormData]:
-    """What every importer checks on a whole file: a form at all, no project twice."""
+    """What every importer checks on a whole file: a form at all, no project twice.
+
+    Two spellings of one 主管部门 (the same ``department_key``) are one department to
+    the import, so their forms of one project and year are the same form twice.
+    """
     if not forms:
         raise ImportFailure("文件中没有找到自评表", filename=filename)
     seen: dict[tuple[int, str, str], int] = {}
     for number, form in enumerate(forms, start=1):
-        key = (form.year, form.department, form.project_name)
+        key = (form.year, department_key(form.department) or form.department, form.project_name)
         if key in seen:
             raise ImportFailure(
                 f"第{seen[key]}张和第{number}张自评表是同一项目同一年度"

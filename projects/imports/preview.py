@@ -33,10 +33,11 @@ from indicators.scoring import (
     ScoringRules,
     score_form,
 )
+from projects.departments import department_match, unit_match
 from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
 from projects.imports.base import human_size, max_upload_bytes
 from projects.interchange import FormData, InterchangeError, score_str
-from projects.models import Department, Evaluation
+from projects.models import Evaluation
 from projects.scoring_input import parsed_input
 from projects.selectors.evaluations import scoring_rules
 from projects.services.evaluations import (
@@ -88,6 +89,13 @@ class FormPreview:
     reading_notes: list[str] = field(default_factory=list)  # how it read what it did
     paper_notes: str = ""  # the rows after the table, kept as the form's notes
     version: int = 0  # of the form an update would overwrite (0: none, the form is new)
+    # The stored name a written department or unit was matched to by its name key
+    # (projects.departments), "" when it is the same name or new; the note when the
+    # key alone would name several.
+    department_matched: str = ""
+    unit_matched: str = ""
+    department_ambiguous: str = ""
+    unit_ambiguous: str = ""
 
     @property
     def action_label(self) -> str:
@@ -146,11 +154,10 @@ def _cleared(form: FormData, evaluation: Evaluation) -> list[str]:
 
 
 def describe_form(form: FormData, rules: ScoringRules) -> FormPreview:
-    department = Department.objects.filter(name=form.department, parent__isnull=True).first()
-    new_unit = bool(form.implementing_unit) and (
-        department is None
-        or not Department.objects.filter(name=form.implementing_unit, parent=department).exists()
-    )
+    department_found = department_match(form.department)
+    department = department_found.department
+    unit_found = unit_match(form.implementing_unit, department)
+    new_unit = bool(form.implementing_unit) and unit_found.department is None
     evaluation = existing_evaluation(form)
     new_project = (
         department is None or not department.projects.filter(name=form.project_name).exists()
@@ -191,6 +198,10 @@ def describe_form(form: FormData, rules: ScoringRules) -> FormPreview:
         reading_notes=list(form.reading_notes),
         paper_notes=form.paper_notes,
         version=evaluation.version if evaluation is not None else 0,
+        department_matched=department_found.other_name,
+        unit_matched=unit_found.other_name,
+        department_ambiguous=department_found.ambiguity("主管部门"),
+        unit_ambiguous=unit_found.ambiguity("实施单位"),
     )
 
 

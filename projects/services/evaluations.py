@@ -19,6 +19,7 @@ from django.utils import timezone
 from indicators.models import Level2
 from indicators.parsing import parse_actual, parse_target
 from indicators.scoring import BUDGET_LINE_LABELS, BudgetLineKind
+from projects.departments import department_match
 from projects.history import change, diff, event_record
 from projects.interchange import FormData, InterchangeError
 from projects.models import (
@@ -72,14 +73,23 @@ def indicator_refresh_parsed(indicator: Indicator) -> None:
 
 
 def department_get_or_create(*, name: str, parent: Department | None = None) -> Department:
-    department, _ = Department.objects.get_or_create(name=clean_text(name), parent=parent)
+    """The department ``name`` means (``departments.department_match``: the same name, or
+    the one of the same name key), or a new one under ``parent`` named as written."""
+    name = clean_text(name)
+    department = department_match(name, parent).department
+    if department is None:
+        department, _ = Department.objects.get_or_create(name=name, parent=parent)
     return department
 
 
 def project_get_or_create(
     *, name: str, department_name: str, implementing_unit_name: str = ""
 ) -> Project:
-    """The project of a department, creating the department, unit and project when new."""
+    """The project of a department, creating the department, unit and project when new.
+
+    The department and the unit are matched by name key (``department_get_or_create``);
+    the project by its exact name within the department.
+    """
     department = department_get_or_create(name=department_name)
     unit = None
     if implementing_unit_name:

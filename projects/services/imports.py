@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from projects.departments import department_match
 from projects.interchange import FormData, InterchangeError
 from projects.models import Evaluation
 from projects.services.evaluations import (
     evaluation_import,
 )
+from projects.text import clean_text
 
 
 @dataclass(frozen=True)
@@ -32,16 +34,18 @@ class ChangedSincePreview(InterchangeError):
 def existing_evaluation(form: FormData, *, lock: bool = False) -> Evaluation | None:
     """The form of the same project (by 主管部门 and name) and year, if there is one.
 
+    The 主管部门 is the one the import writes to: the same name, or the one of the same
+    name key (``departments.department_match``).
     ``lock``: select it FOR UPDATE (only the form's row), inside the caller's transaction.
     """
+    department = department_match(clean_text(form.department)).department
+    if department is None:
+        return None
     evaluations = Evaluation.objects.select_related("project")
     if lock:
         evaluations = evaluations.select_for_update(of=("self",))
     return evaluations.filter(
-        project__name=form.project_name,
-        project__department__name=form.department,
-        project__department__parent__isnull=True,
-        year=form.year,
+        project__name=form.project_name, project__department=department, year=form.year
     ).first()
 
 

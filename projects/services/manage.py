@@ -18,11 +18,13 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
+from projects.departments import department_match
 from projects.history import change, diff, in_words, log_change, log_changes
 from projects.history import change_log as change_log  # the edit pages' history
 from projects.models import (
     Department,
     DepartmentAssignment,
+    Evaluation,
     PasswordChangeRequired,
     Project,
     ReportingYear,
@@ -40,6 +42,17 @@ ERROR_LEVEL_CHANGE_WITH_PROJECTS = (
 ERROR_MOVE_NAME_CLASH = (
     "「{name}」的项目不能随之移入「{parent}」：那里已有同名项目 {names}，请先改名"
 )
+ERROR_MERGE_SELF = "不能把「{name}」并入它自己，请选择另一个部门/单位"
+ERROR_MERGE_LEVEL = (
+    "「{merged}」不能并入「{kept}」：主管部门只能并入主管部门，实施单位只能并入同一主管部门下的"
+    "实施单位（其他主管部门的实施单位请先编辑它，移到同一主管部门下）"
+)
+ERROR_MERGE_PROJECT_CLASH = (
+    "「{merged}」不能并入「{kept}」：两者都有项目{names}，合并后会重名；"
+    "请先把其中一个改名或删除，再合并"
+)
+ERROR_MERGE_GONE = "要合并的部门/单位已被删除，未合并任何内容，请刷新部门列表"
+ERROR_MERGE_CHANGED = "「{name}」在合并期间有了新的项目或单位，未合并任何内容，请重新查看后再合并"
 
 
 @dataclass(frozen=True)
@@ -275,6 +288,165 @@ def department_delete(*, actor: User, department: Department) -> None:
         )
     log_change(actor, department, DELETION, f"删除{_kind(department)}「{department}」")
     department.delete()
+
+
+# --- merging two departments ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentMerge:
+    """What merging ``merged`` into ``kept`` moves (``department_merge_plan``).
+
+    ``unit_pairs``: each 实施单位 of ``merged`` that is merged into the 实施单位 of
+    ``kept`` it matches (the same name, or the one of the same name key:
+    ``departments.department_match``); ``moved_units``: the others, which move under
+    ``kept`` as they are. ``problem``: why the merge is refused ("" if it is not).
+    """
+
+    kept: Department
+    merged: Department
+    projects: int
+    units: int
+    users: int
+    evaluations: int
+    unit_pairs: tuple[tuple[Department, Department], ...] = ()
+    moved_units: tuple[Department, ...] = ()
+    problem: str = ""
+
+    @property
+    def counts(self) -> str:
+        """What moves, as the confirmation page and the record say it: 项目 N、实施单位 N…"""
+        return (
+            f"项目 {self.projects}、实施单位 {self.units}、用户 {self.users}、"
+            f"自评表 {self.evaluations}"
+        )
+
+
+def _merge_level_problem(kept: Department, merged: Department) -> str:
+    if kept.pk == merged.pk:
+        return ERROR_MERGE_SELF.format(name=merged)
+    if kept.parent_id != merged.parent_id:
+        return ERROR_MERGE_LEVEL.format(merged=merged, kept=kept)
+    return ""
+
+
+def _moving_projects(merged: Department) -> models.QuerySet[Project]:
+    """The projects a merge moves: of a 主管部门 (its units' too), or an 实施单位's."""
+    if merged.parent_id is None:
+        return Project.objects.filter(
+            models.Q(department=merged) | models.Q(implementing_unit=merged)
+        )
+    return Project.objects.filter(implementing_unit=merged)
+
+
+def department_merge_plan(kept: Department, merged: Department) -> DepartmentMerge:
+    """What ``department_merge`` would move, and whether it may (reads only).
+
+    A 主管部门 merges into a 主管部门; an 实施单位 into another 实施单位 of the same
+    主管部门 (one of another is first moved there, by editing it: the move checks the
+    project names). Two projects of the same name would end up in one 主管部门: the
+    merge is refused and names them (rename one first).
+    """
+    level = _merge_level_problem(kept, merged)
+    units = list(merged.units.order_by("name"))
+    projects = _moving_projects(merged)
+    places = [merged, *units]
+    counts = {
+        "projects": projects.count(),
+        "units": len(units),
+        "users": User.objects.filter(department_assignments__department__in=places)
+        .distinct()
+        .count(),
+        "evaluations": Evaluation.objects.filter(project__in=projects).count(),
+    }
+    if level:
+        return DepartmentMerge(kept, merged, **counts, problem=level)
+    pairs, moved = [], []
+    for unit in units:
+        target = department_match(unit.name, kept).department
+        if target is not None:
+            pairs.append((unit, target))
+        else:
+            moved.append(unit)
+    problem = ""
+    if merged.parent_id is None:
+        clashes = list(
+            Project.objects.filter(department=kept, name__in=projects.values("name"))
+            .order_by("name")
+            .values_list("name", flat=True)[:5]
+        )
+        if clashes:
+            problem = ERROR_MERGE_PROJECT_CLASH.format(
+                merged=merged, kept=kept, names="、".join(f"「{n}」" for n in clashes)
+            )
+    return DepartmentMerge(
+        kept, merged, **counts, unit_pairs=tuple(pairs), moved_units=tuple(moved), problem=problem
+    )
+
+
+def _assignments_move(actor: User, source: Department, target: Department) -> None:
+    """The users of ``source`` get ``target`` instead (once: who had both keeps one)."""
+    assignments = DepartmentAssignment.objects.filter(department=source)
+    users = list(User.objects.filter(department_assignments__department=source))
+    if not users:
+        return
+    assignments.filter(user__department_assignments__department=target).delete()
+    assignments.update(department=target)
+    moved = in_words([change("", "部门/单位", source, target)])
+    log_changes(actor, users, CHANGE, f"{moved}（部门合并）")
+
+
+def _unit_projects_move(actor: User, source: Department, target: Department) -> None:
+    projects = list(Project.objects.filter(implementing_unit=source))
+    Project.objects.filter(implementing_unit=source).update(implementing_unit=target)
+    moved = in_words([change("", "实施单位", source, target)])
+    log_changes(actor, projects, CHANGE, f"{moved}（部门合并）")
+
+
+def _merge_away(actor: User, source: Department, target: Department) -> None:
+    """``source`` (nothing left on it but what moves here) into ``target``, then deleted."""
+    _unit_projects_move(actor, source, target)
+    _assignments_move(actor, source, target)
+    log_change(actor, source, DELETION, f"并入「{target}」后删除{_kind(source)}「{source}」")
+    try:
+        source.delete()
+    except models.ProtectedError:  # something new hangs on it since the plan
+        raise ValidationError(ERROR_MERGE_CHANGED.format(name=source)) from None
+
+
+@transaction.atomic
+def department_merge(*, actor: User, kept: Department, merged: Department) -> DepartmentMerge:
+    """Merge ``merged`` into ``kept`` in one transaction, as ``department_merge_plan`` says.
+
+    The projects (with their forms), the 实施单位 and the users' assignments of
+    ``merged`` go to ``kept``; its units that match one of ``kept``'s are merged into
+    it the same way; ``merged`` is deleted. Each moved object and ``kept`` get a record.
+    The stored summaries name no department (they follow their forms' projects); a
+    job's recorded scope keeps the id of the deleted department, so a result made
+    before the merge that covers it is an admin's only (the user starts it again).
+    """
+    locked = Department.objects.select_for_update().in_bulk([kept.pk, merged.pk])
+    if kept.pk not in locked or merged.pk not in locked:
+        raise ValidationError(ERROR_MERGE_GONE)
+    kept, merged = locked[kept.pk], locked[merged.pk]
+    plan = department_merge_plan(kept, merged)
+    if plan.problem:
+        raise ValidationError(plan.problem)
+    if merged.parent_id is None:
+        projects = list(Project.objects.filter(department=merged))
+        Project.objects.filter(department=merged).update(department=kept)
+        moved = in_words([change("", "主管部门", merged, kept)])
+        log_changes(actor, projects, CHANGE, f"{moved}（部门合并）")
+        for unit in plan.moved_units:
+            unit.parent = kept
+            unit.save(update_fields=["parent"])
+            moved = in_words([change("", "所属主管部门", merged, kept)])
+            log_change(actor, unit, CHANGE, f"{moved}（部门合并）")
+        for unit, target in plan.unit_pairs:
+            _merge_away(actor, unit, target)
+    log_change(actor, kept, CHANGE, f"并入{_kind(merged)}「{merged}」：{plan.counts}")
+    _merge_away(actor, merged, kept)
+    return plan
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""系统管理: the admin's pages for users, departments and years.
+"""系统管理: the admin's pages for users, departments (and merging two) and years.
 
 Only admins reach them (anyone else signed in gets a 403, anonymous users the login
 page); an unknown user, department or year is a 404. Changes go through
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from projects.decorators import named, post_only
 from projects.forms.manage import (
     DepartmentForm,
+    DepartmentMergeForm,
     PasswordResetForm,
     ReportingYearForm,
     UserFilterForm,
@@ -34,6 +35,8 @@ from projects.services.manage import (
     UserData,
     change_log,
     department_delete,
+    department_merge,
+    department_merge_plan,
     department_save,
     department_uses,
     reporting_year_save,
@@ -285,6 +288,39 @@ def department_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("manage:department_edit", pk=target.pk)
     messages.success(request, f"已删除「{name}」。")
     return redirect("manage:departments")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def department_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge the department ``pk`` into another: choose that one, see what moves, confirm.
+
+    A GET with ``into`` shows what would move (``department_merge_plan``) and why it
+    may not; only the POST of the confirmation merges.
+    """
+    _require_admin(request)
+    merged = get_object_or_404(Department.objects.select_related("parent"), pk=pk)
+    posted = request.method == "POST"
+    data = request.POST if posted else (request.GET if "into" in request.GET else None)
+    form = DepartmentMergeForm(data, merged=merged)
+    plan, status = None, 400 if posted else 200
+    if form.is_valid():
+        kept = form.cleaned_data["into"]
+        if posted:
+            try:
+                done = department_merge(actor=request.user, kept=kept, merged=merged)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"已把「{merged}」并入「{kept}」：{done.counts}。")
+                return redirect("manage:departments")
+        plan = department_merge_plan(kept, merged)
+    return render(
+        request,
+        "projects/manage/department_merge.html",
+        {"tab": "departments", "form": form, "target": merged, "plan": plan},
+        status=status,
+    )
 
 
 # --- years -------------------------------------------------------------------------

@@ -119,6 +119,8 @@ TABLE: dict[str, Case] = {
     "manage:department_edit": Case("get", ADMIN_ONLY, target="department"),
     # The department has a project: refused with a message on the edit page.
     "manage:department_delete": Case("post", {**ADMIN_ONLY, "admin": 302}, target="department"),
+    # No department chosen yet: the page to choose the one to merge into.
+    "manage:department_merge": Case("get", ADMIN_ONLY, target="department"),
     # --- a job belongs to the user who started it (here: the department's filler) --
     "jobs:detail": Case("get", OWN_JOB, target="job"),
     "jobs:progress": Case("get", OWN_JOB, target="job"),
