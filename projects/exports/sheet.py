@@ -218,6 +218,7 @@ class Sheet:
     grade: str
     findings: tuple[SheetFinding, ...]
     amount_unit_note: str = ""
+    paper_notes: str = ""  # what the paper form wrote after its table (imported forms)
     review_comment: str = ""  # the reviewer's 审核意见 on the whole form
     history: tuple[HistoryEntry, ...] = ()  # empty until the form was handed in
     status_changed_on: date | None = None  # the day of the last step in STATUS_STEPS
@@ -468,6 +469,7 @@ def build_sheet(evaluation: Evaluation, result: FormResult, *, history: bool = T
         grade=result.grade,
         findings=tuple(_finding(f) for f in result.findings),
         amount_unit_note=evaluation.amount_unit_note if evaluation.amount_unit_converted else "",
+        paper_notes=evaluation.paper_notes.strip(),
         review_comment=evaluation.review_comment.strip(),
         history=entries,
         status_changed_on=status_changed_on(last_step),

@@ -33,6 +33,7 @@ from projects.exports.sheet import NOT_APPLICABLE, Sheet
 from projects.rows import BUDGET_LINE, HEADER, INDICATOR, LEVEL1_LABEL, LEVEL2_LABEL
 from projects.text import clean_text
 
+PAPER_NOTES_LABEL = "原表附注："  # projects.imports.table reads our own paragraph back by it
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 LATIN_FONT = "Times New Roman"
@@ -462,6 +463,11 @@ def build_document(sheet: Sheet) -> docx.document.Document:
         )
     if sheet.amount_unit_note:
         document.add_paragraph(clean_text(f"注：{sheet.amount_unit_note}"), style="Form Note")
+    if sheet.paper_notes:  # its lines stay lines (w:br): the importer reads them back
+        paragraph = document.add_paragraph(style="Form Note")
+        paragraph.add_run(PAPER_NOTES_LABEL)
+        runs = parse_xml(f"<w:p {nsdecls('w')}>{_runs(sheet.paper_notes, False)}</w:p>")
+        paragraph._p.extend(list(runs))
     _review_section(document, sheet)
     if sheet.findings:
         heading = document.add_paragraph(

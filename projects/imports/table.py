@@ -260,9 +260,11 @@ NOTE_LABELS = (
 SELF_TOTAL_LABELS = {"自评总分"}
 STATUS_LABELS = {status.label: status.value for status in Evaluation.Status}
 _YEAR_LINE = re.compile(r"^[(（]?\d{4}年[)）]?$")  # "（2023年）" without 度
+_GRADE = re.compile(r"^(?:自评|审核后)?(?:等级|评价等级)[:：]?(?:优|良|中|差)?$")
 _STATUS_LINE = re.compile(r"^状态[:：]\s*(\S+)$")
 OWN_NOTE_PREFIX = "注："
 OWN_PAPER_NOTES = "原表附注："  # projects.exports.word prints a form's paper_notes so
+OWN_REVIEW_COMMENT = "审核意见："  # and the reviewer's comment on the whole form
 OWN_REVIEW_NOTE = "注：“审核得分”"
 
 
@@ -332,6 +334,7 @@ class _Form:
     recorded_total_weight: Decimal | None = None
     recorded_total_score: Decimal | None = None
     own_note: str = ""
+    review_comment: str = ""  # our own export's 审核意见 of the whole form
     notes: list[str] = field(default_factory=list)  # rows after the table (评价结论, 签字…)
     unplaced: list[str] = field(default_factory=list)  # cells not imported, said in Chinese
     reading_notes: list[str] = field(default_factory=list)  # how something was read
@@ -546,6 +549,7 @@ class FormReader:
         self.done: list[_Form] = []
         self.form = _Form()
         self.used: set[int] = set()  # the cells of the current row that were read
+        self.reasons: dict[int, str] = {}  # why a cell of the current row is not imported
         self._reset_layout()
 
     def _reset_layout(self) -> None:
@@ -563,7 +567,7 @@ class FormReader:
         if isinstance(block, Paragraph):
             self._paragraph(block)
         elif block.cells:
-            self.used = set()
+            self.used, self.reasons = set(), {}
             self._row(block)
             self._report_unplaced(block)
 
@@ -577,7 +581,8 @@ class FormReader:
             place = f"（{cell.ref}单元格）" if cell.ref else f"第{index}列"
             text = one_line(cell.text)
             shown = text if len(text) <= 40 else text[:40] + "…"
-            self.form.unplaced.append(f"{row.where}{place}「{shown}」未导入")
+            reason = self.reasons.get(id(cell), "")
+            self.form.unplaced.append(f"{row.where}{place}「{shown}」未导入{reason}")
 
     def _new_form(self, where: str) -> None:
         if self.form.has_content:
@@ -627,6 +632,9 @@ class FormReader:
                 return
             if text.startswith(OWN_PAPER_NOTES):
                 self.form.notes.append(text.removeprefix(OWN_PAPER_NOTES).strip())
+                return
+            if text.startswith(OWN_REVIEW_COMMENT):
+                self.form.review_comment = text.removeprefix(OWN_REVIEW_COMMENT).strip()
                 return
         if self.mode == "after" and not self.own_export and _note_label(first):
             self.form.notes.append(prose(text))
@@ -802,8 +810,10 @@ class FormReader:
         for cell in row.cells[: row.cells.index(label_cell)]:
             if _is_budget_title(cell.text):  # "项目资金（万元）" merged down the block
                 self._use(cell)
-        if self.budget_heading is None:
-            return  # no heading says which column is which: the cells are reported
+        if self.budget_heading is None:  # no heading says which column is which
+            for cell in row.cells:
+                self.reasons[id(cell)] = "（项目资金没有表头，无法确定是哪一栏）"
+            return
         cells = _assign(row, self.budget_heading, {id(label_cell)})
         units = {column.kind: column.unit for column in self.budget_heading.columns}
         line = self.form.budget_lines.get(kind)
@@ -826,8 +836,11 @@ class FormReader:
                 amount = dataclasses.replace(amount, unit=units[column])
             line.amounts.setdefault(column, []).append(amount)
         self.mode = "budget"
-        if kind != BudgetLineKind.TOTAL:
-            return  # 分值/执行率/得分 belong to 年度资金总额 only: a sub-line's are reported
+        if kind != BudgetLineKind.TOTAL:  # 分值/执行率/得分 belong to 年度资金总额 only
+            for column in ("weight", "rate", "score"):
+                if (cell := cells.get(column)) is not None:
+                    self.reasons[id(cell)] = "（分值、执行率、得分只记在年度资金总额一行）"
+            return
         weight_cell = cells.get("weight")
         self._use(weight_cell, cells.get("score"), cells.get("rate"))
         self.form.budget_weight = self._score(
@@ -1049,6 +1062,9 @@ class FormReader:
             weight_cell = after[0] if after else None
             score_cell = after[1] if len(after) > 1 else None
         self._use(label_cell, weight_cell, score_cell)
+        for cell in row.cells:
+            if _GRADE.match(label(cell.text)):
+                self._use(cell)  # "自评等级：优": it follows from the total
         self.form.recorded_total_weight = self._score(
             weight_cell, row.where, "总分的分值", stored=False
         )
@@ -1107,6 +1123,7 @@ class FormReader:
             "amount_unit_converted": converted or bool(form.own_note),
             "amount_unit_note": form.own_note or note,
             "paper_notes": "\n".join(form.notes),
+            "review_comment": form.review_comment,
             "budget": {
                 "weight": decimal_text(form.budget_weight),
                 "recorded_score": decimal_text(form.recorded_budget_score),

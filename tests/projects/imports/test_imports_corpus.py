@@ -169,3 +169,21 @@ def _values(data):
             yield from _values(value)
     elif data is not None:
         yield data
+
+
+def test_notes_and_the_forms_review_comment_come_back_through_our_word_export():
+    from projects.exports.sheet import build_sheet
+    from projects.exports.word import DocxExporter
+    from projects.selectors.evaluations import evaluation_result, with_rows
+    from tests.factories import make_department, make_evaluation, make_project
+
+    notes = "评价结论：项目完成了年度目标。\n项目负责人：李四　财务负责人：王五"
+    evaluation = make_evaluation(make_project(make_department("办公室")), indicators=2)
+    evaluation.paper_notes, evaluation.review_comment = notes, "请补充说明\n第二行"
+    evaluation.save()
+    evaluation = with_rows(type(evaluation).objects.filter(pk=evaluation.pk)).get()
+    data = DocxExporter().render(build_sheet(evaluation, evaluation_result(evaluation))).read_all()
+    [form] = parse_file(data, filename="导出.docx")
+    assert form.paper_notes == notes
+    assert form.review_comment == "请补充说明\n第二行"
+    assert form.unplaced == ()
