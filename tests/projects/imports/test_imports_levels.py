@@ -374,3 +374,23 @@ def test_a_word_file_with_an_unknown_2nd_level(admin_client):
     admin_client.post(preview_url + "confirm/")
     evaluation = Evaluation.objects.get(project__name="测试项目")
     assert list(evaluation.indicators.values_list("level2__name", flat=True)) == ["时效指标"]
+
+
+def test_the_choice_acts_on_its_own_file_of_the_batch(admin_client):
+    preview_url = upload(
+        admin_client,
+        json_upload(
+            form_dict("甲项目", rows=(("产出指标", "数量指标", "件数", "90"),)), name="甲.json"
+        ),
+        json_upload(form_dict("乙项目"), name="乙.json"),
+    )
+    batch = next(iter(admin_client.session[SESSION_KEY].values()))
+    index = next(i for i, raw in enumerate(batch["files"]) if raw["filename"] == "乙.json")
+    choose(admin_client, preview_url, {"进度指标": "时效指标", "效果指标": "效益指标"}, index)
+    files = [
+        FilePreview.from_dict(raw)
+        for raw in next(iter(admin_client.session[SESSION_KEY].values()))["files"]
+    ]
+    assert all(file.ok for file in files)
+    assert [file.levels_applied != [] for file in files] == [i == index for i in range(2)]
+    assert "确认导入 2 个文件" in admin_client.get(preview_url).content.decode()
