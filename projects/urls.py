@@ -58,6 +58,7 @@ import_urls = (
         path("<slug:token>/", imports.import_preview, name="preview"),
         path("<slug:token>/confirm/", imports.import_confirm, name="confirm"),
         path("<slug:token>/cancel/", imports.import_cancel, name="cancel"),
+        path("<slug:token>/levels/<int:index>/", imports.import_levels, name="levels"),
     ],
     "imports",
 )

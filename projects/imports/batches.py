@@ -3,7 +3,8 @@
 A batch is the preview of one upload (``preview.FilePreview.as_dict`` per file,
 forms included as interchange dicts), under a random token. It lives in the
 uploader's own session, so another user's token is simply not found (404);
-the user id is checked as well. Only the last few batches are kept.
+the user id is checked as well. Only the last few batches are kept. A file of a
+batch is replaced when the uploader maps its unknown 一级/二级 (``imports.levels``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,20 @@ def batch_get(session: SessionBase, token: str, *, user_id: int) -> list[FilePre
     if not batch or batch.get("user") != user_id:
         return None
     return [FilePreview.from_dict(raw) for raw in batch["files"]]
+
+
+def batch_replace(
+    session: SessionBase, token: str, *, user_id: int, index: int, file: FilePreview
+) -> bool:
+    """Put ``file`` in place of the batch's file ``index`` (False: no such batch or file)."""
+    batches = _batches(session)
+    batch = batches.get(token)
+    if not batch or batch.get("user") != user_id or not 0 <= index < len(batch["files"]):
+        return False
+    batch["files"][index] = file.as_dict()
+    session[SESSION_KEY] = batches
+    session.modified = True  # a change inside the stored dict
+    return True
 
 
 def batch_delete(session: SessionBase, token: str) -> None:

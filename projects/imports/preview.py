@@ -20,7 +20,8 @@ keeps it in the session between the preview and the confirmation.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -36,7 +37,17 @@ from indicators.scoring import (
 from projects.departments import department_match, unit_match
 from projects.imports import ImportFailure, TaxonomyMap, form_data_to_dict, parse_file
 from projects.imports.base import human_size, max_upload_bytes
-from projects.interchange import FormData, InterchangeError, score_str
+from projects.imports.levels import (
+    AppliedLevel,
+    Key,
+    UnknownLevel,
+    applied_levels,
+    apply_levels,
+    levels_problem,
+    resolved,
+    unknown_levels,
+)
+from projects.interchange import FormData, InterchangeError, read_form_dict, score_str
 from projects.models import Evaluation
 from projects.scoring_input import parsed_input
 from projects.selectors.evaluations import scoring_rules
@@ -108,6 +119,9 @@ class FilePreview:
     error: str = ""  # why the file cannot be imported (nothing of it will be)
     forms: list[FormPreview] = field(default_factory=list)
     data: list[dict[str, Any]] = field(default_factory=list)  # the forms as interchange dicts
+    # 一级/二级 the taxonomy lacks, and the uploader's choices so far (``imports.levels``)
+    unknown_levels: list[UnknownLevel] = field(default_factory=list)
+    levels_applied: list[AppliedLevel] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -123,6 +137,8 @@ class FilePreview:
             error=raw.get("error", ""),
             forms=[FormPreview(**form) for form in raw.get("forms", [])],
             data=raw.get("data", []),
+            unknown_levels=[UnknownLevel(**item) for item in raw.get("unknown_levels", [])],
+            levels_applied=[AppliedLevel(**item) for item in raw.get("levels_applied", [])],
         )
 
 
@@ -253,20 +269,67 @@ def preview_file(
         return FilePreview(filename, error=too_many)
     rules = rules or scoring_rules()
     previews = [describe_form(form, rules) for form in forms]
+    data = [form_data_to_dict(form) for form in forms]
+    error, unknown = _verdict(filename, forms, previews, data, taxonomy or TaxonomyMap.from_db())
+    return FilePreview(filename, error=error, forms=previews, data=data, unknown_levels=unknown)
+
+
+def _verdict(
+    filename: str,
+    forms: list[FormData],
+    previews: list[FormPreview],
+    data: list[dict[str, Any]],
+    taxonomy: TaxonomyMap,
+) -> tuple[str, list[UnknownLevel]]:
+    """Why the file cannot be imported ("" if it can), and the unknown names to ask about.
+
+    A locked form stops the file whatever the names; unknown names are asked about
+    before the rest of the rehearsal, whose errors show once they are mapped.
+    """
     refused = [p for p in previews if p.action == REFUSED]
-    error = ""
     if refused:
         error = "；".join(
             f"{p.year}年度「{p.project_name}」的自评表已通过审核，已锁定，不能被导入覆盖"
             for p in refused
         )
-        error = f"文件「{filename}」：{error}（整个文件不会导入）"
-    else:
-        problem = rehearse(forms)
-        if problem:
-            error = f"文件「{filename}」：{problem}"
-    return FilePreview(
-        filename, error=error, forms=previews, data=[form_data_to_dict(form) for form in forms]
+        return f"文件「{filename}」：{error}（整个文件不会导入）", []
+    unknown = unknown_levels(data, taxonomy)
+    if unknown:
+        return f"文件「{filename}」：{levels_problem(unknown)}", unknown
+    problem = rehearse(forms)
+    return (f"文件「{filename}」：{problem}" if problem else ""), []
+
+
+def preview_remapped(
+    file: FilePreview,
+    choices: Mapping[Key, str],
+    *,
+    taxonomy: TaxonomyMap | None = None,
+    rules: ScoringRules | None = None,
+) -> FilePreview:
+    """The file again once the uploader chose what its unknown 一级/二级 stand for.
+
+    ``choices`` ({(一级, 二级): existing name or ``levels.ADD``}) are applied to the
+    forms (``levels.apply_levels``) and each form is described and rehearsed again
+    against the taxonomy in force; what else the preview holds is kept.
+    """
+    data = apply_levels(file.data, resolved(choices))
+    try:
+        forms = [read_form_dict(raw, f"文件「{file.filename}」") for raw in data]
+    except InterchangeError as exc:  # the names come from the taxonomy: not expected
+        return replace(file, error=f"文件「{file.filename}」：{exc}")
+    rules = rules or scoring_rules()
+    previews = [describe_form(form, rules) for form in forms]
+    error, unknown = _verdict(
+        file.filename, forms, previews, data, taxonomy or TaxonomyMap.from_db()
+    )
+    return replace(
+        file,
+        error=error,
+        forms=previews,
+        data=data,
+        unknown_levels=unknown,
+        levels_applied=[*file.levels_applied, *applied_levels(file.data, choices)],
     )
 
 

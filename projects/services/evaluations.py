@@ -182,11 +182,12 @@ def evaluation_import_check(*, forms: Iterable[FormData]) -> None:
 
 
 @transaction.atomic
-def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation:
+def evaluation_import(*, data: FormData, user: User | None = None, note: str = "") -> Evaluation:
     """Create a form from interchange data, or replace the rows of an unapproved one.
 
     The same project and year updates the existing form unless it is approved
     (an approved form is locked). All or nothing: any error rolls the whole form back.
+    ``note`` is added to the history entry (what the preview mapped: ``imports.levels``).
     """
     project = project_get_or_create(
         name=data.project_name,
@@ -209,7 +210,8 @@ def evaluation_import(*, data: FormData, user: User | None = None) -> Evaluation
         kind=EvaluationEvent.Kind.IMPORTED,
         version=None,  # locked above: nobody writes it in between
         fields={name: getattr(evaluation, name) for name in IMPORTED_FIELDS},
-        comment=f"状态：{evaluation.get_status_display()}，三级指标 {len(indicators)} 行",
+        comment=f"状态：{evaluation.get_status_display()}，三级指标 {len(indicators)} 行"
+        + (f"；{note}" if note else ""),
         budget_lines=RowsWrite(created=budget_lines, replaced=True),
         indicators=RowsWrite(created=indicators, replaced=True),
     )

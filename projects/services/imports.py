@@ -71,6 +71,7 @@ def evaluations_import(
     forms: Sequence[FormData],
     user: User | None = None,
     versions: Sequence[int] | None = None,
+    notes: Sequence[str] | None = None,
 ) -> list[ImportedForm]:
     """Import the forms of one file, all or nothing.
 
@@ -80,14 +81,15 @@ def evaluations_import(
     ``projects.services.evaluations.evaluation_import`` (creates the department, unit and project
     when new; updates an unapproved form of the same project and year; refuses an
     approved one), which writes it with ``evaluation_write`` like every other path.
-    Any InterchangeError rolls back every form of the file.
+    Any InterchangeError rolls back every form of the file. ``notes[i]`` goes into the
+    history entry of ``forms[i]`` (the preview's 一级/二级 choices).
     """
     if versions is not None:
         changed = changed_since_preview(forms, versions, lock=True)
         if changed:
             raise ChangedSincePreview(changed)
     imported = []
-    for form in forms:
+    for form, note in zip(forms, notes or [""] * len(forms), strict=True):
         created = existing_evaluation(form) is None
-        imported.append(ImportedForm(evaluation_import(data=form, user=user), created))
+        imported.append(ImportedForm(evaluation_import(data=form, user=user, note=note), created))
     return imported

@@ -1,5 +1,5 @@
 """What the admin changes under 系统管理: users, departments and years (and, for
-``/admin/``, projects).
+``/admin/``, projects; for the import preview, a 一级/二级 added to the taxonomy).
 
 Each change runs in one transaction and is recorded with Django's own ``LogEntry``
 (who, when, what changed, in words, by the diff a form's history uses:
@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
+from indicators.models import Level1, Level2
 from projects.departments import department_match
 from projects.history import change, diff, in_words, log_change, log_changes
 from projects.history import change_log as change_log  # the edit pages' history
@@ -39,6 +40,7 @@ ERROR_DEPARTMENT_IN_USE = "「{name}」不能删除：{uses}。请先移走或�
 ERROR_LEVEL_CHANGE_WITH_PROJECTS = (
     "「{name}」还有 {count} 个项目，不能在主管部门和实施单位之间转换；请先移走这些项目"
 )
+ERROR_NO_LEVEL1 = "一级指标「{name}」不在指标体系中，不能在其下添加二级指标"
 ERROR_MOVE_NAME_CLASH = (
     "「{name}」的项目不能随之移入「{parent}」：那里已有同名项目 {names}，请先改名"
 )
@@ -490,3 +492,33 @@ def reporting_year_save(*, actor: User, year: ReportingYear) -> ReportingYear:
 
 def _year_state(year: ReportingYear) -> str:
     return "开放填报" if year.is_open else "已截止"
+
+
+@transaction.atomic
+def taxonomy_add(*, actor: User, names: Iterable[tuple[str, str]]) -> list[Level1 | Level2]:
+    """Add each (一级, "") as a 一级 and each (一级, 二级) as a 二级 of that 一级, all or none.
+
+    The import preview's 「添加到指标体系」: a new one goes after the existing ones
+    (a 一级 with 默认分值 0, set in ``/admin/``). ValidationError when a name is taken
+    or too long, or the 一级 of a new 二级 is missing.
+    """
+    names = sorted(names, key=lambda pair: bool(pair[1]))  # a 一级 before its 二级
+    added: list[Level1 | Level2] = []
+    for level1_name, level2_name in names:
+        if not level2_name:
+            last = Level1.objects.order_by("-position").values_list("position", flat=True).first()
+            level: Level1 | Level2 = Level1(name=level1_name, position=(last or 0) + 1)
+            message = f"导入时新建一级指标「{level1_name}」"
+        else:
+            level1 = Level1.objects.filter(name=level1_name).first()
+            if level1 is None:
+                raise ValidationError(ERROR_NO_LEVEL1.format(name=level1_name))
+            last = level1.level2s.order_by("-position").values_list("position", flat=True).first()
+            level = Level2(level1=level1, name=level2_name, position=(last or 0) + 1)
+            message = f"导入时在「{level1_name}」下新建二级指标「{level2_name}」"
+        clean_instance_text(level)
+        level.full_clean()
+        level.save()
+        log_change(actor, level, ADDITION, message)
+        added.append(level)
+    return added

@@ -5,24 +5,36 @@ parsed preview is kept server-side in the uploader's session under a random toke
 (``imports.batches``): another user's token is a 404. Nothing is written before
 the confirmation, and then each file is imported whole or not at all. Upload
 sizes are limited while the body is received (``imports.uploads``).
+
+A file whose 一级/二级 the taxonomy lacks is previewed with a choice per unknown
+name (``imports.levels``); applying the choices re-describes that file in the
+batch. Adding a name to the taxonomy there takes, besides the admin role, the
+right to add 一级/二级 that ``/admin/`` asks for (a superuser has it).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from projects.decorators import named, post_only
-from projects.forms.imports import MAX_FILES, ImportUploadForm
+from projects.forms.imports import MAX_FILES, ImportUploadForm, LevelMappingForm
 from projects.imports import TaxonomyMap
 from projects.imports.base import human_size, max_upload_bytes
-from projects.imports.batches import batch_delete, batch_get, batch_store
-from projects.imports.preview import FilePreview, max_forms_per_file, preview_upload
+from projects.imports.batches import batch_delete, batch_get, batch_replace, batch_store
+from projects.imports.levels import ADD, level_notes, unknown_levels
+from projects.imports.preview import (
+    FilePreview,
+    max_forms_per_file,
+    preview_remapped,
+    preview_upload,
+)
 from projects.imports.uploads import (
     file_too_big,
     max_batch_bytes,
@@ -36,9 +48,12 @@ from projects.services.imports import (
     changed_since_preview,
     evaluations_import,
 )
+from projects.services.manage import taxonomy_add
 
 ERROR_ADMIN_ONLY = "只有管理员可以导入自评表。"
 ERROR_BATCH_GONE = "没有找到这次上传的预览（可能已导入、已取消或已过期），请重新上传。"
+ERROR_TAXONOMY_RIGHT = "只有有权修改指标体系的管理员可以把名称添加到指标体系，请选择现有的指标"
+ERROR_NO_UNKNOWN_LEVELS = "文件「{name}」没有需要对应的指标分类"
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -51,6 +66,11 @@ def _batch(request: HttpRequest, token: str) -> list[FilePreview]:
     if files is None:
         raise Http404(ERROR_BATCH_GONE)
     return files
+
+
+def may_add_levels(user) -> bool:
+    """Whether the user may add a 一级/二级 to the taxonomy from the preview: an admin."""
+    return is_admin(user)
 
 
 def _upload_page(request: HttpRequest, form: ImportUploadForm, error: str = "") -> HttpResponse:
@@ -107,8 +127,67 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         "importable": [f for f in files if f.ok],
         "rejected": [f for f in files if not f.ok],
         "form_count": sum(len(f.forms) for f in files if f.ok),
+        "may_add_levels": may_add_levels(request.user),
+        "add_level": ADD,
     }
     return render(request, "projects/imports/preview.html", context)
+
+
+def _preview_page(request: HttpRequest, token: str, **kwargs) -> str:
+    return reverse("imports:preview", kwargs={"token": token})
+
+
+@login_required
+@post_only(_preview_page)
+def import_levels(request: HttpRequest, token: str, index: int) -> HttpResponse:
+    """Apply the uploader's choices for the unknown 一级/二级 of file ``index`` of a batch.
+
+    The unknown names are found again in the taxonomy in force and the choices
+    checked against them; a name to add is added first (all or none), then the
+    file is described again in the batch. Bad input: a message, nothing changed.
+    """
+    _require_admin(request)
+    files = _batch(request, token)
+    if not 0 <= index < len(files):
+        raise Http404(ERROR_BATCH_GONE)
+    file, back = files[index], redirect("imports:preview", token=token)
+    unknowns = unknown_levels(file.data, TaxonomyMap.from_db()) if file.unknown_levels else []
+    if not unknowns:
+        messages.error(request, ERROR_NO_UNKNOWN_LEVELS.format(name=file.filename))
+        return back
+    form = LevelMappingForm(request.POST, unknowns=unknowns)
+    if form.adds and not may_add_levels(request.user):
+        raise PermissionDenied(ERROR_TAXONOMY_RIGHT)
+    if not form.is_valid():
+        stale = form.has_error("__all__", "stale")
+        errors = (
+            form.non_field_errors() if stale else [e for es in form.errors.values() for e in es]
+        )
+        for error in errors:
+            messages.error(request, f"「{file.filename}」：{error}")
+        if stale:  # show the list as it is now
+            _replace(request, token, index, preview_remapped(file, {}))
+        return back
+    choices = form.choices()
+    added = [key for key, to in choices.items() if to == ADD]
+    if added:
+        try:
+            taxonomy_add(actor=request.user, names=added)
+        except ValidationError as exc:
+            messages.error(
+                request, f"「{file.filename}」：未能添加到指标体系：{'；'.join(exc.messages)}"
+            )
+            return back
+    file = preview_remapped(file, choices, rules=scoring_rules())
+    _replace(request, token, index, file)
+    applied = "；".join(item.text for item in file.levels_applied[-len(choices) :])
+    messages.success(request, f"「{file.filename}」：已应用对应关系：{applied}")
+    return back
+
+
+def _replace(request: HttpRequest, token: str, index: int, file: FilePreview) -> None:
+    if not batch_replace(request.session, token, user_id=request.user.pk, index=index, file=file):
+        raise Http404(ERROR_BATCH_GONE)
 
 
 def _file_forms(file: FilePreview) -> tuple[list, list[int]]:
@@ -137,7 +216,12 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         try:
             forms, versions = _file_forms(file)
             # Checked again under lock: a save may still land between the two checks.
-            imported = evaluations_import(forms=forms, user=request.user, versions=versions)
+            imported = evaluations_import(
+                forms=forms,
+                user=request.user,
+                versions=versions,
+                notes=level_notes(file.levels_applied, len(forms)),
+            )
         except InterchangeError as exc:
             messages.error(request, f"「{file.filename}」未导入：{exc}")
             continue

@@ -98,6 +98,9 @@ TABLE: dict[str, Case] = {
     "imports:preview": Case("get", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22}),
     "imports:confirm": Case("post", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22}),
     "imports:cancel": Case("post", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22}),
+    "imports:levels": Case(
+        "post", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22, "index": "0"}
+    ),
     "jobs:list": Case("get", EVERY_ROLE),
     # An empty form: the message is shown on the list (a redirect), nothing starts.
     "jobs:year_zip": Case("post", {**EVERY_ROLE, **dict.fromkeys(RELATIONS[:5], 302)}),
