@@ -6,6 +6,7 @@ from projects.exports.archive import ArchiveExporter
 from projects.exports.base import FormExporter, YearExporter
 from projects.exports.excel import SummaryExporter
 from projects.exports.jsondoc import JsonExporter
+from projects.exports.paper_xlsx import PaperWorkbookExporter, PaperXlsxExporter
 from projects.exports.pdf import PdfExporter
 from projects.exports.word import DocxExporter
 
@@ -13,11 +14,14 @@ _JSON, _SUMMARY, _ARCHIVE = JsonExporter(), SummaryExporter(), ArchiveExporter()
 
 # One form.
 FORM_EXPORTERS: dict[str, FormExporter] = {
-    exporter.identifier: exporter for exporter in (DocxExporter(), PdfExporter())
+    exporter.identifier: exporter
+    for exporter in (DocxExporter(), PdfExporter(), PaperXlsxExporter())
 }
-# Many forms: every year exporter (``export_forms --format``, the jobs) ...
+# Many forms: every year exporter (``export_forms --format``, the jobs) ... The paper
+# workbook shares its form exporter's identifier: the same layout, one sheet per form.
 YEAR_EXPORTERS: dict[str, YearExporter] = {
-    exporter.identifier: exporter for exporter in (_JSON, _SUMMARY, _ARCHIVE)
+    exporter.identifier: exporter
+    for exporter in (_JSON, _SUMMARY, _ARCHIVE, PaperWorkbookExporter())
 }
 # ... and those the list page offers for its current filter (not the JSON: it is
 # built whole in memory).

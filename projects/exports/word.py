@@ -106,6 +106,9 @@ class _Cell:
     merge: str = ""  # "" | "restart" | "continue" (w:vMerge)
     align: str = "center"  # w:jc of the paragraph
     head: bool = False  # a label cell: bold
+    # What the cell shows before it became text: a sheet ``Number`` keeps its Decimal
+    # for the Excel sheet in this layout (``paper_xlsx``).
+    value: object = None
 
 
 def _runs(text: str, bold: bool) -> str:
@@ -171,7 +174,7 @@ def _head(text: str, span: int = 1, merge: str = "") -> _Cell:
 
 
 def _value(text: object, span: int = 1, align: str = "center") -> _Cell:
-    return _Cell(str(text), span=span, align=align)
+    return _Cell(str(text), span=span, align=align, value=text)
 
 
 def _top_rows(sheet: Sheet) -> list[list[_Cell]]:

@@ -6,10 +6,12 @@
                 folder, one file per form written into it
 --format pdf    the same with PDFs (rendered in a recycled worker process)
 --format zip    everything: Word and PDF of every form plus the summary, in one ZIP
+--format paper-xlsx  every form in the paper layout: one workbook with a sheet per
+                form, or, when --out is an existing folder, one workbook per form
 
 The formats are the exporters of ``projects.exports.registry``: each year exporter
 writes its file with ``write``; a form exporter writes a folder or, through the
-ZIP exporter, one archive.
+ZIP exporter, one archive, unless a year exporter of the same name writes the file.
 """
 
 import os
@@ -28,8 +30,9 @@ from projects.exports.sheet import sheets_for
 from projects.models import Evaluation
 
 # The formats are the exporters': a year exporter writes one file; a form exporter's
-# format writes one file per form into a folder, or a ZIP of them.
-FORMATS = [*YEAR_EXPORTERS, *FORM_EXPORTERS]
+# format writes one file per form into a folder, or a ZIP of them (a name in both
+# registries, paper-xlsx, is offered once).
+FORMATS = list(dict.fromkeys([*YEAR_EXPORTERS, *FORM_EXPORTERS]))
 TO_STDOUT = JsonExporter.identifier  # the one format that may go to standard output
 # On the server, outside any request: PDFs (≈0.4 s each) may use every core.
 PDF_WORKERS = os.cpu_count() or 1
@@ -70,7 +73,7 @@ class Command(BaseCommand):
     def _exporter(format: str) -> YearExporter:
         """The year exporter of ``format``, or for a form format the ZIP of every form in
         it; a ZIP renders its PDFs with every core."""
-        if format in FORM_EXPORTERS:
+        if format not in YEAR_EXPORTERS:
             return ArchiveExporter((format,), pdf_workers=PDF_WORKERS)
         exporter = YEAR_EXPORTERS[format]
         if isinstance(exporter, ArchiveExporter):

@@ -83,7 +83,7 @@ def test_the_check_finds_a_missing_or_a_required_parameter():
 
 
 def test_the_command_offers_the_registrys_formats():
-    assert [*YEAR_EXPORTERS, *FORM_EXPORTERS] == export_forms.FORMATS
+    assert list(dict.fromkeys([*YEAR_EXPORTERS, *FORM_EXPORTERS])) == export_forms.FORMATS
     assert export_forms.TO_STDOUT in YEAR_EXPORTERS
 
 

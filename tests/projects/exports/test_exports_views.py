@@ -12,6 +12,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from projects.exports import archive as archive_module
+from projects.imports import XlsxImporter
 from tests.factories import make_evaluation, make_project
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +44,25 @@ def test_filler_downloads_the_form_as_word_and_pdf(client, filler_a, evaluation_
     assert "价格认证资金" in text
 
 
+def test_the_form_as_a_paper_workbook(client, filler_a, reviewer_a, evaluation_a):
+    """Served like the Word file, and it reads back through the Excel importer."""
+    for user in (filler_a, reviewer_a):
+        client.force_login(user)
+        response = client.get(form_url(evaluation_a, "paper-xlsx"))
+        assert response.status_code == 200
+        assert response["Content-Type"].endswith("spreadsheetml.sheet")
+        filename = "2023年度_价格认证资金_绩效自评表.xlsx"
+        assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(filename)}"
+        assert "no-store" in response["Cache-Control"]
+        worksheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert (worksheet["A4"].value, worksheet["C4"].value) == ("项目名称", "价格认证资金")
+        [form] = XlsxImporter().parse(response.content, filename=filename)
+        assert form.project_name == "价格认证资金"
+
+
 def test_outsider_gets_404(client, filler_b, evaluation_a):
     client.force_login(filler_b)
-    for kind in ("docx", "pdf"):
+    for kind in ("docx", "pdf", "paper-xlsx"):
         assert client.get(form_url(evaluation_a, kind)).status_code == 404
 
 
@@ -160,6 +177,7 @@ def test_the_zip_is_never_made_in_the_request(
 def test_the_buttons_partial_links_to_the_exports(filler_a, evaluation_a):
     html = render_to_string("projects/_export_buttons.html", {"evaluation": evaluation_a})
     assert form_url(evaluation_a, "docx") in html and form_url(evaluation_a, "pdf") in html
+    assert form_url(evaluation_a, "paper-xlsx") in html
     html = render_to_string("projects/_export_buttons.html", {"query": "year=2023&status=draft"})
     assert list_url("xlsx", "year=2023&amp;status=draft") in html
     assert list_url("zip", "year=2023&amp;status=draft") in html

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.models import Job
+from projects.exports.registry import FORM_EXPORTERS
 from projects.models import Evaluation, ReportingYear
 from projects.roles import Role
 from tests.factories import make_evaluation, make_project, make_user
@@ -279,6 +280,33 @@ def test_status_code(client, world, name, persona, department):
             f"{case.method.upper()} {path} as {persona}: "
             f"{response.status_code} (expected {expected})"
         )
+
+
+# The table walks evaluation_export with one format; every other form format of the
+# registry must answer each persona the same way.
+OTHER_FORM_FORMATS = [
+    kind for kind in FORM_EXPORTERS if kind != TABLE["evaluation_export"].kwargs["kind"]
+]
+
+
+@pytest.mark.parametrize("kind", OTHER_FORM_FORMATS)
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("department", ("A", "B"))
+def test_every_form_export_format_is_scoped_like_the_table_says(
+    client, world, kind, persona, department
+):
+    _, users, _ = world
+    _, kwargs = _call_kwargs(world, "evaluation_export", department)
+    if users[persona] is not None:
+        client.force_login(users[persona])
+    path = reverse("evaluation_export", kwargs={**kwargs, "kind": kind})
+    response = client.get(path)
+    expected = TABLE["evaluation_export"].expect[_relation(persona, department)]
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == expected, f"GET {path} as {persona}"
 
 
 POST_ONLY = [name for name, case in TABLE.items() if case.method == "post"]
