@@ -56,6 +56,7 @@ from projects.exports.word import (
     MARGIN_BOTTOM_CM,
     MARGIN_SIDE_CM,
     MARGIN_TOP_CM,
+    PAPER_NOTES_LABEL,
     REVIEW_COLUMNS,
     SONG,
     TOP_COLUMNS,
@@ -243,6 +244,8 @@ def layout(sheet: Sheet) -> _Layout:
         form.line("注：“审核得分”栏有数值的指标，按审核得分计入总分。", NOTE)
     if sheet.amount_unit_note:
         form.line(clean_text(f"注：{sheet.amount_unit_note}"), NOTE)
+    if sheet.paper_notes:
+        form.line(clean_text(f"{PAPER_NOTES_LABEL}{sheet.paper_notes}"), NOTE)
     if sheet.review_comment:
         form.line(f"审核意见：{sheet.review_comment}", NOTE)
     if sheet.history:

@@ -55,6 +55,7 @@ from projects.interchange import FormData, InterchangeError, read_form_dict
 from projects.rows import BUDGET_LINE, INDICATOR, LEVEL1_LABEL, LEVEL2_LABEL, Kind
 from projects.text import clean_text
 
+OWN_CREATOR = "selfeval"
 MAX_FORM_ROWS, MAX_FORM_COLUMNS = 2000, 60  # a paper-like form is far smaller
 MAX_SUMMARY_ROWS = 200_000
 NOISE = Decimal("0.000000001")
@@ -108,12 +109,14 @@ def _read(data: bytes, taxonomy: TaxonomyMap) -> list[FormData]:
     finally:
         workbook.close()
     workbook = _load(data, read_only=False)
+    # projects.exports.paper_xlsx names itself so, as the Word export does.
+    own_export = (workbook.properties.creator or "") == OWN_CREATOR
     forms: list[FormData] = []
     for sheet in workbook.worksheets:
         rows = sheet_rows(sheet)
         if rows is None:
             continue  # far too big for a form: a data sheet, not the paper layout
-        reader = FormReader(taxonomy, place=f"工作表「{sheet.title}」")
+        reader = FormReader(taxonomy, own_export=own_export, place=f"工作表「{sheet.title}」")
         for row in rows:
             reader.feed(row)
         if reader.found:

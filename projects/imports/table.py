@@ -265,6 +265,9 @@ _STATUS_LINE = re.compile(r"^状态[:：]\s*(\S+)$")
 OWN_NOTE_PREFIX = "注："
 OWN_PAPER_NOTES = "原表附注："  # projects.exports.word prints a form's paper_notes so
 OWN_REVIEW_COMMENT = "审核意见："  # and the reviewer's comment on the whole form
+OWN_HISTORY = "审核记录"  # the heading of its history table
+OWN_FINDINGS = "检查结果（系统生成）"  # and its findings, computed again on import
+_OWN_FINDING = re.compile(r"^\d+\.\s*\[[^\]]{1,4}\]")
 OWN_REVIEW_NOTE = "注：“审核得分”"
 
 
@@ -622,20 +625,8 @@ class FormReader:
             if rest.strip():
                 self._paragraph(Paragraph(rest, paragraph.where))
             return
-        status = _STATUS_LINE.match(label(text))
-        if status and status.group(1) in STATUS_LABELS:
-            self.form.status = STATUS_LABELS[status.group(1)]
+        if self._status_or_own_line(text):
             return
-        if self.own_export and self.mode in {"indicators", "after"}:
-            if text.startswith(OWN_NOTE_PREFIX) and not text.startswith(OWN_REVIEW_NOTE):
-                self.form.own_note = text.removeprefix(OWN_NOTE_PREFIX).strip()
-                return
-            if text.startswith(OWN_PAPER_NOTES):
-                self.form.notes.append(text.removeprefix(OWN_PAPER_NOTES).strip())
-                return
-            if text.startswith(OWN_REVIEW_COMMENT):
-                self.form.review_comment = text.removeprefix(OWN_REVIEW_COMMENT).strip()
-                return
         if self.mode == "after" and not self.own_export and _note_label(first):
             self.form.notes.append(prose(text))
             return
@@ -643,13 +634,36 @@ class FormReader:
         if inline and self.mode == "top":
             self._set_field(HEADER_FIELDS[inline.group(1)], inline.group(2), paragraph.where, None)
 
+    def _status_or_own_line(self, text: str) -> bool:
+        """状态：…, and what our own exports print under the table, as a line or a one-cell row."""
+        status = _STATUS_LINE.match(label(text))
+        if status and status.group(1) in STATUS_LABELS:
+            self.form.status = STATUS_LABELS[status.group(1)]
+            return True
+        if not self.own_export or self.mode not in {"indicators", "after"}:
+            return False
+        if text.startswith(OWN_NOTE_PREFIX) and not text.startswith(OWN_REVIEW_NOTE):
+            self.form.own_note = text.removeprefix(OWN_NOTE_PREFIX).strip()
+        elif text.startswith(OWN_PAPER_NOTES):
+            self.form.notes.append(text.removeprefix(OWN_PAPER_NOTES).strip())
+        elif text.startswith(OWN_REVIEW_COMMENT):
+            self.form.review_comment = text.removeprefix(OWN_REVIEW_COMMENT).strip()
+        else:  # what follows from the form: our note on 审核得分, our checks' findings
+            return text.startswith((OWN_REVIEW_NOTE, OWN_HISTORY, OWN_FINDINGS)) or bool(
+                _OWN_FINDING.match(text)
+            )
+        return True
+
     def _row(self, row: Row) -> None:
         own = [cell for cell in row.cells if not cell.continued]
         filled = [cell for cell in own if not is_blank(cell.text)]
         if not filled:
             return  # an empty row, or one made only of merged cells from above
-        if len(filled) == 1 and self._title_or_year(filled[0].text, row.where):
-            self._use(filled[0])
+        if len(filled) == 1 and (
+            self._title_or_year(filled[0].text, row.where)
+            or self._status_or_own_line(filled[0].text.strip())
+        ):
+            self._use(filled[0])  # a sheet's one-cell rows are the paragraphs of Word
             return
         labels = [column_label(cell.text) if not cell.continued else "" for cell in row.cells]
         heading_row, self.heading_row = self.heading_row, False

@@ -40,11 +40,6 @@ pytestmark = pytest.mark.django_db
 # As the Word round trip: what the export prints is our computation, checked on its own.
 RECORDED = ("recorded_total_weight", "recorded_total_score")
 COMPUTED_CODES = {"recorded_total_mismatch", "recorded_budget_score_mismatch"}
-# Beyond the Word round trip: the 注： line under the table (amount_unit_note of a form
-# whose amounts were converted from 元) is read back from a Word paragraph of our own
-# export only; FormReader does not read it from a one-cell sheet row (see the xfail below).
-NOT_READ_BACK = ("amount_unit_converted", "amount_unit_note")
-NOT_READ_BACK_CODES = {"amount_unit_converted"}
 
 
 def render(sheet):
@@ -102,6 +97,7 @@ def test_round_trip_of_the_14_demo_forms_through_the_paper_workbook():
         result = evaluation_result(evaluation)
         rendered = render(build_sheet(evaluation, result))
         [form] = parse(rendered.read_all(), rendered.filename)
+        assert form.unplaced == (), form.unplaced  # every cell of our own export is read
         original = originals[form.project_name]
         got, want = form_data_to_dict(form), form_data_to_dict(original)
         # The export prints what we compute, so that is what the paper "wrote"; the
@@ -113,27 +109,15 @@ def test_round_trip_of_the_14_demo_forms_through_the_paper_workbook():
         # The export writes the amount note only when amounts were converted.
         if not original.amount_unit_converted:
             got.pop("amount_unit_note"), want.pop("amount_unit_note")
-        else:
-            for key in NOT_READ_BACK:
-                got.pop(key), want.pop(key)
         for key in (*RECORDED, "budget"):
             got.pop(key), want.pop(key)
         assert got == want, form.project_name
         assert form.budget_weight == original.budget_weight
         findings = [(f.code, f.message) for f in score_form_data(form).findings]
-        expected = [
-            (f.code, f.message)
-            for f in result.findings
-            if f.code not in COMPUTED_CODES | NOT_READ_BACK_CODES
-        ]
+        expected = [(f.code, f.message) for f in result.findings if f.code not in COMPUTED_CODES]
         assert findings == expected, form.project_name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FormReader reads the 注： line of our own export, and 状态：…, only from a "
-    "Word paragraph, not from a one-cell sheet row",
-)
 def test_the_amount_note_and_the_status_come_back():
     load_demo()
     evaluation = with_rows(Evaluation.objects.filter(project__name="2023“疏整促”专班经费")).get()

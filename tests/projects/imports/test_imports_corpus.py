@@ -171,7 +171,9 @@ def _values(data):
         yield data
 
 
-def test_notes_and_the_forms_review_comment_come_back_through_our_word_export():
+@pytest.mark.parametrize("exporter", ["docx", "paper-xlsx"])
+def test_notes_and_the_forms_review_comment_come_back_through_our_exports(exporter):
+    from projects.exports.paper_xlsx import PaperXlsxExporter
     from projects.exports.sheet import build_sheet
     from projects.exports.word import DocxExporter
     from projects.selectors.evaluations import evaluation_result, with_rows
@@ -182,8 +184,9 @@ def test_notes_and_the_forms_review_comment_come_back_through_our_word_export():
     evaluation.paper_notes, evaluation.review_comment = notes, "请补充说明\n第二行"
     evaluation.save()
     evaluation = with_rows(type(evaluation).objects.filter(pk=evaluation.pk)).get()
-    data = DocxExporter().render(build_sheet(evaluation, evaluation_result(evaluation))).read_all()
-    [form] = parse_file(data, filename="导出.docx")
+    render = {"docx": DocxExporter, "paper-xlsx": PaperXlsxExporter}[exporter]().render
+    rendered = render(build_sheet(evaluation, evaluation_result(evaluation)))
+    [form] = parse_file(rendered.read_all(), filename=rendered.filename)
     assert form.paper_notes == notes
     assert form.review_comment == "请补充说明\n第二行"
     assert form.unplaced == ()
