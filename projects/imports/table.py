@@ -337,6 +337,7 @@ class _Form:
     recorded_total_weight: Decimal | None = None
     recorded_total_score: Decimal | None = None
     own_note: str = ""
+    total_rows: int = 0  # 总分/合计 rows read (several blocks each with its 合计)
     review_comment: str = ""  # our own export's 审核意见 of the whole form
     notes: list[str] = field(default_factory=list)  # rows after the table (评价结论, 签字…)
     unplaced: list[str] = field(default_factory=list)  # cells not imported, said in Chinese
@@ -397,6 +398,12 @@ def _is_section_label(text: str) -> bool:
 def _note_label(text: str) -> bool:
     """Whether a cell or line starts like a note after the table (评价结论：…, 项目负责人：)."""
     return label(text).startswith(NOTE_LABELS)
+
+
+def _added(first: Decimal | None, second: Decimal | None) -> Decimal | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return first + second
 
 
 def _fail(where: str, cell: Cell | None, message: str) -> ImportFailure:
@@ -1079,12 +1086,18 @@ class FormReader:
         for cell in row.cells:
             if _GRADE.match(label(cell.text)):
                 self._use(cell)  # "自评等级：优": it follows from the total
-        self.form.recorded_total_weight = self._score(
-            weight_cell, row.where, "总分的分值", stored=False
-        )
-        self.form.recorded_total_score = self._score(
-            score_cell, row.where, "总分的得分", stored=False
-        )
+        weight = self._score(weight_cell, row.where, "总分的分值", stored=False)
+        score = self._score(score_cell, row.where, "总分的得分", stored=False)
+        form = self.form
+        form.total_rows += 1
+        if form.total_rows > 1:  # 年度绩效目标1 … 合计, 年度绩效目标2 … 合计: the 总分 is their sum
+            weight, score = (
+                _added(form.recorded_total_weight, weight),
+                _added(form.recorded_total_score, score),
+            )
+            form.reading_notes[:] = [n for n in form.reading_notes if not n.startswith("表中有")]
+            form.reading_notes.append(f"表中有 {form.total_rows} 个合计行，原表总分按它们相加记")
+        form.recorded_total_weight, form.recorded_total_score = weight, score
 
     # --- the result ----------------------------------------------------------------
 

@@ -719,6 +719,79 @@ ASCII_TOP = [
     [C("项目负责人及电话", 2), C("李四 0551-1234567", 7)],
 ]
 
+PROJECT_STRUCTURE = form(
+    top(),
+    STANDARD_BUDGET,
+    [
+        [C(STANDARD_HEADING[0], merge=R), *STANDARD_HEADING[1:]],
+        [C(merge=K), "项目决策", "项目立项", "立项依据充分性", "充分", "充分", "20", "20", ""],
+        [C(merge=K), "项目管理", "资金管理", "资金使用合规性", "合规", "合规", "20", "20", ""],
+        [C(merge=K), "项目产出", "产出数量", "养护道路里程", "≥120公里", "125公里", "30", "30", ""],
+        [
+            C(merge=K),
+            "项目效益",
+            "社会效益",
+            "群众出行条件",
+            "明显改善",
+            "明显改善",
+            "20",
+            "18",
+            "",
+        ],
+        [C("总分", 6), "90", "88", ""],
+    ],
+)
+PROJECT_STRUCTURE_ROWS = (
+    ("项目决策", "项目立项", "立项依据充分性", "充分", "充分", "20", "20"),
+    ("项目管理", "资金管理", "资金使用合规性", "合规", "合规", "20", "20"),
+    ("项目产出", "产出数量", "养护道路里程", "≥120公里", "125公里", "30", "30"),
+    ("项目效益", "社会效益", "群众出行条件", "明显改善", "明显改善", "20", "18"),
+)
+
+TARGET_BLOCKS = form(
+    top(),
+    STANDARD_BUDGET,
+    [
+        [C(STANDARD_HEADING[0], merge=R), *STANDARD_HEADING[1:]],
+        [
+            C("年度绩效目标1(50分)", merge=R),
+            C("产出指标", merge=R),
+            "数量指标",
+            "养护道路里程",
+            "≥120公里",
+            "125公里",
+            "30",
+            "30",
+            "",
+        ],
+        [C(merge=K), C(merge=K), "质量指标", "路面完好率", "≥95%", "96%", "20", "20", ""],
+        [C("合计", 6), "50", "50", ""],
+        [
+            C("年度绩效目标2(40分)", merge=R),
+            "效益指标",
+            "社会效益指标",
+            "群众出行条件",
+            "明显改善",
+            "明显改善",
+            "20",
+            "18",
+            "群众反映个别路段仍有坑洼",
+        ],
+        [
+            C(merge=K),
+            "满意度指标",
+            "服务对象满意度指标",
+            "沿线群众满意度",
+            "≥90%",
+            "93%",
+            "20",
+            "20",
+            "",
+        ],
+        [C("合计", 6), "40", "38", ""],
+    ],
+)
+
 CASES: tuple[Case, ...] = (
     standard(),
     standard(
@@ -985,5 +1058,15 @@ CASES: tuple[Case, ...] = (
         header=HEADER,
         budget=STANDARD_BUDGET_READ,
         indicators=ROWS,
+    ),
+    standard(
+        name="project_structure_of_other_provinces",
+        blocks=(TITLE, YEAR, PROJECT_STRUCTURE),
+        indicators=PROJECT_STRUCTURE_ROWS,
+    ),
+    standard(
+        name="several_target_blocks_each_with_its_total",
+        blocks=(TITLE, YEAR, TARGET_BLOCKS),
+        reading=("表中有 2 个合计行，原表总分按它们相加记",),
     ),
 )
