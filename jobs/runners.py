@@ -114,7 +114,14 @@ def _bulk_import(job: Job) -> None:
     progress = Progress(job, total=len(files))
     report = []
     for item in files:
-        entry = {"file": item["name"], "ok": False, "created": 0, "updated": 0, "message": ""}
+        entry = {
+            "file": item["name"],
+            "ok": False,
+            "created": 0,
+            "updated": 0,
+            "message": "",
+            "unplaced": [],  # the cells the reader did not import: never dropped silently
+        }
         try:
             with default_storage.open(item["path"], "rb") as handle:
                 data = handle.read()
@@ -134,6 +141,7 @@ def _bulk_import(job: Job) -> None:
                 ok=True,
                 created=sum(1 for i in imported if i.created),
                 updated=sum(1 for i in imported if not i.created),
+                unplaced=[text for form in forms for text in form.unplaced],
             )
         report.append(entry)
         default_storage.delete(item["path"])

@@ -224,6 +224,22 @@ def test_a_bulk_import_reports_every_file(client, admin_user, dept_a):
     assert "坏文件.json" in page
 
 
+@WORKER
+def test_a_bulk_import_lists_the_cells_it_did_not_import(client, admin_user):
+    from tests.projects.imports.corpus import CASES, build
+
+    [case] = [c for c in CASES if c.name == "budget_arrived_column"]
+    client.force_login(admin_user)
+    upload = SimpleUploadedFile(case.filename, build(case))
+    assert client.post(reverse("jobs:bulk_import"), {"files": [upload]}).status_code == 302
+    work()
+    job = Job.objects.get()
+    [entry] = job.report
+    assert entry["ok"] and entry["unplaced"] == list(case.unplaced)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "有 3 个单元格未导入" in page and case.unplaced[0] in page
+
+
 def test_the_same_files_again_find_the_running_import(client, admin_user, dept_a):
     client.force_login(admin_user)
     client.post(reverse("jobs:bulk_import"), {"files": [_json_file("a.json", "甲")]})

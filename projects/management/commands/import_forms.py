@@ -100,6 +100,13 @@ class Command(BaseCommand):
                 f"总分 {score_str(result.total_score)}（{result.grade}），"
                 f"错误 {len(result.errors)} 项，警告 {len(result.warnings)} 项"
             )
+            # Never silent: every cell the reader did not import, and how it read what it did.
+            if form.unplaced:
+                self.stdout.write(f"    有 {len(form.unplaced)} 个单元格未导入：")
+                for text in form.unplaced:
+                    self.stdout.write(f"      - {text}")
+            for note in form.reading_notes:
+                self.stdout.write(f"    读取说明：{note}")
             if verbosity >= 2:
                 for finding in result.findings:
                     label = SEVERITY_LABELS[finding.severity]

@@ -145,3 +145,15 @@ def test_json_import_reads_the_interchange_file_with_a_bom(tmp_path):
     path = tmp_path / "bom.json"
     path.write_bytes("\ufeff".encode() + text.encode())
     assert JsonImporter().parse(path) == read_document(json.loads(text))
+
+
+def test_the_command_lists_every_cell_it_did_not_import(tmp_path):
+    from tests.projects.imports.corpus import CASES, build
+
+    [case] = [c for c in CASES if c.name == "budget_arrived_column"]
+    (tmp_path / case.filename).write_bytes(build(case))
+    out, _err, error = run(tmp_path)
+    assert error is None
+    assert "有 3 个单元格未导入：" in out
+    for text in case.unplaced:
+        assert f"      - {text}" in out
