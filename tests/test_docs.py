@@ -149,3 +149,24 @@ def test_every_named_doc_exists(texts):
 def test_the_patterns(line, outside, issue):
     assert bool(OUTSIDE_DOCS.search(line)) is outside
     assert bool(ISSUE_NOTE.search(line)) is issue
+
+
+def test_importing_lists_every_name_the_reader_knows():
+    """docs/importing.md lists every heading, label and comparator of the form reader."""
+    from projects.imports import table
+
+    text = (ROOT / "docs" / "importing.md").read_text(encoding="utf-8")
+    names = {
+        *table.HEADER_FIELDS,
+        *table.BUDGET_COLUMNS,
+        *table.BUDGET_LINES,
+        *table.INDICATOR_COLUMNS,
+        *table.SUBHEADINGS,
+        *table.NOTE_LABELS,
+        *table.COMPARATORS,
+        *table.TOTAL_LABELS,
+        *table.REASON_PREFIXES,
+        *table.GOAL_LABELS,
+    }
+    missing = sorted(name for name in names if name not in text)
+    assert not missing, f"docs/importing.md does not list: {'、'.join(missing)}"
