@@ -25,6 +25,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import ClassVar
 
 from django.conf import settings
 
@@ -86,7 +87,8 @@ def soffice_path() -> str | None:
 class _ConvertedImporter:
     """Reads an old-format file by converting it and handing it to ``target``."""
 
-    target: type[DocxImporter] | type[XlsxImporter]
+    extensions: ClassVar[tuple[str, ...]]
+    target: ClassVar[type[DocxImporter] | type[XlsxImporter]]
 
     def __init__(self, taxonomy: TaxonomyMap | None = None) -> None:
         self._taxonomy = taxonomy
@@ -94,7 +96,7 @@ class _ConvertedImporter:
     def parse(self, source: Source, *, filename: str | None = None) -> list[FormData]:
         data, name = read_source(source, filename)
         extension = PurePath(name).suffix.lower()
-        old = FORMATS.get(extension) or FORMATS[self.extensions[0]]  # type: ignore[attr-defined]
+        old = FORMATS[extension if extension in self.extensions else self.extensions[0]]
         importer = self.target(self._taxonomy)
         if data.startswith(ZIP_MAGIC):
             # Newer WPS (and a renamed .docx/.xlsx): OOXML already, checked as such.
@@ -187,15 +189,21 @@ def convert(data: bytes, old: OldFormat) -> bytes:
         # Its temporary files and anything it writes under $HOME stay in the folder too.
         environment = {**os.environ, "HOME": folder, "TMPDIR": folder}
         with open(root / "log.txt", "wb") as log:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=folder,
-                env=environment,
-                start_new_session=True,  # its own process group, to kill it whole
-            )
+            try:
+                process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=folder,
+                    env=environment,
+                    start_new_session=True,  # its own process group, to kill it whole
+                )
+            except OSError as exc:
+                raise ImportFailure(
+                    f"服务器无法启动 LibreOffice（{exc.strerror or exc}），无法转换 {old.extension}"
+                    f" 文件；请另存为 .{old.target} 后导入"
+                ) from None
             try:
                 returncode = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:

@@ -43,6 +43,8 @@ DEFAULT_MAX_PAGES = 50
 SCANNED = "PDF 中没有文字层（可能是扫描件），无法读取表格；请上传 Word 或 Excel 原件"
 DAMAGED = "PDF 文件已损坏或格式异常，无法读取；请上传 Word 或 Excel 原件，或重新导出 PDF"
 ENCRYPTED = "PDF 设置了密码或加密，无法读取；请上传未加密的 PDF，或 Word、Excel 原件"
+NO_TABLE = "PDF 中没有找到带框线的表格，无法读取自评表；请上传 Word 或 Excel 原件"
+MAX_TABLE_CELLS = 5000  # a form's table has a few hundred; more is not a form
 
 
 def max_pages() -> int:
@@ -97,6 +99,8 @@ def pdf_blocks(data: bytes) -> tuple[list[Paragraph | Row], bool]:
         raise ImportFailure(ENCRYPTED if _is_encryption(exc) else DAMAGED) from None
     if not any_text:
         raise ImportFailure(SCANNED)
+    if not any(isinstance(block, Row) for block in blocks):
+        raise ImportFailure(NO_TABLE)
     return blocks, own_export
 
 
@@ -105,7 +109,9 @@ def _is_encryption(exc: BaseException) -> bool:
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     seen: BaseException | None = exc
-    while seen is not None:  # pdfplumber wraps pdfminer's error in its own
+    for _ in range(10):  # pdfplumber wraps pdfminer's error in its own
+        if seen is None:
+            break
         if isinstance(seen, PDFPasswordIncorrect | PDFEncryptionError):
             return True
         if seen.args and isinstance(seen.args[0], BaseException):
@@ -172,6 +178,11 @@ class PageBlocks:
         return self.page.find_tables({"explicit_horizontal_lines": edges})
 
     def _rows(self, table, number: int, chars: list[dict]):
+        if len(table.cells) > MAX_TABLE_CELLS:
+            raise ImportFailure(
+                f"第{self.number}页第{number}个表格有 {len(table.cells)} 个单元格"
+                f"（上限 {MAX_TABLE_CELLS}），不是自评表"
+            )
         columns = sorted({cell[0] for cell in table.cells})
         tops = sorted({cell[1] for cell in table.cells})
         grid = _Grid(table.cells, columns, tops, chars)

@@ -204,6 +204,17 @@ def test_without_libreoffice_the_message_says_to_save_again(monkeypatch, temp_ro
     assert list(temp_root.iterdir()) == []
 
 
+def test_a_converter_that_cannot_start_is_an_import_failure(tmp_path, monkeypatch, temp_root):
+    broken = tmp_path / "soffice"
+    broken.write_bytes(b"\x7fELF not really")
+    broken.chmod(0o755)
+    monkeypatch.setattr(convert_module, "COMMANDS", (str(broken),))
+    with pytest.raises(ImportFailure, match="服务器无法启动 LibreOffice") as caught:
+        importer_for("旧.et").parse(ole(), filename="旧.et")
+    assert str(caught.value).endswith("无法转换 .et 文件；请另存为 .xlsx 后导入")
+    assert list(temp_root.iterdir()) == []
+
+
 def test_a_stuck_conversion_is_killed_with_its_children(tmp_path, monkeypatch, settings, temp_root):
     """The converter and what it started are killed at the time limit, and the folder goes."""
     child_pid = tmp_path / "child.pid"

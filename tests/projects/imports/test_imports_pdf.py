@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader, PdfWriter
 
 from projects.exports.pdf import PdfExporter
+from projects.exports.pdf_engine import html_to_pdf
 from projects.exports.word import DocxExporter
 from projects.imports import (
     DocxImporter,
@@ -27,7 +28,7 @@ from projects.imports import (
     importer_for,
 )
 from projects.imports import pdf as pdf_module
-from projects.imports.pdf import DAMAGED, ENCRYPTED, SCANNED, cell_text
+from projects.imports.pdf import DAMAGED, ENCRYPTED, NO_TABLE, SCANNED, cell_text
 from tests.projects.docx_builder import PaperForm, paper_docx
 from tests.projects.exports_helpers import demo_forms
 
@@ -145,6 +146,16 @@ def test_a_scanned_pdf_is_refused():
     with pytest.raises(ImportFailure) as caught:
         PdfImporter().parse(image_pdf(), filename="扫描件.pdf")
     assert str(caught.value) == f"文件「扫描件.pdf」：{SCANNED}"
+
+
+def test_a_pdf_with_text_but_no_ruled_table_is_refused():
+    data = html_to_pdf(
+        '<html lang="zh-CN"><body style="font-family: \'Noto Sans CJK SC\'">'
+        "<h1>项目支出绩效自评表</h1><p>项目名称：甲项目</p><p>主管部门：办公室</p></body></html>"
+    )
+    with pytest.raises(ImportFailure) as caught:
+        PdfImporter().parse(data, filename="无表格.pdf")
+    assert str(caught.value) == f"文件「无表格.pdf」：{NO_TABLE}"
 
 
 def test_more_pages_than_the_limit_are_refused(settings):
