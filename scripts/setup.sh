@@ -26,8 +26,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 venv="${VENV:-.venv}"
-shared_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
-test_pkgs=(chromium poppler-utils libreoffice-writer-nogui)
+# LibreOffice converts uploaded .doc/.xls/.wps/.et files (projects/imports/convert.py).
+shared_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+    libreoffice-writer-nogui libreoffice-calc-nogui)
+test_pkgs=(chromium poppler-utils)
 
 say() { printf 'setup: %s\n' "$*"; }
 die() {
@@ -78,9 +80,10 @@ ensure_pkgs() {
         say "WARNING: missing $label system packages; install them with:"
         echo "    sudo apt-get install -y --no-install-recommends ${missing[*]}"
         if [[ "$label" == shared ]]; then
-            say "(continuing: PDF export needs them; Chinese PDFs are slow without libharfbuzz-subset0)"
+            say "(continuing: PDF export needs them; Chinese PDFs are slow without libharfbuzz-subset0;"
+            say " importing .doc/.xls/.wps/.et needs LibreOffice)"
         else
-            say "(continuing: browser, PDF-text and LibreOffice tests will fail or skip without them)"
+            say "(continuing: browser and PDF-text tests will fail or skip without them)"
         fi
     fi
 }

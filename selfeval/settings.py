@@ -176,6 +176,10 @@ IMPORT_MAX_BATCH_BYTES = env_int("IMPORT_MAX_BATCH_BYTES", 200 * 1024 * 1024, mi
 # Importing one file is one transaction holding its forms' rows (the import page and
 # the bulk import refuse bigger files; `manage.py import_forms` has no cap).
 IMPORT_MAX_FORMS_PER_FILE = env_int("IMPORT_MAX_FORMS_PER_FILE", 200, minimum=1)
+# .doc/.xls/.wps/.et are converted by LibreOffice (projects/imports/convert.py): seconds
+# one conversion may take before it is killed. A PDF import reads at most this many pages.
+IMPORT_CONVERT_TIMEOUT = env_int("IMPORT_CONVERT_TIMEOUT", 60, minimum=1)
+IMPORT_PDF_MAX_PAGES = env_int("IMPORT_PDF_MAX_PAGES", 50, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 10000, minimum=1000)
 # The background bulk import takes hundreds of files in one upload (jobs/).
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 1000, minimum=100)

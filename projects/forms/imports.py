@@ -10,7 +10,7 @@ from projects.imports import SUPPORTED_EXTENSIONS
 from projects.imports.levels import ADD, UnknownLevel
 
 MAX_FILES = 50
-ERROR_NO_FILE = "请选择要导入的文件（.docx、.xlsx 或 .json）"
+ERROR_NO_FILE = "请选择要导入的文件（Word、Excel、PDF 或 .json）"
 ERROR_TOO_MANY = f"一次最多上传 {MAX_FILES} 个文件，请分批导入"
 
 

@@ -1,4 +1,4 @@
-"""Importing filled forms from Word, Excel and JSON files.
+"""Importing filled forms from Word, Excel, PDF and JSON files.
 
 One small interface per format (``base.Importer``)::
 
@@ -9,6 +9,8 @@ One small interface per format (``base.Importer``)::
 ``ImportFailure`` (a Chinese message naming the file, the table row or cell, and
 what is wrong); ``parse_file`` picks the importer by the file name. Before a
 library opens an Office file, ``safety`` checks the zip (bombs, macros, DTDs).
+Old and WPS formats (.doc/.wps/.xls/.et) are converted by LibreOffice first
+(``convert``); a PDF with a text layer has its tables read by pdfplumber (``pdf``).
 ``preview.preview_file`` (``preview_upload`` for an uploaded file) says what
 importing would do and writes nothing; the upload page keeps that preview in the
 session (``batches``) until the confirmation, which writes with
@@ -21,33 +23,43 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from projects.imports.base import Importer, ImportFailure, Source, form_data_to_dict
+from projects.imports.convert import DocImporter, XlsImporter
 from projects.imports.excel import XlsxImporter
 from projects.imports.jsondoc import JsonImporter
+from projects.imports.pdf import PdfImporter
 from projects.imports.taxonomy import TaxonomyMap
 from projects.imports.word import DocxImporter
 from projects.interchange import FormData
 
-SUPPORTED_EXTENSIONS = (".docx", ".xlsx", ".json")
+SUPPORTED_EXTENSIONS = (".docx", ".xlsx", ".doc", ".xls", ".wps", ".et", ".pdf", ".json")
 # Files people will try, with the reason they are refused.
 REFUSED_EXTENSIONS = {
     ".docm": "是启用宏的 Word 文件（.docm），出于安全原因不能导入；请另存为 .docx",
     ".dotm": "是启用宏的 Word 模板（.dotm），出于安全原因不能导入；请另存为 .docx",
     ".xlsm": "是启用宏的 Excel 文件（.xlsm），出于安全原因不能导入；请另存为 .xlsx",
     ".xltm": "是启用宏的 Excel 模板（.xltm），出于安全原因不能导入；请另存为 .xlsx",
-    ".doc": "是旧版 Word 97-2003 文件（.doc），请在 Word 中另存为 .docx 后再导入",
-    ".xls": "是旧版 Excel 97-2003 文件（.xls），请在 Excel 中另存为 .xlsx 后再导入",
-    ".wps": "是 WPS 文字文件（.wps），请另存为 .docx 后再导入",
-    ".et": "是 WPS 表格文件（.et），请另存为 .xlsx 后再导入",
+}
+_IMPORTERS: dict[str, type] = {
+    ".docx": DocxImporter,
+    ".xlsx": XlsxImporter,
+    ".doc": DocImporter,
+    ".wps": DocImporter,
+    ".xls": XlsImporter,
+    ".et": XlsImporter,
+    ".pdf": PdfImporter,
 }
 
 __all__ = [
     "REFUSED_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
+    "DocImporter",
     "DocxImporter",
     "ImportFailure",
     "Importer",
     "JsonImporter",
+    "PdfImporter",
     "TaxonomyMap",
+    "XlsImporter",
     "XlsxImporter",
     "form_data_to_dict",
     "importer_for",
@@ -58,17 +70,17 @@ __all__ = [
 def importer_for(filename: str, *, taxonomy: TaxonomyMap | None = None) -> Importer:
     """The importer for a file name's extension, or ImportFailure saying why not."""
     extension = PurePath(filename).suffix.lower()
-    if extension == ".docx":
-        return DocxImporter(taxonomy)
-    if extension == ".xlsx":
-        return XlsxImporter(taxonomy)
+    if extension in _IMPORTERS:
+        return _IMPORTERS[extension](taxonomy)
     if extension == ".json":
         return JsonImporter()
     if extension in REFUSED_EXTENSIONS:
         raise ImportFailure(REFUSED_EXTENSIONS[extension], filename=filename)
     shown = f"「{extension}」" if extension else "（没有扩展名）"
     raise ImportFailure(
-        f"不支持的文件类型{shown}，请上传 .docx、.xlsx 或 .json 文件", filename=filename
+        f"不支持的文件类型{shown}，请上传 Word（.docx/.doc/.wps）、Excel（.xlsx/.xls/.et）、"
+        "PDF 或 .json 文件",
+        filename=filename,
     )
 
 

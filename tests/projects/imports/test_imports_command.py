@@ -79,7 +79,7 @@ def test_a_folder_of_good_and_bad_files(folder):
     )
     assert "改名.docx：文件扩展名是 .docx，但内容是 PDF 文件" in err
     assert "宏.docm：是启用宏的 Word 文件" in err
-    assert "旧.doc：是旧版 Word 97-2003 文件" in err
+    assert "旧.doc：文件已损坏（不完整的Word 97-2003 文档）" in err
     assert "~$" not in out + err
 
 

@@ -87,9 +87,9 @@ def content_types_macro(data: bytes) -> bytes:
 
 
 CASES = [
-    ("报告.pdf", lambda: b"%PDF-1.7 ...", "不支持的文件类型「.pdf」"),
+    ("报告.txt", lambda: b"hello", "不支持的文件类型「.txt」"),
     ("说明", lambda: b"hello", "不支持的文件类型（没有扩展名）"),
-    ("旧表.doc", lambda: b"\xd0\xcf\x11\xe0", "旧版 Word 97-2003"),
+    ("旧表.doc", lambda: b"\xd0\xcf\x11\xe0", "但内容不是Word 97-2003 文档"),
     ("宏.docm", good_docx, "启用宏的 Word 文件"),
     ("宏.xlsm", good_xlsx, "启用宏的 Excel 文件"),
     ("改名.docx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "旧版 Office 97-2003"),
