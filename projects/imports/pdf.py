@@ -25,7 +25,6 @@ raises many exception types on damaged files: each becomes an ``ImportFailure``.
 from __future__ import annotations
 
 import io
-import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -142,7 +141,7 @@ class PageBlocks:
             _Placed(table.bbox[1], list(self._rows(table, index, chars)))
             for index, table in enumerate(tables, start=1)
         ]
-        boxes = [table.bbox for table in tables]
+        boxes = [_overflowing(table.bbox) for table in tables]
         outside = self.page.filter(
             lambda obj: (
                 obj.get("object_type") != "char" or not any(_inside(obj, box) for box in boxes)
@@ -153,7 +152,7 @@ class PageBlocks:
             for line in outside.extract_text_lines(return_chars=False)
             if clean_text(line["text"]).strip()
         ]
-        right = max([line["x1"] for line in lines] + [box[2] for box in boxes], default=0)
+        right = max([line["x1"] for line in lines] + [t.bbox[2] for t in tables], default=0)
         for first, group in _paragraphs(lines, right):
             text = ""
             for line in group:
@@ -237,7 +236,8 @@ class _Grid:
         self.tops = tops
         box = (min(c[0] for c in cells), min(c[1] for c in cells))
         box += (max(c[2] for c in cells), max(c[3] for c in cells))
-        self.chars = [char for char in chars if _inside(char, box)]
+        self.box = box
+        self.chars = [char for char in chars if _inside(char, _overflowing(box))]
         self._texts: dict[tuple, str] = {}
 
     def span(self, bbox: tuple, column: int) -> int:
@@ -257,11 +257,22 @@ class _Grid:
 
     def text(self, bbox: tuple) -> str:
         if bbox not in self._texts:
-            self._texts[bbox] = cell_text([char for char in self.chars if _inside(char, bbox)])
+            # Text that runs out of the table's first or last column belongs to that cell.
+            left = bbox[0] - OVERFLOW if abs(bbox[0] - self.box[0]) < _EPSILON else bbox[0]
+            right = bbox[2] + OVERFLOW if abs(bbox[2] - self.box[2]) < _EPSILON else bbox[2]
+            area = (left, bbox[1], right, bbox[3])
+            self._texts[bbox] = cell_text([char for char in self.chars if _inside(char, area)])
         return self._texts[bbox]
 
 
 _EPSILON = 0.5  # points: edges pdfplumber snapped together may still differ by a hair
+# Points: a narrow first or last column's text may run out of the table's border.
+OVERFLOW = 36.0
+
+
+def _overflowing(box: tuple) -> tuple:
+    """A table's box widened by what text running out of its side columns may take."""
+    return (box[0] - OVERFLOW, box[1], box[2] + OVERFLOW, box[3])
 
 
 def _inside(char: dict, bbox: tuple) -> bool:
@@ -285,13 +296,8 @@ def cell_text(chars: list[dict]) -> str:
 
 
 def _joiner(before: str, after: str) -> str:
-    """Nothing between CJK characters (or digits) a line break split, else one space."""
-    if not before or not after:
-        return ""
-    if _wide(before) or _wide(after) or (before.isdigit() and after.isdigit()):
-        return ""
-    return " "
-
-
-def _wide(character: str) -> bool:
-    return unicodedata.east_asian_width(character) in ("W", "F")
+    """One space between two words of Latin letters a line break split, else nothing:
+    CJK text, digits ("1,863," + "180") and signs ("98.36" + "%") are written without."""
+    if before.isascii() and before.isalpha() and after.isascii() and after.isalpha():
+        return " "
+    return ""

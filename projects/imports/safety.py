@@ -54,7 +54,7 @@ def describe_non_zip(data: bytes) -> str:
             "请在 Word/Excel 中另存为 .docx/.xlsx（不设密码）后再导入"
         )
     if head.startswith(b"%PDF"):
-        return "是 PDF 文件，不能导入；请上传原始的 Word 或 Excel 文件"
+        return "是 PDF 文件；请把扩展名改回 .pdf 后再导入（最好上传原始的 Word 或 Excel 文件）"
     if stripped.startswith(b"{\\rtf"):
         return "是 RTF 格式，请在 Word 中另存为 .docx 后再导入"
     if stripped.startswith((b"<html", b"<!doctype html", b"<?xml", b"<?mso")):

@@ -22,7 +22,8 @@ OFFICE_LOCK_PREFIX = "~$"  # Word/Excel's lock files beside an open document
 
 class Command(BaseCommand):
     help = (
-        "导入已填写的自评表：Word（.docx）、Excel（.xlsx）或 JSON 交换格式（selfeval/1）。"
+        "导入已填写的自评表：Word（.docx/.doc/.wps）、Excel（.xlsx/.xls/.et）、"
+        "有文字层的 PDF 或 JSON 交换格式（selfeval/1）。"
         "可指定文件或文件夹；每个文件要么全部导入，要么不做任何改动，并逐个文件报告结果。"
     )
 
@@ -43,7 +44,8 @@ class Command(BaseCommand):
             else:
                 failed += 1
         if ignored:
-            self.stdout.write(f"已忽略 {ignored} 个不是 .docx/.xlsx/.json 的文件")
+            kinds = "/".join(SUPPORTED_EXTENSIONS)
+            self.stdout.write(f"已忽略 {ignored} 个不是 {kinds} 的文件")
         action = "可以导入" if dry_run else "已导入"
         self.stdout.write(f"共 {len(files)} 个文件：{action} {imported} 个，未导入 {failed} 个")
         if failed:

@@ -69,7 +69,7 @@ def test_a_folder_of_good_and_bad_files(folder):
     assert "✓" in out and "甲.docx：导入 1 张自评表" in out
     assert "乙丙.docx：导入 2 张自评表" in out
     assert "· 新建 2023年度「甲项目」（通州区发展和改革委员会）：总分 100.00（优）" in out
-    assert "已忽略 1 个不是 .docx/.xlsx/.json 的文件" in out
+    assert "已忽略 1 个不是 .docx/.xlsx/.doc/.xls/.wps/.et/.pdf/.json 的文件" in out
     assert "共 7 个文件：已导入 3 个，未导入 4 个" in out
     assert "丁戊.docx：第2张自评表「戊项目」" not in err  # the failure names the row instead
     assert "丁戊.docx：第1个表格第12行" not in err

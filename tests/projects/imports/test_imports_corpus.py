@@ -9,10 +9,15 @@ importer knows, or in that list.
 
 from __future__ import annotations
 
+import io
 import re
+import shutil
+import subprocess
 import unicodedata
 from decimal import Decimal
+from pathlib import Path
 
+import docx
 import pytest
 
 from projects.imports import TaxonomyMap, parse_file
@@ -199,3 +204,66 @@ def test_several_blocks_each_with_its_total_add_up_to_the_forms_total():
     [case] = [c for c in CASES if c.name == "several_target_blocks_each_with_its_total"]
     [form] = read(case)
     assert (form.recorded_total_weight, form.recorded_total_score) == (Decimal(90), Decimal(88))
+
+
+# --- files as they are kept: an old .doc, a published PDF ------------------------------
+
+needs_soffice = pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装"
+)
+
+
+def _bordered(data: bytes) -> bytes:
+    """Ruled tables, as every published form has (the builder draws none): pdfplumber
+    finds a PDF's table by its lines."""
+    document = docx.Document(io.BytesIO(data))
+    for table in document.tables:
+        table.style = "Table Grid"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _soffice(path: Path, target: str) -> Path:
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(path.parent / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(path.parent),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return path.with_suffix(f".{target}")
+
+
+def _quoted(texts) -> list[str]:
+    """The cell texts of "…「text」未导入" lines: where a cell is differs between formats."""
+    return [re.search(r"「(.*)」未导入", text).group(1) for text in texts]
+
+
+@needs_soffice
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [("budget_arrived_column", "doc"), ("two_row_target", "pdf"), ("notes_after_table", "pdf")],
+)
+def test_a_corpus_layout_kept_as_doc_or_published_as_pdf_reads_the_same(tmp_path, name, target):
+    [case] = [c for c in CASES if c.name == name]
+    source = tmp_path / f"{name}.docx"
+    source.write_bytes(_bordered(build(case)))
+    # LibreOffice writes a .docx's tables into a .doc only by way of its own format.
+    kept = _soffice(_soffice(source, "odt"), "doc") if target == "doc" else _soffice(source, "pdf")
+    [form] = parse_file(kept.read_bytes(), filename=kept.name)
+    [expected] = parse_file(source.read_bytes(), filename=source.name)
+    got, want = form_data_to_dict(form), form_data_to_dict(expected)
+    if target == "pdf":  # a PDF keeps no line breaks inside a cell's text
+        for data in (got, want):
+            data["paper_notes"] = data["paper_notes"].replace("\n", "")
+    assert got == want
+    assert _quoted(form.unplaced) == _quoted(case.unplaced)

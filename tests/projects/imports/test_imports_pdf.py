@@ -218,4 +218,5 @@ def test_wrapped_lines_in_a_cell_are_joined_as_written():
     assert cell_text(chars("指标", "1：完", "成报告")) == "指标1：完成报告"
     assert cell_text(chars("Annual", "report")) == "Annual report"
     assert cell_text(chars("1,863,1", "80")) == "1,863,180"
+    assert cell_text(chars("98.36", "%")) == "98.36%"
     assert cell_text([]) == ""
