@@ -420,3 +420,24 @@ def test_a_blocked_submit_shows_every_finding_red(client, filler_a, copied):
     assert '<input type="hidden" name="checked" value="1">' in html
     copied.refresh_from_db()
     assert copied.status == Evaluation.Status.DRAFT  # the to-dos blocked it
+
+
+def test_an_imported_forms_paper_notes_show_under_its_table(
+    client, filler_a, reviewer_a, evaluation_a
+):
+    """What the paper form wrote after its table (评价结论, signatures) is kept and shown,
+    read-only, to the filler and the reviewer; a form without notes shows no block."""
+    assert "paper-notes" not in client_page(client, filler_a, evaluation_a)
+    evaluation_a.paper_notes = "评价结论：完成年度目标。\n项目负责人：李四<script>"
+    evaluation_a.save()
+    for user in (filler_a, reviewer_a):
+        html = client_page(client, user, evaluation_a)
+        assert "原表附注" in html
+        assert "评价结论：完成年度目标。<br>项目负责人：李四&lt;script&gt;" in html
+
+
+def client_page(client, user, evaluation) -> str:
+    client.force_login(user)
+    response = client.get(url("evaluation_detail", evaluation))
+    assert response.status_code == 200
+    return response.content.decode()
