@@ -1,4 +1,4 @@
-"""Fuzz: mutated .docx/.xlsx/.json files only ever raise the importer's own ImportFailure.
+"""Fuzz: mutated .docx/.xlsx/.json/.pdf files only ever raise the importer's own ImportFailure.
 
 Three levels of mutation per format: raw bytes of the file (mostly a broken zip),
 bytes of an XML part inside a well-formed zip (broken or odd XML reaching the
@@ -9,6 +9,7 @@ deadline; the module takes ~15 s of CPU (under a minute on a busy 2-core machine
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -363,6 +364,81 @@ def test_json_structure(data):
     only_import_failure(parse_json, json.dumps(document, ensure_ascii=False).encode())
 
 
+# --- the regional layouts and PDF -----------------------------------------------------
+
+
+@cache
+def corpus_cases():
+    from tests.projects.imports.corpus import CASES
+
+    return [case for case in CASES if case.fmt == "docx"]
+
+
+@FUZZ_SLOW
+@given(st.data())
+def test_regional_layouts_with_arbitrary_cell_texts(data):
+    """Arbitrary text in arbitrary cells of the corpus layouts (two-row headings, budget
+    lines added up, notes after the table): still only ImportFailure."""
+    from tests.projects.docx_builder import C, Table
+    from tests.projects.imports.corpus import build
+
+    case = data.draw(st.sampled_from(corpus_cases()))
+    tables = [block for block in case.blocks if isinstance(block, Table)]
+    table = tables[0]
+    rows = [[cell if isinstance(cell, C) else C(cell) for cell in row] for row in table.rows]
+    spots = [
+        (r, c)
+        for r, row in enumerate(rows)
+        for c, cell in enumerate(row)
+        if cell.merge != "continue"
+    ]
+    for r, c in data.draw(st.sets(st.sampled_from(spots), min_size=1, max_size=6)):
+        text = re.sub(
+            "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "", data.draw(cell_text)
+        )
+        rows[r][c] = dataclasses.replace(rows[r][c], text=text)
+    blocks = tuple(
+        Table(rows, columns=table.columns) if block is table else block for block in case.blocks
+    )
+    only_import_failure(parse_docx, build(dataclasses.replace(case, blocks=blocks)))
+
+
+@cache
+def base_pdf() -> bytes:
+    """A form as a PDF with a text layer and ruled tables (WeasyPrint, no LibreOffice)."""
+    from weasyprint import HTML
+
+    rows = "".join(
+        f"<tr>{''.join(f'<td>{cell}</td>' for cell in row)}</tr>"
+        for row in (
+            ("项目名称", "测试项目", "", "", "", ""),
+            ("主管部门", "通州区发展和改革委员会", "实施单位", "产业发展科", "", ""),
+            ("项目资金", "年初预算数", "全年预算数", "全年执行数", "分值", "得分"),
+            ("年度资金总额", "100", "100", "100", "10", "10"),
+            ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"),
+            ("产出指标", "数量指标", "完成报告数量", "≥2份", "2份", "90"),
+            ("总分", "", "", "", "", "100"),
+        )
+    )
+    html = (
+        "<style>table{border-collapse:collapse}td{border:1px solid #000;padding:2px}</style>"
+        f"<p>项目支出绩效自评表</p><p>（2023年度）</p><table>{rows}</table>"
+    )
+    return HTML(string=html).write_pdf()
+
+
+def parse_pdf(data: bytes):
+    from projects.imports.pdf import PdfImporter
+
+    return PdfImporter(TAXONOMY).parse(data, filename="fuzz.pdf")
+
+
+@settings(FUZZ, max_examples=60)
+@given(st.data())
+def test_pdf_raw_bytes(data):
+    only_import_failure(parse_pdf, data.draw(mutated_bytes(base_pdf())))
+
+
 @pytest.mark.parametrize(
     ("parse", "base"),
     [
@@ -370,6 +446,7 @@ def test_json_structure(data):
         (parse_xlsx, base_xlsx),
         (parse_xlsx, base_summary_xlsx),
         (parse_json, base_json),
+        (parse_pdf, base_pdf),
     ],
 )
 def test_the_unmutated_files_parse(parse, base):
