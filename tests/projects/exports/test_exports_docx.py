@@ -1,8 +1,6 @@
 """The .docx of a form, opened again with python-docx and checked cell by cell."""
 
 import io
-import shutil
-import subprocess
 from decimal import Decimal
 
 import docx
@@ -23,6 +21,7 @@ from tests.projects.exports_helpers import (
     returned_and_approved,
     sheet_of,
 )
+from tests.projects.office import needs_soffice, soffice
 
 pytestmark = pytest.mark.django_db
 
@@ -238,27 +237,13 @@ def test_forms_without_review_print_no_review_section(evaluation_a):
     assert not [p.text for p in document.paragraphs if "审核" in p.text]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
+@needs_soffice
 def test_libreoffice_opens_the_docx(tmp_path):
     forms = demo_forms()
     sheet = next(sheet for _, _, sheet, _ in forms if sheet.project_name == "帮扶专项资金")
     path = tmp_path / "form.docx"
     path.write_bytes(DocxExporter().render(sheet).content)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    soffice(path, "pdf")
     reader = PdfReader(tmp_path / "form.pdf")
     assert len(reader.pages) >= 1
     content = "".join(page.extract_text() for page in reader.pages)
@@ -267,7 +252,7 @@ def test_libreoffice_opens_the_docx(tmp_path):
     assert "96.33" in content
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
+@needs_soffice
 def test_a_reviewed_forms_totals_do_not_wrap_in_libreoffice(dept_a, tmp_path):
     """The 分值 column of the reviewed table once held "100.00" as "100.0/0"."""
     evaluation = make_evaluation(make_project(dept_a, "审核过的项目"), indicators=2)
@@ -276,21 +261,7 @@ def test_a_reviewed_forms_totals_do_not_wrap_in_libreoffice(dept_a, tmp_path):
     row.save()
     path = tmp_path / "form.docx"
     path.write_bytes(DocxExporter().render(sheet_of(evaluation)).content)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    soffice(path, "pdf")
     lines = [
         line.strip()
         for page in PdfReader(tmp_path / "form.pdf").pages

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -32,12 +30,10 @@ from projects.imports import convert as convert_module
 from tests.projects.docx_builder import PaperForm, paper_docx
 from tests.projects.exports_helpers import demo_forms
 from tests.projects.imports.test_imports_excel import paper_sheet
+from tests.projects.office import needs_soffice, soffice
 
 pytestmark = pytest.mark.django_db
 
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装"
-)
 OLE = bytes.fromhex("D0CF11E0A1B11AE1")
 
 
@@ -61,26 +57,6 @@ def temp_root(tmp_path, monkeypatch):
     return root
 
 
-def soffice_convert(path: Path, target: str, folder: Path) -> Path:
-    """``path`` saved by LibreOffice as ``target`` (doc, xls), the way a person would."""
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(folder / 'lo-profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(folder),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return folder / f"{path.stem}.{target}"
-
-
 def as_dicts(forms) -> list[dict]:
     return [form_data_to_dict(form) for form in forms]
 
@@ -101,8 +77,8 @@ def test_a_doc_reads_the_same_forms_as_the_docx_it_was_saved_from(tmp_path, temp
     # LibreOffice 7.4 writes this builder's tables into a .doc as plain paragraphs when
     # it saves the .docx directly (its own rendering of that .doc has no table either);
     # saved from its own format first, the .doc is the one Word would write.
-    odt = soffice_convert(source, "odt", tmp_path)
-    doc = soffice_convert(odt, "doc", tmp_path)
+    odt = soffice(source, "odt", tmp_path)
+    doc = soffice(odt, "doc", tmp_path)
     assert doc.read_bytes().startswith(OLE)
     expected = as_dicts(DocxImporter().parse(source))
     assert [form["project_name"] for form in expected] == ["旧格式甲项目", "旧格式乙项目"]
@@ -120,7 +96,7 @@ def test_a_doc_saved_from_our_word_export_reads_the_same(tmp_path, temp_root):
     sheet = next(s for _, _, s, _ in demo_forms() if s.project_name == "帮扶专项资金")
     source = tmp_path / "帮扶.docx"
     source.write_bytes(DocxExporter().render(sheet).content)
-    doc = soffice_convert(source, "doc", tmp_path)
+    doc = soffice(source, "doc", tmp_path)
     [expected] = as_dicts(DocxImporter().parse(source))
     assert len(expected["indicators"]) == len(sheet.indicator_rows)
     assert as_dicts(DocImporter().parse(doc)) == [expected]
@@ -131,7 +107,7 @@ def test_a_doc_saved_from_our_word_export_reads_the_same(tmp_path, temp_root):
 def test_an_xls_reads_the_same_forms_as_the_xlsx_it_was_saved_from(tmp_path, temp_root):
     source = tmp_path / "自评表.xlsx"
     source.write_bytes(xlsx_bytes())
-    xls = soffice_convert(source, "xls", tmp_path)
+    xls = soffice(source, "xls", tmp_path)
     assert xls.read_bytes().startswith(OLE)
     expected = as_dicts(XlsxImporter().parse(source))
     assert [form["project_name"] for form in expected] == ["旧表格甲", "旧表格乙"]

@@ -9,15 +9,10 @@ importer knows, or in that list.
 
 from __future__ import annotations
 
-import io
 import re
-import shutil
-import subprocess
 import unicodedata
 from decimal import Decimal
-from pathlib import Path
 
-import docx
 import pytest
 
 from projects.imports import TaxonomyMap, parse_file
@@ -43,6 +38,7 @@ from projects.imports.values import (
 from projects.interchange import form_data_to_dict
 from tests.projects.docx_builder import C, Table
 from tests.projects.imports.corpus import CASES, Case, build
+from tests.projects.office import bordered, needs_soffice, soffice
 
 pytestmark = pytest.mark.django_db
 
@@ -208,40 +204,6 @@ def test_several_blocks_each_with_its_total_add_up_to_the_forms_total():
 
 # --- files as they are kept: an old .doc, a published PDF ------------------------------
 
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装"
-)
-
-
-def _bordered(data: bytes) -> bytes:
-    """Ruled tables, as every published form has (the builder draws none): pdfplumber
-    finds a PDF's table by its lines."""
-    document = docx.Document(io.BytesIO(data))
-    for table in document.tables:
-        table.style = "Table Grid"
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _soffice(path: Path, target: str) -> Path:
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(path.parent / 'lo-profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(path.parent),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return path.with_suffix(f".{target}")
-
 
 def _quoted(texts) -> list[str]:
     """The cell texts of "…「text」未导入" lines: where a cell is differs between formats."""
@@ -256,9 +218,9 @@ def _quoted(texts) -> list[str]:
 def test_a_corpus_layout_kept_as_doc_or_published_as_pdf_reads_the_same(tmp_path, name, target):
     [case] = [c for c in CASES if c.name == name]
     source = tmp_path / f"{name}.docx"
-    source.write_bytes(_bordered(build(case)))
+    source.write_bytes(bordered(build(case)))
     # LibreOffice writes a .docx's tables into a .doc only by way of its own format.
-    kept = _soffice(_soffice(source, "odt"), "doc") if target == "doc" else _soffice(source, "pdf")
+    kept = soffice(soffice(source, "odt"), "doc") if target == "doc" else soffice(source, "pdf")
     [form] = parse_file(kept.read_bytes(), filename=kept.name)
     [expected] = parse_file(source.read_bytes(), filename=source.name)
     got, want = form_data_to_dict(form), form_data_to_dict(expected)

@@ -9,10 +9,7 @@ damaged and overlong PDFs are refused with a Chinese message.
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 
-import docx
 import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader, PdfWriter
@@ -31,12 +28,10 @@ from projects.imports import pdf as pdf_module
 from projects.imports.pdf import DAMAGED, ENCRYPTED, NO_TABLE, SCANNED, cell_text
 from tests.projects.docx_builder import PaperForm, paper_docx
 from tests.projects.exports_helpers import demo_forms
+from tests.projects.office import bordered, needs_soffice, soffice
 
 pytestmark = pytest.mark.django_db
 
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装"
-)
 FORMS = (
     PaperForm(project_name="打印甲项目"),
     PaperForm(
@@ -66,35 +61,10 @@ def readable(form) -> dict:
     }
 
 
-def bordered(data: bytes) -> bytes:
-    """The .docx with ruled tables, as every real form has (the builder draws none)."""
-    document = docx.Document(io.BytesIO(data))
-    for table in document.tables:
-        table.style = "Table Grid"
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
 def soffice_pdf(data: bytes, folder) -> bytes:
     source = folder / "自评表.docx"
     source.write_bytes(data)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(folder / 'lo-profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return (folder / "自评表.pdf").read_bytes()
+    return soffice(source, "pdf").read_bytes()
 
 
 @needs_soffice
