@@ -479,91 +479,6 @@ PAGE_BREAK = form(
     ],
 )
 
-WEIGHTS_IN_LABELS = form(
-    top(),
-    STANDARD_BUDGET,
-    [
-        [C("绩效指标(90分)", merge=R), *STANDARD_HEADING[1:]],
-        [
-            C(merge=K),
-            C("产出\n指标\n(50分\n)", merge=R),
-            "数量指标(30分)",
-            "养护道路里程",
-            "≥120公里",
-            "125公里",
-            "30",
-            "30",
-            "",
-        ],
-        [C(merge=K), C(merge=K), "质量指标（20分）", "路面完好率", "≥95%", "96%", "20", "20", ""],
-        [
-            C(merge=K),
-            "效益指标(20分)",
-            "社会效益指标",
-            "群众出行条件",
-            "明显改善",
-            "明显改善",
-            "20",
-            "18",
-            "群众反映个别路段仍有坑洼",
-        ],
-        [
-            C(merge=K),
-            "(20分)",
-            "服务对象满意度指标",
-            "沿线群众满意度",
-            "≥90%",
-            "93%",
-            "20",
-            "20",
-            "",
-        ],
-        [C("总分", 6), "90", "88", ""],
-    ],
-)
-
-UNKNOWN_LEVELS = form(
-    top(),
-    STANDARD_BUDGET,
-    [
-        [C(STANDARD_HEADING[0], merge=R), *STANDARD_HEADING[1:]],
-        [
-            C(merge=K),
-            C("产出指标", merge=R),
-            "数量指标",
-            "养护道路里程",
-            "≥120公里",
-            "125公里",
-            "30",
-            "30",
-            "",
-        ],
-        [C(merge=K), C(merge=K), "进度指标", "完工时间", "12月底前", "12月完工", "20", "20", ""],
-        [
-            C(merge=K),
-            "效果指标",
-            "社会效益指标",
-            "群众出行条件",
-            "明显改善",
-            "明显改善",
-            "20",
-            "18",
-            "群众反映个别路段仍有坑洼",
-        ],
-        [
-            C(merge=K),
-            "满意度指标",
-            "服务对象满意度指标",
-            "沿线群众满意度",
-            "≥90%",
-            "93%",
-            "20",
-            "20",
-            "",
-        ],
-        [C("总分", 6), "90", "88", ""],
-    ],
-)
 
 ZERO_TOTAL_BUDGET = [
     [
@@ -720,28 +635,6 @@ ASCII_TOP = [
     [C("项目负责人及电话", 2), C("李四 0551-1234567", 7)],
 ]
 
-PROJECT_STRUCTURE = form(
-    top(),
-    STANDARD_BUDGET,
-    [
-        [C(STANDARD_HEADING[0], merge=R), *STANDARD_HEADING[1:]],
-        [C(merge=K), "项目决策", "项目立项", "立项依据充分性", "充分", "充分", "20", "20", ""],
-        [C(merge=K), "项目管理", "资金管理", "资金使用合规性", "合规", "合规", "20", "20", ""],
-        [C(merge=K), "项目产出", "产出数量", "养护道路里程", "≥120公里", "125公里", "30", "30", ""],
-        [
-            C(merge=K),
-            "项目效益",
-            "社会效益",
-            "群众出行条件",
-            "明显改善",
-            "明显改善",
-            "20",
-            "18",
-            "",
-        ],
-        [C("总分", 6), "90", "88", ""],
-    ],
-)
 PROJECT_STRUCTURE_ROWS = (
     ("项目决策", "项目立项", "立项依据充分性", "充分", "充分", "20", "20"),
     ("项目管理", "资金管理", "资金使用合规性", "合规", "合规", "20", "20"),
@@ -792,6 +685,39 @@ TARGET_BLOCKS = form(
         [C("合计", 6), "40", "38", ""],
     ],
 )
+
+
+def relabelled(*levels: tuple[str, str], rows=ROWS):
+    """ROWS with the 一级/二级 labels written otherwise."""
+    return tuple(
+        (level1, level2, *row[2:]) for (level1, level2), row in zip(levels, rows, strict=True)
+    )
+
+
+WEIGHTS_IN_LABELS = form(
+    top(),
+    STANDARD_BUDGET,
+    [
+        [C("绩效指标(90分)", merge=R), *STANDARD_HEADING[1:]],
+        *indicator_rows(
+            relabelled(
+                ("产出\n指标\n(50分\n)", "数量指标(30分)"),
+                ("产出\n指标\n(50分\n)", "质量指标（20分）"),
+                ("效益指标(20分)", "社会效益指标"),
+                ("(20分)", "服务对象满意度指标"),
+            )
+        ),
+        [C("总分", 6), "90", "88", ""],
+    ],
+)
+UNKNOWN_LEVEL_ROWS = (
+    ROWS[0],
+    ("产出指标", "进度指标", "完工时间", "12月底前", "12月完工", "20", "20"),
+    ("效果指标", *ROWS[2][1:]),
+    ROWS[3],
+)
+UNKNOWN_LEVELS = form(top(), STANDARD_BUDGET, standard_indicators(UNKNOWN_LEVEL_ROWS))
+PROJECT_STRUCTURE = form(top(), STANDARD_BUDGET, standard_indicators(PROJECT_STRUCTURE_ROWS))
 
 CASES: tuple[Case, ...] = (
     standard(),
@@ -844,12 +770,7 @@ CASES: tuple[Case, ...] = (
     standard(
         name="unknown_levels",
         blocks=(TITLE, YEAR, UNKNOWN_LEVELS),
-        indicators=(
-            ("产出指标", "数量指标", "养护道路里程", "≥120公里", "125公里", "30", "30"),
-            ("产出指标", "进度指标", "完工时间", "12月底前", "12月完工", "20", "20"),
-            ("效果指标", "社会效益指标", "群众出行条件", "明显改善", "明显改善", "20", "18"),
-            ("满意度指标", "服务对象满意度指标", "沿线群众满意度", "≥90%", "93%", "20", "20"),
-        ),
+        indicators=UNKNOWN_LEVEL_ROWS,
     ),
     standard(
         name="budget_total_of_zeros",
