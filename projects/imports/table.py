@@ -234,6 +234,7 @@ SUBHEADINGS = {
 # The cell left of 一级指标 that names the block: 绩效指标, 绩效指标(90分), 年度绩效目标1(40分).
 _SECTION_LABEL = re.compile(r"^(?:绩效指标|年度绩效目标\d*|绩效目标\d*|指标)$")
 TOTAL_LABELS = {"总分", "合计", "总计", "审核后总分", "总得分"}
+BLOCK_TOTAL = "合计"  # may close one of several blocks; the others close the form
 # Rows after the indicator table that are the form's notes, not indicators.
 NOTE_LABELS = (
     "评价结论",
@@ -337,7 +338,7 @@ class _Form:
     recorded_total_weight: Decimal | None = None
     recorded_total_score: Decimal | None = None
     own_note: str = ""
-    total_rows: int = 0  # 总分/合计 rows read (several blocks each with its 合计)
+    total_rows: int = 0  # 合计 rows read in a row (several blocks each with its 合计)
     review_comment: str = ""  # our own export's 审核意见 of the whole form
     notes: list[str] = field(default_factory=list)  # rows after the table (评价结论, 签字…)
     unplaced: list[str] = field(default_factory=list)  # cells not imported, said in Chinese
@@ -743,6 +744,9 @@ class FormReader:
         """
         if self.own_export:
             return
+        if TOTAL_LABELS & set(labels) and self.indicator_heading is not None:
+            self._total_row(row, labels)  # the 总分 after the blocks' 合计 rows
+            return
         heading = self.indicator_heading
         if not _note_label(filled[0].text) and heading is not None:
             cells = _assign(row, heading, set())
@@ -1089,13 +1093,17 @@ class FormReader:
         weight = self._score(weight_cell, row.where, "总分的分值", stored=False)
         score = self._score(score_cell, row.where, "总分的得分", stored=False)
         form = self.form
-        form.total_rows += 1
-        if form.total_rows > 1:  # 年度绩效目标1 … 合计, 年度绩效目标2 … 合计: the 总分 is their sum
+        block_total = column_label(label_cell.text) == BLOCK_TOTAL
+        # 年度绩效目标1 … 合计, 年度绩效目标2 … 合计: the form's 总分 is their sum; a 总分
+        # row after them is the whole form's.
+        if block_total and form.total_rows:
             weight, score = (
                 _added(form.recorded_total_weight, weight),
                 _added(form.recorded_total_score, score),
             )
-            form.reading_notes[:] = [n for n in form.reading_notes if not n.startswith("表中有")]
+        form.total_rows = form.total_rows + 1 if block_total else 0
+        form.reading_notes[:] = [n for n in form.reading_notes if not n.startswith("表中有")]
+        if form.total_rows > 1:
             form.reading_notes.append(f"表中有 {form.total_rows} 个合计行，原表总分按它们相加记")
         form.recorded_total_weight, form.recorded_total_score = weight, score
 

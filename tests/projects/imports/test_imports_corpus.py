@@ -229,3 +229,16 @@ def test_a_corpus_layout_kept_as_doc_or_published_as_pdf_reads_the_same(tmp_path
             data["paper_notes"] = data["paper_notes"].replace("\n", "")
     assert got == want
     assert _quoted(form.unplaced) == _quoted(case.unplaced)
+
+
+def test_a_total_row_after_the_blocks_totals_is_the_forms_total():
+    from tests.projects.imports.corpus import TARGET_BLOCKS, TITLE, YEAR
+
+    rows = [*TARGET_BLOCKS.rows, [C("总分", 6), "100", "97.84", ""]]
+    case = Case(name="blocks_and_total", blocks=(TITLE, YEAR, Table(rows, columns=9)))
+    [form] = read(case)
+    assert (form.recorded_total_weight, form.recorded_total_score) == (
+        Decimal("100"),
+        Decimal("97.84"),
+    )
+    assert not [note for note in form.reading_notes if "合计行" in note]
