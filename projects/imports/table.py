@@ -720,6 +720,15 @@ class FormReader:
 
     def _budget_heading(self, row: Row) -> None:
         heading, used = _heading(row, BUDGET_COLUMNS)
+        if any(_is_budget_title(c.text) and _heading_unit(c.text) for c in row.cells):
+            # "项目资金（元）": every amount column is in 元, not only those saying so.
+            heading = dataclasses.replace(
+                heading,
+                columns=tuple(
+                    dataclasses.replace(c, unit="元") if c.kind in AMOUNT_COLUMNS else c
+                    for c in heading.columns
+                ),
+            )
         self.budget_heading = heading
         self._use(*(c for c in row.cells if id(c) in used or _is_budget_title(c.text)))
         self.mode = "budget"

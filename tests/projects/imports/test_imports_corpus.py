@@ -242,3 +242,35 @@ def test_a_total_row_after_the_blocks_totals_is_the_forms_total():
         Decimal("97.84"),
     )
     assert not [note for note in form.reading_notes if "合计行" in note]
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [("项目资金（元）", "全年预算数"), ("项目资金", "全年预算数（元）")],
+    ids=["block-in-yuan", "column-in-yuan"],
+)
+def test_amounts_a_heading_says_are_in_yuan_are_converted(title, heading):
+    """5000 under a heading in 元 is 0.5 万元, never 5000 万元 (below the 100,000 rule)."""
+    from tests.projects.imports.corpus import TITLE, YEAR, form, goals, standard_indicators, top
+
+    budget = [
+        [
+            C(title, merge="restart"),
+            C("", 2),
+            "年初预算数",
+            heading,
+            "全年执行数",
+            "分值",
+            "执行率",
+            "得分",
+        ],
+        [C(merge="continue"), C("年度资金总额", 2), "", "5000", "4500", "10", "90%", "9"],
+    ]
+    case = Case(
+        name="yuan", blocks=(TITLE, YEAR, form(top(), budget, goals(), standard_indicators()))
+    )
+    [data] = read(case)
+    total = next(line for line in data.budget_lines if line.kind == "total")
+    expected_executed = Decimal("0.45") if title.endswith("（元）") else Decimal("4500")
+    assert (total.annual_budget, total.executed) == (Decimal("0.5"), expected_executed)
+    assert "元" in data.amount_unit_note and data.amount_unit_converted
