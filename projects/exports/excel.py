@@ -103,7 +103,7 @@ SUMMARY_COLUMNS_TAIL = [
     Column("错误数", 7),
     Column("警告数", 7),
     Column("状态变更日期", 12),
-    Column("整表审核意见", 40),
+    Column("整表审核意见", 40, "review_comment"),
 ]
 
 
@@ -139,6 +139,12 @@ FINDING_COLUMNS = [
     Column("检查项", 24),
     Column("说明", 80),
 ]
+
+
+def written_headings(level1_names: Iterable[str]) -> frozenset[str]:
+    """Every heading the summary's two sheets carry, those the importer skips included."""
+    columns = [*SUMMARY_COLUMNS_HEAD, *SUMMARY_COLUMNS_TAIL, *INDICATOR_COLUMNS]
+    return frozenset([column.heading for column in columns] + [f"{n}得分" for n in level1_names])
 
 
 def read_back(columns: Iterable[Column]) -> dict[str, str]:

@@ -15,6 +15,7 @@ cell we store it is an error naming the cell; in a cell we compute ourselves
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import warnings
@@ -31,6 +32,7 @@ from projects.exports.excel import (
     SUMMARY_COLUMNS_TAIL,
     SUMMARY_SHEET,
     read_back,
+    written_headings,
 )
 from projects.imports.base import ImportFailure, Source, check_forms, read_source
 from projects.imports.safety import EXCEL, check_package
@@ -240,16 +242,18 @@ class SummaryReader:
 
     def read(self, workbook) -> list[FormData]:
         forms: dict[int, dict[str, Any]] = {}
-        for where, values in self._rows(workbook[SUMMARY_SHEET], SUMMARY_COLUMNS):
+        unplaced: dict[int, list[str]] = {}
+        for where, values, extra in self._rows(workbook[SUMMARY_SHEET], SUMMARY_COLUMNS):
             number = self._number(values, where)
             if number is None:
                 continue  # the 合计/平均 rows under the forms
             if number in forms:
                 raise ImportFailure(f"序号 {number} 重复", where=where)
             forms[number] = self._form(values, where)
+            unplaced[number] = extra
         if not forms:
             raise ImportFailure(f"工作表「{SUMMARY_SHEET}」中没有自评表")
-        for where, values in self._rows(workbook[DETAIL_SHEET], DETAIL_COLUMNS):
+        for where, values, extra in self._rows(workbook[DETAIL_SHEET], DETAIL_COLUMNS):
             number = self._number(values, where)
             if number is None:
                 continue
@@ -258,25 +262,34 @@ class SummaryReader:
                     f"序号 {number} 在工作表「{SUMMARY_SHEET}」中没有对应的项目", where=where
                 )
             forms[number]["indicators"].append(self._indicator(values, where))
+            unplaced[number].extend(extra)
         result = []
         for number, form in forms.items():
             form["budget"]["weight"] = decimal_text(_budget_weight(form))
             try:
-                result.append(read_form_dict(form, f"工作表「{SUMMARY_SHEET}」序号 {number}"))
+                parsed = read_form_dict(form, f"工作表「{SUMMARY_SHEET}」序号 {number}")
             except InterchangeError as exc:
                 raise ImportFailure(str(exc)) from None
+            result.append(dataclasses.replace(parsed, unplaced=tuple(unplaced[number])))
         return result
 
     def _rows(self, sheet, names: dict[str, str]):
-        """(where, {key: (text, is_formula, ref)}) for each row under the heading row."""
+        """(where, {key: (text, is_formula, ref)}, cells not imported) for each row under
+        the heading row. A column we did not write (added by hand) is not read: each of
+        its filled cells is listed as not imported."""
         iterator = _rows_of(sheet)
         heading = next(iterator, None)
         columns: dict[str, int] = {}
+        others: dict[int, str] = {}  # index → heading of a column we did not write
+        ours = written_headings(self.taxonomy.level1_names())
         for index, cell in enumerate(heading or ()):
             text, _ = cell_text(cell)
-            key = names.get("".join(text.split()))
-            if key is not None:
-                columns.setdefault(key, index)
+            flat = "".join(text.split())
+            key = names.get(flat)
+            if key is not None and key not in columns:
+                columns[key] = index
+            elif flat and flat not in ours:
+                others[index] = one_line(text)
         missing = [label for label, key in names.items() if key in REQUIRED and key not in columns]
         if missing:
             raise ImportFailure(
@@ -292,7 +305,16 @@ class SummaryReader:
                 text, formula = cell_text(cell)
                 ref = f"{get_column_letter(index + 1)}{row_number}"
                 values[key] = (text, formula, ref)
-            yield f"工作表「{sheet.title}」第{row_number}行", values
+            where = f"工作表「{sheet.title}」第{row_number}行"
+            extra = []
+            for index, name in others.items():
+                text, _ = cell_text(row[index] if index < len(row) else None)
+                if text.strip():
+                    ref = f"{get_column_letter(index + 1)}{row_number}"
+                    extra.append(
+                        f"{where}（{ref}单元格）「{name}」栏「{one_line(text)[:40]}」未导入"
+                    )
+            yield where, values, extra
 
     @staticmethod
     def _text(values, key: str, where: str, what: str, *, computed: bool = False) -> str:
@@ -348,6 +370,7 @@ class SummaryReader:
             "implementing_unit": text("implementing_unit", "实施单位"),
             "status": STATUS_LABELS.get(status_label, LEGACY_STATUS),
             "legacy": True,
+            "review_comment": prose(self._text(values, "review_comment", where, "整表审核意见")),
             "budget_lines": [
                 {
                     "kind": BudgetLineKind.TOTAL.value,

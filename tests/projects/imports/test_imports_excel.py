@@ -45,6 +45,7 @@ def test_our_summary_export_reads_back_the_14_forms():
     assert forms.keys() == originals.keys()
     for name, form in forms.items():
         original = originals[name]
+        assert form.unplaced == (), form.unplaced  # we read every column we wrote
         assert (form.year, form.department, form.implementing_unit, form.status) == (
             original.year,
             original.department,
@@ -253,3 +254,44 @@ def test_a_workbook_without_any_form():
 )
 def test_numbers_come_in_through_decimal_str(value, number_format, text):
     assert number_text(value, number_format) == text
+
+
+def test_a_column_added_to_our_summary_by_hand_is_listed_as_not_imported():
+    """Nothing silent: a 备注 column someone added is not read, and each of its filled
+    cells is listed for the form of its row (汇总 and 指标明细 alike)."""
+    from openpyxl import load_workbook
+
+    load_demo()
+    buffer = io.BytesIO()
+    SummaryExporter().write(Evaluation.objects.filter(pk__in=first_two()), buffer)
+    workbook = load_workbook(io.BytesIO(buffer.getvalue()))
+    summary, detail = workbook["汇总"], workbook["指标明细"]
+    column = summary.max_column + 1
+    summary.cell(1, column, "备注")
+    summary.cell(2, column, "已核对原件")
+    detail.cell(1, detail.max_column + 1, "核查意见")
+    detail.cell(3, detail.max_column, "数量待核实")
+    edited = io.BytesIO()
+    workbook.save(edited)
+    first, second = parse(edited.getvalue(), "汇总.xlsx")
+    letter = summary.cell(2, column).column_letter
+    assert (
+        first.unplaced[0] == f"工作表「汇总」第2行（{letter}2单元格）「备注」栏「已核对原件」未导入"
+    )
+    assert any(
+        "「核查意见」栏「数量待核实」未导入" in text for text in first.unplaced + second.unplaced
+    )
+    assert len(first.unplaced) + len(second.unplaced) == 2
+
+
+def first_two() -> list[int]:
+    return list(Evaluation.objects.order_by("pk").values_list("pk", flat=True)[:2])
+
+
+def test_the_forms_review_comment_comes_back_from_our_summary():
+    load_demo()
+    Evaluation.objects.filter(pk__in=first_two()[:1]).update(review_comment="请补充佐证\n第二行")
+    buffer = io.BytesIO()
+    SummaryExporter().write(Evaluation.objects.filter(pk__in=first_two()), buffer)
+    first, second = parse(buffer.getvalue(), "汇总.xlsx")
+    assert (first.review_comment, second.review_comment) == ("请补充佐证\n第二行", "")
