@@ -400,3 +400,62 @@ def read_document(raw: Any) -> list[FormData]:
     if not isinstance(forms, list):
         raise InterchangeError("文件缺少 forms 列表")
     return [read_form_dict(form, f"第{number}张表") for number, form in enumerate(forms, start=1)]
+
+
+# --- what a file holds beyond what is read ---------------------------------------------
+
+# What the writer adds to a form from the scoring result; computed again on import.
+_COMPUTED_FORM_KEYS = {"level1_totals", "total_weight", "total_score", "grade", "findings"}
+_COMPUTED_BUDGET_KEYS = {"execution_rate", "score"}
+_COMPUTED_ROW_KEYS = {"quantitative", "suggested_score", "counted_score"}
+
+
+def _written_keys() -> tuple[set[str], set[str], set[str], set[str]]:
+    """The keys of a form, its budget, a 项目资金 line and a 三级 row as the writer writes them."""
+    sample = FormData(
+        year=2000,
+        project_name="",
+        department="",
+        implementing_unit="",
+        status="",
+        budget_lines=(BudgetLineData(kind="total"),),
+        indicators=(IndicatorData(level1="", level2=""),),
+    )
+    data = form_data_to_dict(sample)
+    return (
+        set(data) | _COMPUTED_FORM_KEYS,
+        set(data["budget"]) | _COMPUTED_BUDGET_KEYS,
+        set(data["budget_lines"][0]),
+        set(data["indicators"][0]) | _COMPUTED_ROW_KEYS,
+    )
+
+
+def unread_keys(raw: dict[str, Any]) -> list[str]:
+    """The filled keys of one form of a file that nothing reads ("indicators[2].备注").
+
+    The importer lists them as not imported instead of dropping them silently.
+    """
+    form_keys, budget_keys, line_keys, row_keys = _written_keys()
+    unread = [key for key, value in raw.items() if key not in form_keys and _filled(value)]
+    nested = (
+        ("budget", budget_keys, [raw.get("budget")]),
+        ("budget_lines", line_keys, raw.get("budget_lines")),
+        ("indicators", row_keys, raw.get("indicators")),
+    )
+    for name, known, items in nested:
+        if not isinstance(items, list):
+            continue
+        for number, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                continue
+            place = name if name == "budget" else f"{name}[{number}]"
+            unread += [
+                f"{place}.{key}"
+                for key, value in item.items()
+                if key not in known and _filled(value)
+            ]
+    return unread
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [], {})

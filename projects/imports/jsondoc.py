@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from projects.imports.base import ImportFailure, Source, check_forms, read_source
-from projects.interchange import FormData, InterchangeError, read_document
+from projects.interchange import FormData, InterchangeError, read_document, unread_keys
 
 BROKEN = "不是有效的 UTF-8 JSON 文件"
 
@@ -33,6 +34,16 @@ class JsonImporter:
             raise ImportFailure(str(exc), filename=name) from None
         except RecursionError:
             raise ImportFailure("文件结构嵌套过深", filename=name) from None
+        # Keys nothing reads (added by hand or by another program) are said, not dropped.
+        forms = [
+            dataclasses.replace(
+                form,
+                unplaced=tuple(
+                    f"第{number}张表：字段「{key}」未导入" for key in unread_keys(raw_form)
+                ),
+            )
+            for number, (form, raw_form) in enumerate(zip(forms, raw["forms"], strict=True), 1)
+        ]
         return check_forms(forms, name)
 
 

@@ -131,3 +131,28 @@ def test_the_reviewers_comments_survive_the_round_trip(tmp_path):
     assert sorted(first["forms"], key=_key) == sorted(second["forms"], key=_key)
     stored = Evaluation.objects.get(review_comment="请补充绩效目标完成情况说明")
     assert stored.indicators.get(position=1).review_comment == "数据来源不清"
+
+
+def test_keys_nothing_reads_are_listed_as_not_imported(tmp_path):
+    """Our own export's keys are all read (or computed again); a key added by hand is
+    said in the preview, never dropped silently."""
+    from projects.imports import JsonImporter
+
+    load_demo()
+    document = _export(tmp_path)
+    forms = JsonImporter().parse(
+        json.dumps(document, ensure_ascii=False).encode(), filename="a.json"
+    )
+    assert all(form.unplaced == () for form in forms)
+    document["forms"][0]["备注"] = "手工补充"
+    document["forms"][0]["budget"]["到位数"] = "10"
+    document["forms"][0]["indicators"][1]["核查意见"] = "属实"
+    document["forms"][0]["indicators"][1]["空的"] = ""
+    first, *_ = JsonImporter().parse(
+        json.dumps(document, ensure_ascii=False).encode(), filename="a.json"
+    )
+    assert first.unplaced == (
+        "第1张表：字段「备注」未导入",
+        "第1张表：字段「budget.到位数」未导入",
+        "第1张表：字段「indicators[2].核查意见」未导入",
+    )
