@@ -1,3 +1,4 @@
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from projects.imports import (
     TaxonomyMap,
     parse_file,
 )
+from projects.imports.levels import applied_levels, apply_levels, level_notes
 from projects.imports.preview import UNEXPECTED, rehearse, score_form_data
-from projects.interchange import InterchangeError, score_str
+from projects.interchange import InterchangeError, form_data_to_dict, read_form_dict, score_str
 from projects.selectors.evaluations import scoring_rules
 from projects.services.imports import evaluations_import, existing_evaluation
 
@@ -32,10 +34,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="只读取和检查，报告将会导入什么，不写入数据库"
         )
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="原名=指标体系中的名称",
+            help="文件中指标体系没有的一级/二级指标对应到哪一个："
+            "一级写「效果指标=效益指标」，二级写「产出指标/进度指标=时效指标」；可写多次",
+        )
 
     def handle(self, *args, paths: list[Path], dry_run: bool, verbosity: int, **options) -> None:
         files, ignored = self._collect(paths)
         taxonomy = TaxonomyMap.from_db()
+        self.choices = _choices(options["map"], taxonomy)
         rules = scoring_rules()
         failed = imported = 0
         for path in files:
@@ -50,6 +61,19 @@ class Command(BaseCommand):
         self.stdout.write(f"共 {len(files)} 个文件：{action} {imported} 个，未导入 {failed} 个")
         if failed:
             raise CommandError(f"{failed} 个文件未导入（其余文件{action}）")
+
+    def _mapped(self, forms):
+        """The forms with --map applied to their 一级/二级, and each form's history note."""
+        if not self.choices:
+            return forms, None
+        data = [form_data_to_dict(form) for form in forms]
+        mapped = [
+            dataclasses.replace(
+                read_form_dict(new), unplaced=form.unplaced, reading_notes=form.reading_notes
+            )
+            for form, new in zip(forms, apply_levels(data, self.choices), strict=True)
+        ]
+        return mapped, level_notes(applied_levels(data, self.choices), len(forms))
 
     def _collect(self, paths: list[Path]) -> tuple[list[Path], int]:
         files: list[Path] = []
@@ -81,6 +105,7 @@ class Command(BaseCommand):
             logger.exception("import_forms: unexpected error while reading %s", path)
             self.stderr.write(f"✗ {path}：{UNEXPECTED}（{type(exc).__name__}）")
             return False
+        forms, notes = self._mapped(forms)
         # Writing: a database error is not the file's fault and stops the command.
         states = ["更新" if existing_evaluation(form) else "新建" for form in forms]
         try:
@@ -89,9 +114,14 @@ class Command(BaseCommand):
                 if problem:
                     raise InterchangeError(problem)
             else:
-                evaluations_import(forms=forms)
+                evaluations_import(forms=forms, notes=notes)
         except InterchangeError as exc:
-            self.stderr.write(f"✗ {path}：{exc}（整个文件未导入）")
+            hint = (
+                "；可用 --map 原名=指标体系中的名称 指定对应关系"
+                if "不在指标体系中" in str(exc)
+                else ""
+            )
+            self.stderr.write(f"✗ {path}：{exc}（整个文件未导入{hint}）")
             return False
         verb = "可以导入" if dry_run else "导入"
         self.stdout.write(f"✓ {path}：{verb} {len(forms)} 张自评表")
@@ -115,3 +145,29 @@ class Command(BaseCommand):
                     what = code_label(finding.code)
                     self.stdout.write(f"      [{label}] {what}：{finding.message}")
         return True
+
+
+def _choices(written: list[str], taxonomy: TaxonomyMap) -> dict[tuple[str, str], str]:
+    """--map values as {(一级, 二级 or ""): existing name}, each checked against the taxonomy."""
+    choices: dict[tuple[str, str], str] = {}
+    for text in written:
+        source, equals, target = text.partition("=")
+        level1, slash, level2 = source.strip().partition("/")
+        level1, level2, target = level1.strip(), level2.strip(), target.strip()
+        if not equals or not level1 or not target or (slash and not level2):
+            raise CommandError(f"--map「{text}」应写作「原名=新名」或「一级/原二级=新二级」")
+        if not slash and target not in taxonomy.level1_names():
+            raise CommandError(
+                f"--map「{text}」：指标体系中没有一级指标「{target}」"
+                f"（现有：{'、'.join(taxonomy.level1_names())}）"
+            )
+        if slash:
+            parent = choices.get((level1, ""), level1)
+            if target not in taxonomy.level2_names(parent):
+                options = "、".join(taxonomy.level2_names(parent)) or "无"
+                raise CommandError(
+                    f"--map「{text}」：一级指标「{parent}」下没有二级指标「{target}」（可选：{options}）"
+                )
+            level1 = parent  # the rows' 一级 once mapped: the key apply_levels looks up
+        choices[(level1, level2)] = target
+    return choices

@@ -157,3 +157,39 @@ def test_the_command_lists_every_cell_it_did_not_import(tmp_path):
     assert "有 3 个单元格未导入：" in out
     for text in case.unplaced:
         assert f"      - {text}" in out
+
+
+def test_names_the_taxonomy_lacks_are_mapped_with_map(tmp_path):
+    """The command cannot ask as the preview does: --map says what each name stands for."""
+    from projects.models import EvaluationEvent
+    from tests.projects.imports.corpus import CASES, build
+
+    [case] = [c for c in CASES if c.name == "unknown_levels"]
+    (tmp_path / case.filename).write_bytes(build(case))
+    _out, err, error = run(tmp_path)
+    assert error is not None and "可用 --map 原名=指标体系中的名称 指定对应关系" in err
+    assert not Evaluation.objects.exists()
+
+    out, _err, error = run(
+        tmp_path, "--map", "效果指标=效益指标", "--map", "产出指标/进度指标=时效指标"
+    )
+    assert error is None, _err
+    levels = set(Indicator.objects.values_list("level2__level1__name", "level2__name"))
+    assert ("产出指标", "时效指标") in levels and ("效益指标", "社会效益指标") in levels
+    note = EvaluationEvent.objects.get().comment
+    assert (
+        "一级指标「效果指标」→「效益指标」" in note and "二级指标「进度指标」→「时效指标」" in note
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("效果指标", "应写作「原名=新名」"),
+        ("效果指标=没有的一级", "指标体系中没有一级指标「没有的一级」"),
+        ("产出指标/进度指标=没有的二级", "一级指标「产出指标」下没有二级指标「没有的二级」"),
+    ],
+)
+def test_a_wrong_map_is_refused_before_anything_is_read(tmp_path, value, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("import_forms", str(tmp_path), "--map", value)
