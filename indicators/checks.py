@@ -21,6 +21,7 @@ from indicators.scoring import (
     ZERO,
     BudgetLineInput,
     BudgetLineKind,
+    DirectionChoice,
     Finding,
     FormInput,
     FormResult,
@@ -417,8 +418,8 @@ def _value_unparsed_message(row: IndicatorResult) -> str:
     """Why a row that reads as numeric is scored as qualitative, or "" when it is not."""
     ind = row.input
     target, actual = ind.target.strip(), ind.actual.strip()
-    if row.quantitative:
-        return ""
+    if row.quantitative or ind.direction == DirectionChoice.QUALITATIVE:
+        return ""  # scored by the rule, or 定性 by the filler's own choice
     if row.target_value is None:
         if looks_numeric(target):
             return f"年度指标值「{target}」看似数值但无法解析，按定性指标处理"

@@ -41,9 +41,18 @@ class Comparator(StrEnum):
 
 
 class Direction(StrEnum):
+    """Which way a target is met. Parsing gives POSITIVE or REVERSE from the comparator
+    (a bare number reads POSITIVE); the scoring decides the direction a row is scored in
+    (``indicators.scoring.scoring_direction``: a bare cost or duration is REVERSE, and the
+    filler may choose EQUAL)."""
+
     POSITIVE = "positive"  # more is better: ≥, >, 不少于, 以上, a bare number
     REVERSE = "reverse"  # less is better: ≤, <, 不超过, 以内, 以下
+    EQUAL = "equal"  # met only when equal; chosen by the filler, never parsed
 
+
+# Units of a duration: under 时效指标 a bare "5个工作日" is a deadline, met by less.
+DURATION_UNITS = frozenset({"天", "日", "工作日", "月", "小时"})
 
 _DIRECTION = {
     Comparator.GE: Direction.POSITIVE,
@@ -67,6 +76,16 @@ class ParsedValue:
     # The 万/亿 factor that was applied (1 when none). A bare "42" next to "42万元" is
     # most likely in 万元 too, so comparable_with refuses to compare the two.
     multiplier: Decimal = ONE
+
+    @property
+    def bare(self) -> bool:
+        """A number without a comparator ("400", "350卷"): its direction is the row's rule."""
+        return self.comparator == Comparator.EQ
+
+    @property
+    def duration(self) -> bool:
+        """Whether the unit is a length of time (天, 日, 工作日, 月, 小时, also 个月)."""
+        return self.unit.removeprefix("个") in DURATION_UNITS
 
     def comparable_with(self, other: ParsedValue) -> bool:
         """Whether the two values measure the same thing, so a ratio between them means something.

@@ -9,7 +9,8 @@ INTERFACE CONTRACT (other modules code against these names; keep them):
 - score_form(form: FormInput, rules: ScoringRules = DEFAULT_RULES) -> FormResult
 - suggest_indicator_score(...) used by the live form page
 
-Also public, for pages that show one piece: score_indicator, rule_score, tier_band,
+Also public, for pages that show one piece: score_indicator, rule_score,
+scoring_direction, tier_band,
 compute_execution_rate, compute_budget_score, level1_totals, grade_for. The checks
 (docs/rules.md「Checks」) live in ``indicators.checks``; score_form runs them.
 """
@@ -50,6 +51,48 @@ TIER_LABELS = {
     Tier.PARTIAL: "部分达成并具有一定效果",
     Tier.NOT_ACHIEVED: "未达成且效果较差",
 }
+
+
+class DirectionChoice(StrEnum):
+    """指标方向 as the filler sets it on a row (docs/rules.md「指标方向」); the value is stored.
+
+    AUTO ("") leaves it to the rule: the target's comparator, and for a bare number its
+    二级 (成本指标, a duration under 时效指标: reverse; else positive). It is stored as ""
+    rather than as the direction it gives, so the row follows its target when that is
+    edited, and a change of the rule re-scores the rows nobody chose for.
+    """
+
+    AUTO = ""
+    POSITIVE = "positive"  # 正向: more is better
+    REVERSE = "reverse"  # 反向: less is better
+    EQUAL = "equal"  # 等于: the target exactly
+    QUALITATIVE = "qualitative"  # 定性: scored by tier, even when the cells are numbers
+
+
+DIRECTION_LABELS = {
+    DirectionChoice.POSITIVE: "正向",
+    DirectionChoice.REVERSE: "反向",
+    DirectionChoice.EQUAL: "等于",
+    DirectionChoice.QUALITATIVE: "定性",
+}
+
+
+AUTO_LABEL = "自动"
+
+
+def direction_choice(text: str) -> DirectionChoice | None:
+    """The 指标方向 a cell or a JSON value names, or None when it names none.
+
+    Reads the code ("reverse"), the label ("反向"), and blank or 自动 for automatic; the
+    page's "自动：反向" (what the rule chose) is automatic too. Whitespace is ignored.
+    """
+    cleaned = "".join(text.split()) if isinstance(text, str) else ""
+    if not cleaned or cleaned == AUTO_LABEL or cleaned.startswith(f"{AUTO_LABEL}："):
+        return DirectionChoice.AUTO
+    for choice, label in DIRECTION_LABELS.items():
+        if cleaned in (choice.value, label):
+            return choice
+    return None
 
 
 class BudgetLineKind(StrEnum):
@@ -112,7 +155,9 @@ DEFAULT_RULES = ScoringRules()
 # ``manage.py refresh_summaries`` rewrites them.
 #   2: missing_deviation_reason looks at the filler's 得分, not a reviewer's 审核得分.
 #   3: weight_missing: a 三级 row without 分值 is an error.
-LOGIC_VERSION = 3
+#   4: a bare number under 成本指标 (and a bare duration under 时效指标) is an upper
+#      limit; a row's 指标方向 (正向/反向/等于/定性) overrides the rule.
+LOGIC_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -138,6 +183,7 @@ class IndicatorInput:
     override_reason: str = ""  # why 得分 differs from the rule's suggestion
     deviation_reason: str = ""  # 偏差原因分析及改进措施
     tier: Tier | None = None  # qualitative tier chosen by the filler
+    direction: DirectionChoice = DirectionChoice.AUTO  # 指标方向 chosen by the filler
     review_score: Decimal | None = None  # 审核得分
     review_comment: str = ""  # 审核意见
     position: int = 0  # 1-based row number within the form, used in messages
@@ -169,7 +215,9 @@ class Finding:
 class IndicatorResult:
     input: IndicatorInput
     quantitative: bool
-    direction: str | None  # "positive" / "reverse" / None (qualitative)
+    # The direction the row is scored in: "positive" / "reverse" / "equal" (a
+    # ``Direction``), None when qualitative. Automatic unless ``input.direction`` is set.
+    direction: str | None
     # Parsed cells, kept even when the row is qualitative (units that do not compare,
     # an unparsable actual) so pages can show what was understood.
     target_value: ParsedValue | None
@@ -261,35 +309,92 @@ def score_form(form: FormInput, rules: ScoringRules = DEFAULT_RULES) -> FormResu
 
 
 def suggest_indicator_score(
-    *, target: str, actual: str, weight: Decimal | None, rules: ScoringRules = DEFAULT_RULES
+    *,
+    target: str,
+    actual: str,
+    weight: Decimal | None,
+    level2: str = "",
+    direction: str = DirectionChoice.AUTO,
+    rules: ScoringRules = DEFAULT_RULES,
 ) -> Decimal | None:
     """The rule's score for one quantitative row, or None when it is qualitative.
 
-    Also None while ``weight`` is unset: there is nothing to suggest yet. (``score_form``
-    counts an unset weight as 0 and then suggests 0.00.)
+    ``level2`` (the 二级 name) and ``direction`` (the row's 指标方向) decide which way a
+    bare number is met (``scoring_direction``). Also None while ``weight`` is unset:
+    there is nothing to suggest yet. (``score_form`` counts an unset weight as 0 and
+    then suggests 0.00.)
     """
-    if weight is None:
+    if weight is None or direction == DirectionChoice.QUALITATIVE:
         return None
     target_value, actual_value = parse_target(target), parse_actual(actual)
     if target_value is None or actual_value is None:
         return None
     if not target_value.comparable_with(actual_value):
         return None
-    return rule_score(target_value, actual_value, weight)
+    used = scoring_direction(target_value, level2=level2, choice=direction)
+    return rule_score(target_value, actual_value, weight, used)
 
 
-def rule_score(target: ParsedValue, actual: ParsedValue, weight: Decimal) -> Decimal:
+def scoring_direction(
+    target: ParsedValue, *, level2: str = "", choice: str = DirectionChoice.AUTO
+) -> Direction:
+    """The direction a quantitative row is scored in (docs/rules.md「指标方向」).
+
+    The filler's 指标方向 (``choice``) wins. Otherwise the target's comparator decides
+    (≥, 不少于: positive; ≤, 不超过: reverse), and a bare number follows its 二级: under
+    成本指标 it is a budget not to exceed, under 时效指标 a duration (天, 日, 工作日, 月,
+    小时) is a deadline; every other bare number is a quantity to reach. The 二级 is
+    compared without whitespace and by its end, so 经济成本指标 counts as 成本指标.
+    """
+    if choice in _CHOSEN_DIRECTIONS:
+        return _CHOSEN_DIRECTIONS[choice]
+    if not target.bare:
+        return target.direction
+    name = level1_key(level2)
+    if name.endswith("成本指标") or (name.endswith("时效指标") and target.duration):
+        return Direction.REVERSE
+    return Direction.POSITIVE
+
+
+_CHOSEN_DIRECTIONS = {
+    DirectionChoice.POSITIVE: Direction.POSITIVE,
+    DirectionChoice.REVERSE: Direction.REVERSE,
+    DirectionChoice.EQUAL: Direction.EQUAL,
+}
+
+
+def rule_score(
+    target: ParsedValue,
+    actual: ParsedValue,
+    weight: Decimal,
+    direction: Direction | None = None,
+) -> Decimal:
     """分值 scaled by how far ``actual`` meets ``target``, rounded down to 0.01.
 
-    Positive: met → full; else 分值 × 实际/目标. Reverse: met → full; 目标 < 实际 < 2×目标
-    → 分值 × (1 − (实际−目标)/目标); 实际 ≥ 2×目标 → 0. A zero target cannot be
-    divided by: a positive one is met by anything ≥ 0 (or > 0 for ">"), and a reverse
-    one by anything ≤ 0 (its 2× band is empty, so anything above scores 0).
+    ``direction`` is the row's (``scoring_direction``); None reads it off the target's
+    comparator. Positive: met → full; else 分值 × 实际/目标. Reverse: met → full;
+    目标 < 实际 < 2×目标 → 分值 × (1 − (实际−目标)/目标); 实际 ≥ 2×目标 → 0. A zero
+    target cannot be divided by: a positive one is met by anything ≥ 0 (or > 0 for
+    ">"), and a reverse one by anything ≤ 0 (its 2× band is empty, so anything above
+    scores 0). A strict comparator (">", "<") stays strict when the filler chose the
+    direction it already reads. Equal: 实际 = 目标 → full; else 分值 × max(0, 1 −
+    |实际−目标|/|目标|), and 0 for a zero target.
     """
+    direction = direction or target.direction
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         t, a = target.number, actual.number
-        if target.direction == Direction.POSITIVE:
+        if direction == Direction.EQUAL:
+            if a == t:
+                return _cents_down(weight)
+            if t == 0:
+                return _cents_down(ZERO)
+            gap = abs(a - t)
+            if gap >= abs(t):
+                return _cents_down(ZERO)
+            # weight × (1 − |a − t|/|t|) == weight × (|t| − |a − t|)/|t|: one division
+            return _floor_cents(weight * (abs(t) - gap), abs(t))
+        if direction == Direction.POSITIVE:
             met = a > t if target.comparator == Comparator.GT else a >= t
             if met:
                 return _cents_down(weight)
@@ -321,11 +426,13 @@ def score_indicator(
     if (
         target_value is not None
         and actual_value is not None
+        and indicator.direction != DirectionChoice.QUALITATIVE
         and target_value.comparable_with(actual_value)
     ):
         quantitative = True
-        direction = str(target_value.direction)
-        suggested = rule_score(target_value, actual_value, weight)
+        used = scoring_direction(target_value, level2=indicator.level2, choice=indicator.direction)
+        direction = str(used)
+        suggested = rule_score(target_value, actual_value, weight, used)
         with localcontext() as ctx:
             ctx.prec = _PRECISION
             if target_value.number != 0:
@@ -333,7 +440,7 @@ def score_indicator(
                     RATIO_QUANTUM, rounding=ROUND_HALF_UP
                 )
                 overachieved = (
-                    target_value.direction == Direction.POSITIVE
+                    used == Direction.POSITIVE
                     and target_value.number > 0
                     and actual_value.number >= rules.overachievement_ratio * target_value.number
                 )

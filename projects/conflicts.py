@@ -28,6 +28,8 @@ from projects.selectors.evaluations import Taxonomy
 from projects.selectors.workflow import evaluation_events
 
 _TIER_LABELS = dict(Indicator.Tier.choices)
+# 自动 ("") shows as blank, like a tier nobody chose: a new row records no change of it.
+_DIRECTION_LABELS = {code: label for code, label in Indicator.DIRECTION_CHOICES if code}
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def _mine(key: str, data: Mapping[str, str], rows: dict[str, dict], taxonomy: Ta
         return level2.name if level2 else ""
     if name == "tier":
         return str(_TIER_LABELS.get(row["tier"], ""))
+    if name == "direction":
+        return str(_DIRECTION_LABELS.get(row["direction"], ""))
     if name == "score" and row.get("score_auto") in ("1", "on", "true", "True"):
         return None  # computed by the rule: not the user's own value
     return row.get(name)

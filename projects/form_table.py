@@ -18,7 +18,9 @@ from functools import cached_property
 from indicators.checks import Code
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
+    DIRECTION_LABELS,
     BudgetLineKind,
+    DirectionChoice,
     Finding,
     FormResult,
     IndicatorResult,
@@ -138,9 +140,27 @@ class TableRow:
         result = self.result
         if result is None or result.quantitative:
             return "quantitative"
-        if result.target_value is not None and not result.input.actual.strip():
+        if (
+            result.target_value is not None
+            and result.input.direction != DirectionChoice.QUALITATIVE
+            and not result.input.actual.strip()
+        ):
             return "awaiting_actual"
         return "qualitative"
+
+    @property
+    def direction_label(self) -> str:
+        """The 指标方向 the row is scored in: "反向" as the filler chose it, "自动：反向"
+        when the rule chose it, "" for a row without a choice that the rule cannot score."""
+        result = self.result
+        if result is None:
+            return ""
+        chosen = result.input.direction
+        if chosen != DirectionChoice.AUTO:
+            return DIRECTION_LABELS[chosen]
+        if result.direction is None:
+            return ""
+        return f"自动：{DIRECTION_LABELS[DirectionChoice(result.direction)]}"
 
     @property
     def score_auto(self) -> bool:

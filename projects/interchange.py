@@ -15,7 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from indicators.models import Level2
-from indicators.scoring import BudgetLineKind, FormResult, Tier
+from indicators.scoring import (
+    DIRECTION_LABELS,
+    BudgetLineKind,
+    FormResult,
+    Tier,
+    direction_choice,
+)
 from projects import rows
 from projects.models import (
     DEPARTMENT_NAME_MAX,
@@ -347,11 +353,18 @@ def read_form_dict(raw: Any, where: str = "表单") -> FormData:
         tier = _text(row, "tier", row_where)
         if tier and tier not in [t.value for t in Tier]:
             raise InterchangeError(f"{row_where}：定性档次「{tier}」无效")
+        direction = direction_choice(_text(row, "direction", row_where))
+        if direction is None:
+            raise InterchangeError(
+                f"{row_where}：指标方向「{excerpt(row.get('direction'))}」无效，"
+                f"应为 {'/'.join(d.value for d in DIRECTION_LABELS)} 或留空（自动）"
+            )
         review_score = _score(row, "review_score", row_where)
         review_comment = _text(row, "review_comment", row_where)
         if review_score is not None and not review_comment:
             raise InterchangeError(f"{row_where}：有审核得分时必须填写审核意见")
         checked = {"tier": tier, "review_score": review_score, "review_comment": review_comment}
+        checked["direction"] = str(direction)
         indicators.append(
             IndicatorData(
                 level1=_text(row, "level1", row_where, required=True),

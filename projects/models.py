@@ -17,7 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from indicators.models import Level2
-from indicators.scoring import BUDGET_LINE_LABELS, TIER_LABELS, BudgetLineKind, Tier
+from indicators.scoring import (
+    BUDGET_LINE_LABELS,
+    DIRECTION_LABELS,
+    TIER_LABELS,
+    BudgetLineKind,
+    DirectionChoice,
+    Tier,
+)
 
 MONEY = {"max_digits": 15, "decimal_places": 6}  # 万元, up to 6 decimals (seed: 23.380701)
 SCORE = {"max_digits": 7, "decimal_places": 2}
@@ -304,6 +311,8 @@ class Indicator(models.Model):
     """A 三级 indicator row of the 绩效指标 table."""
 
     Tier = models.TextChoices("Tier", [(t.name, (t.value, TIER_LABELS[t])) for t in Tier])
+    # 指标方向: "" (自动) or the filler's choice (docs/rules.md「指标方向」).
+    DIRECTION_CHOICES = [("", "自动"), *((d.value, label) for d, label in DIRECTION_LABELS.items())]
 
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="indicators", verbose_name="自评表"
@@ -314,6 +323,10 @@ class Indicator(models.Model):
     position = models.PositiveIntegerField("排序", default=0)
     name = models.CharField("三级指标", max_length=INDICATOR_NAME_MAX, blank=True)
     target = models.CharField("年度指标值", max_length=INDICATOR_VALUE_MAX, blank=True)
+    # "" is automatic: the rule derives the direction from 年度指标值 and the 二级.
+    direction = models.CharField(
+        "指标方向", max_length=16, choices=DIRECTION_CHOICES, blank=True, default=""
+    )
     actual = models.CharField("实际完成值", max_length=INDICATOR_VALUE_MAX, blank=True)
     # The parsed form of 年度指标值/实际完成值, refreshed by the service on every save.
     target_comparator = models.CharField("指标值比较符", max_length=4, blank=True)
@@ -362,6 +375,10 @@ class Indicator(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(tier__in=["", *[t.value for t in Tier]]), name="indicator_tier_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=[d.value for d in DirectionChoice]),
+                name="indicator_direction_valid",
             ),
             # A 审核得分 is always accompanied by 审核意见 (docs/rules.md).
             models.CheckConstraint(

@@ -39,11 +39,12 @@ class Kind(StrEnum):
     MONEY = "money"  # 万元, a Decimal of up to 6 places
     SCORE = "score"  # 分值/得分, a Decimal of 2 places
     TIER = "tier"  # a qualitative tier's code, or ""
+    DIRECTION = "direction"  # a 指标方向 code, or "" (automatic)
     FLAG = "flag"  # yes or no
     PARSED = "parsed"  # what the save parsed from 年度指标值/实际完成值 (a search aid)
 
 
-TEXT_KINDS = frozenset({Kind.TEXT, Kind.PROSE, Kind.TIER})
+TEXT_KINDS = frozenset({Kind.TEXT, Kind.PROSE, Kind.TIER, Kind.DIRECTION})
 NUMBER_KINDS = frozenset({Kind.MONEY, Kind.SCORE})
 
 
@@ -179,6 +180,7 @@ INDICATOR = Row(
     Indicator,
     Column("name", Kind.TEXT, Editor.FILLER, Stage.PLAN),
     Column("target", Kind.TEXT, Editor.FILLER, Stage.PLAN, paper="年度\n指标值"),
+    Column("direction", Kind.DIRECTION, Editor.FILLER, Stage.PLAN, paper="指标\n方向"),
     Column("actual", Kind.TEXT, Editor.FILLER, Stage.RESULT, paper="实际\n完成值"),
     Column("target_comparator", Kind.PARSED, Editor.SERVICE),
     Column("target_number", Kind.PARSED, Editor.SERVICE),

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from indicators.scoring import (
     BudgetLineInput,
     BudgetLineKind,
+    DirectionChoice,
     FormInput,
     IndicatorInput,
     Tier,
@@ -84,6 +85,11 @@ def _tier(value: str | None) -> Tier | None:
     return Tier(value) if value else None
 
 
+def _direction(value: str | None) -> DirectionChoice:
+    # Every source checks the code (the form's choices, the importers, a constraint).
+    return DirectionChoice(value or "")
+
+
 def form_input(
     header: Values, budget_lines: Mapping[str, Values], rows: Iterable[RowValues]
 ) -> FormInput:
@@ -93,6 +99,7 @@ def form_input(
     for position, row in enumerate(rows, start=1):
         values = _read(row.values, ROW_FIELDS)
         values["tier"] = _tier(values["tier"])
+        values["direction"] = _direction(values["direction"])
         indicators.append(
             IndicatorInput(
                 key=row.key, level1=row.level1, level2=row.level2, position=position, **values

@@ -31,6 +31,7 @@ from django.db.models import QuerySet
 
 from indicators.checks import code_label
 from indicators.models import Level1
+from indicators.scoring import DIRECTION_LABELS
 from projects.exports.base import Rendered, safe_filename
 from projects.exports.sheet import Sheet
 from projects.exports.summary_forms import SummaryForm, SummaryKeep, summary_forms
@@ -121,6 +122,7 @@ INDICATOR_COLUMNS = [
     Column(LEVEL2_LABEL, 14, "level2"),
     _typed("name", 30),
     _typed("target", 16),
+    _typed("direction", 8),
     _typed("actual", 16),
     _typed("weight", 8),
     _typed("score", 8),
@@ -266,6 +268,7 @@ class SummaryWorkbook:
                     row.level2,
                     row.name,
                     row.target,
+                    DIRECTION_LABELS.get(row.direction, ""),
                     row.actual,
                     _score(row.weight),
                     _score(row.score),

@@ -137,6 +137,7 @@ class IndicatorRow:
     level2: str
     name: str
     target: str
+    direction: str  # 指标方向 as the filler chose it (a DirectionChoice code, "" automatic)
     actual: str
     weight: Number
     score: Number  # 得分 as the filler typed it (or the paper form wrote it)
@@ -275,6 +276,7 @@ def _indicator_row(
         level2=typed.level2.strip(),
         name=typed.name,
         target=typed.target,
+        direction=str(typed.direction),
         actual=typed.actual,
         weight=score(typed.weight),
         score=score(typed.score),

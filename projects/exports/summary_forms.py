@@ -63,6 +63,7 @@ class SummaryIndicator(NamedTuple):
     level2: str
     name: str
     target: str
+    direction: str  # the filler's 指标方向 code, "" for automatic
     actual: str
     weight: Decimal | None
     score: Decimal | None
@@ -148,6 +149,7 @@ class SummaryForm:
                     level2=row.level2,
                     name=row.name,
                     target=row.target,
+                    direction=row.direction,
                     actual=row.actual,
                     weight=row.weight.value,
                     score=row.score.value,
@@ -199,6 +201,7 @@ _INDICATOR_COLUMNS = (
     "review_score",
     "deviation_reason",
     "review_comment",
+    "direction",
 )
 _ERROR = str(Severity.ERROR)
 
@@ -246,6 +249,7 @@ def _stored_form(
             *levels[row[2]][:2],  # 一级, 二级 (trimmed)
             row[3],  # name
             row[4],  # target
+            row[11],  # direction
             row[5],  # actual
             row[6],  # weight
             row[7],  # score

@@ -227,6 +227,8 @@ def _row_field(column: Column) -> forms.Field:
             choices=[("", "请选择档次"), *((tier.value, TIER_LABELS[tier]) for tier in Tier)],
             required=False,
         )
+    if column.kind == Kind.DIRECTION:
+        return _SharedChoice(choices=Indicator.DIRECTION_CHOICES, required=False)
     return _text_field(column, _SharedChar)
 
 
@@ -318,8 +320,14 @@ class EvaluationEditor:
                 data[f"budget-{kind.value}-{column.name}"] = _typed(line, column)
         rows = []
         for row in evaluation.indicators.all():
+            level2 = taxonomy.by_id.get(row.level2_id)
             suggested = suggest_indicator_score(
-                target=row.target, actual=row.actual, weight=row.weight, rules=rules
+                target=row.target,
+                actual=row.actual,
+                weight=row.weight,
+                level2=level2.name if level2 else "",
+                direction=row.direction,
+                rules=rules,
             )
             auto = row.score is None or (suggested is not None and row.score == suggested)
             rows.append(

@@ -24,7 +24,12 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from indicators.scoring import BudgetLineKind, compute_budget_score
+from indicators.scoring import (
+    DIRECTION_LABELS,
+    BudgetLineKind,
+    compute_budget_score,
+    direction_choice,
+)
 from projects.exports.excel import (
     DETAIL_SHEET,
     INDICATOR_COLUMNS,
@@ -328,6 +333,18 @@ class SummaryReader:
             )
         return text
 
+    def _direction(self, values, key: str, where: str, what: str) -> str:
+        """指标方向 as our summary writes it (正向/反向/等于/定性, blank: 自动), as a code."""
+        text = self._text(values, key, where, what)
+        choice = direction_choice(text)
+        if choice is None:
+            labels = "、".join(DIRECTION_LABELS.values())
+            raise ImportFailure(
+                f"{what}「{one_line(text)}」无效，应为{labels}之一或留空（自动）",
+                where=f"{where}（{values[key][2]}单元格）",
+            )
+        return str(choice)
+
     def _number(self, values, where: str) -> int | None:
         text = self._text(values, "number", where, "序号", computed=True)
         return int(text) if text.strip().isdigit() and len(text.strip()) < 10 else None
@@ -409,6 +426,8 @@ class SummaryReader:
                 row[name] = self._score(values, name, where, column.label)
             elif column.kind == Kind.PROSE:
                 row[name] = prose(text(name, column.label))
+            elif column.kind == Kind.DIRECTION:
+                row[name] = self._direction(values, name, where, column.label)
             else:
                 row[name] = one_line(text(name, column.label))
         return row

@@ -222,6 +222,8 @@ def evaluation_import(*, data: FormData, user: User | None = None, note: str = "
 
 _HEADER_DIFF_FIELDS = HEADER.names(Editor.FILLER)
 _TIER_LABELS = dict(Indicator.Tier.choices)
+# 自动 ("") shows as blank, like a tier nobody chose: a new row records no change of it.
+_DIRECTION_LABELS = {code: label for code, label in Indicator.DIRECTION_CHOICES if code}
 
 
 def _indicator_shown(row: Indicator) -> dict[str, object]:
@@ -229,7 +231,11 @@ def _indicator_shown(row: Indicator) -> dict[str, object]:
     shown: dict[str, object] = {"level2": row.level2.name}
     for column in INDICATOR.columns(Editor.FILLER):
         value = getattr(row, column.name)
-        shown[column.name] = _TIER_LABELS.get(value, "") if column.kind == Kind.TIER else value
+        if column.kind == Kind.TIER:
+            value = _TIER_LABELS.get(value, "")
+        elif column.kind == Kind.DIRECTION:
+            value = _DIRECTION_LABELS.get(value, "")
+        shown[column.name] = value
     return shown
 
 

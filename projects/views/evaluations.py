@@ -441,6 +441,7 @@ def _editor_context(evaluation, editor, taxonomy, result, checked: bool = False)
         # Computed once for the whole table, not in each row.
         "rows_url": reverse("evaluation_rows", args=[evaluation.pk]),
         "tier_choices": IndicatorRowForm.base_fields["tier"].choices,
+        "direction_choices": IndicatorRowForm.base_fields["direction"].choices,
     }
 
 

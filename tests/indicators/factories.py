@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from indicators.scoring import BudgetLineInput, BudgetLineKind, FormInput, IndicatorInput, Tier
+from indicators.scoring import (
+    BudgetLineInput,
+    BudgetLineKind,
+    DirectionChoice,
+    FormInput,
+    IndicatorInput,
+    Tier,
+)
 
 
 def D(value: str | None) -> Decimal | None:
@@ -23,6 +30,7 @@ def row(
     score: str | None = None,
     review_score: str | None = None,
     tier: Tier | None = None,
+    direction: DirectionChoice = DirectionChoice.AUTO,
     deviation_reason: str = "",
     override_reason: str = "",
     position: int = 0,
@@ -38,6 +46,7 @@ def row(
         score=D(score),
         review_score=D(review_score),
         tier=tier,
+        direction=direction,
         deviation_reason=deviation_reason,
         override_reason=override_reason,
         position=position,

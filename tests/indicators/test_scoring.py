@@ -705,12 +705,17 @@ def test_seed_form_support_fund() -> None:
         ("recorded_total_mismatch", ""),
         ("overachievement_unexplained", "1"),
         ("overachievement_unexplained", "2"),
-        ("score_differs_from_rule", "7"),  # 2.7 written, 2.72 by the rule
+        # A bare cost is an upper limit: 4.69万元 and 29.62万元 are within 8.6万元 and
+        # 40万元, so the rule gives the full 5; the paper scored them in proportion.
+        ("score_differs_from_rule", "7"),
+        ("score_differs_from_rule", "8"),
     ]
+    assert [r.suggested_score for r in result.indicators[6:8]] == [D("5.00"), D("5.00")]
 
 
 def test_seed_form_major_projects() -> None:
-    """通州区重大投资项目规划谋划: 999.9 of 1000 gives 9.99; cost rows were rounded up to 5."""
+    """通州区重大投资项目规划谋划: 999.9 of 1000 gives 9.99; its bare cost rows are upper
+    limits, met by spending a little less, so the paper's full 5 is the rule's too."""
     rows = (
         row("1", target="1", actual="1", weight="5", score="5"),
         row("2", target="1", actual="1", weight="5", score="5"),
@@ -746,19 +751,16 @@ def test_seed_form_major_projects() -> None:
         Decimal("5.00"),
         None,
         None,
-        Decimal("4.99"),
-        Decimal("4.99"),
-        Decimal("4.95"),
-        Decimal("4.99"),
+        Decimal("5.00"),
+        Decimal("5.00"),
+        Decimal("5.00"),
+        Decimal("5.00"),
         None,
         None,
     ]
+    assert [r.direction for r in result.indicators[4:8]] == ["reverse"] * 4
     assert [(f.code, f.key) for f in result.findings] == [
         ("nonstandard_l1_weights", ""),  # 产出 50, 效益 40, no 满意度
-        ("score_differs_from_rule", "5"),
-        ("score_differs_from_rule", "6"),
-        ("score_differs_from_rule", "7"),
-        ("score_differs_from_rule", "8"),
     ]
 
 

@@ -145,7 +145,7 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
 def test_frozen_header_filters_and_widths():
     demo_forms()
     workbook = read_summary(Evaluation.objects.all())
-    for name, last in (("汇总", "T15"), ("指标明细", "Q130")):
+    for name, last in (("汇总", "T15"), ("指标明细", "R130")):
         sheet = workbook[name]
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == f"A1:{last}"

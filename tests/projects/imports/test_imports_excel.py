@@ -295,3 +295,43 @@ def test_the_forms_review_comment_comes_back_from_our_summary():
     SummaryExporter().write(Evaluation.objects.filter(pk__in=first_two()), buffer)
     first, second = parse(buffer.getvalue(), "汇总.xlsx")
     assert (first.review_comment, second.review_comment) == ("请补充佐证\n第二行", "")
+
+
+def _summary_with_directions() -> bytes:
+    load_demo()
+    evaluation = Evaluation.objects.get(project__name="通州区重大投资项目规划谋划")
+    evaluation.indicators.filter(position=1).update(direction="equal")
+    evaluation.indicators.filter(position=5).update(direction="positive")
+    buffer = io.BytesIO()
+    SummaryExporter().write(Evaluation.objects.filter(pk=evaluation.pk), buffer)
+    return buffer.getvalue()
+
+
+def test_the_fillers_direction_comes_back_from_our_summary():
+    from openpyxl import load_workbook
+
+    data = _summary_with_directions()
+    detail = load_workbook(io.BytesIO(data))["指标明细"]
+    headings = [cell.value for cell in detail[1]]
+    column = headings.index("指标方向")
+    assert headings[column - 1] == "年度指标值"  # beside the target, as 指标性质 on paper
+    written = [row[column].value for row in detail.iter_rows(min_row=2, max_row=6)]
+    assert written == ["等于", None, None, None, "正向"]  # blank: 自动
+    (form,) = parse(data, "汇总.xlsx")
+    assert form.unplaced == ()
+    assert [row.direction for row in form.indicators][:5] == ["equal", "", "", "", "positive"]
+
+
+def test_an_unknown_direction_in_our_summary_names_the_cell():
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(_summary_with_directions()))
+    detail = workbook["指标明细"]
+    column = [cell.value for cell in detail[1]].index("指标方向") + 1
+    detail.cell(3, column, "越大越好")
+    letter = detail.cell(3, column).column_letter
+    with pytest.raises(ImportFailure) as failure:
+        parse(save(workbook), "汇总.xlsx")
+    message = str(failure.value)
+    assert "指标方向「越大越好」无效，应为正向、反向、等于、定性之一或留空（自动）" in message
+    assert f"第3行（{letter}3单元格）" in message

@@ -80,6 +80,8 @@ def _demo_form():
         (lambda f: f["indicators"][0].update(weight="1e1"), "「1e1」不是有效数字"),
         (lambda f: f["budget_lines"][0].update(annual_budget="12,3"), "「12,3」不是有效数字"),
         (lambda f: f["indicators"][0].update(tier="great"), "定性档次"),
+        (lambda f: f["indicators"][0].update(direction="越大越好"), "指标方向「越大越好」无效"),
+        (lambda f: f["indicators"][0].update(direction=1), "字段 direction 应为文本"),
         (lambda f: f["indicators"][0].update(review_score="5"), "审核意见"),
         (lambda f: f["indicators"].append("row"), "应为对象"),
     ],
@@ -156,3 +158,35 @@ def test_keys_nothing_reads_are_listed_as_not_imported(tmp_path):
         "第1张表：字段「budget.到位数」未导入",
         "第1张表：字段「indicators[2].核查意见」未导入",
     )
+
+
+def test_the_fillers_direction_survives_the_round_trip(tmp_path):
+    load_demo()
+    evaluation = Evaluation.objects.get(project__name="通州区重大投资项目规划谋划")
+    evaluation.indicators.filter(position=1).update(direction="equal")
+    evaluation.indicators.filter(position=5).update(direction="positive")
+    first = _export(tmp_path, "first.json")
+    form = next(f for f in first["forms"] if f["project_name"] == "通州区重大投资项目规划谋划")
+    assert [row["direction"] for row in form["indicators"]][:5] == ["equal", "", "", "", "positive"]
+    # 正向 chosen on a bare cost: 399.9 of 400 is no longer met in full
+    assert form["indicators"][4]["suggested_score"] == "4.99"
+    Evaluation.objects.all().delete()
+    call_command("import_forms", str(tmp_path / "first.json"))
+    second = _export(tmp_path, "second.json")
+    assert sorted(first["forms"], key=_key) == sorted(second["forms"], key=_key)
+    stored = Evaluation.objects.get(project__name="通州区重大投资项目规划谋划")
+    assert list(stored.indicators.values_list("direction", flat=True))[:5] == [
+        "equal",
+        "",
+        "",
+        "",
+        "positive",
+    ]
+
+
+def test_a_direction_may_be_written_as_its_label():
+    form = copy.deepcopy(_demo_form())
+    form["indicators"][0]["direction"] = "反向"
+    form["indicators"][1]["direction"] = "自动"
+    read = read_form_dict(form)
+    assert (read.indicators[0].direction, read.indicators[1].direction) == ("reverse", "")

@@ -50,6 +50,17 @@ def test_added_moved_and_deleted_rows_are_recorded(evaluation_a, filler_a):
     assert len(changes) == 4  # moving a row changes none of its fields
 
 
+def test_a_changed_direction_is_recorded_by_its_label(evaluation_a, filler_a):
+    evaluation = get_evaluation_for_user(filler_a, evaluation_a.pk)
+    draft = _draft(evaluation)
+    first = replace(draft.indicators[0], direction="equal")
+    draft = replace(draft, indicators=(first, *draft.indicators[1:]))
+    evaluation_save_draft(evaluation=evaluation, draft=draft, version=1, user=filler_a)
+    assert _changes(EvaluationEvent.objects.get()) == {
+        ("三级指标第1行「完成件数1」", "指标方向"): ("", "等于")
+    }
+
+
 def test_a_save_without_changes_adds_nothing(evaluation_a, filler_a):
     evaluation = get_evaluation_for_user(filler_a, evaluation_a.pk)
     evaluation_save_draft(evaluation=evaluation, draft=_draft(evaluation), version=1, user=filler_a)

@@ -441,3 +441,76 @@ def client_page(client, user, evaluation) -> str:
     response = client.get(url("evaluation_detail", evaluation))
     assert response.status_code == 200
     return response.content.decode()
+
+
+# --- 指标方向 ------------------------------------------------------------------------------
+
+
+def test_the_fillers_direction_is_saved_and_scores_the_row(client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    html = client.get(url("evaluation_detail", evaluation_a)).content.decode()
+    assert 'name="indicator-0-direction"' in html and 'aria-label="指标方向"' in html
+    data = page_data(evaluation_a)
+    assert data["indicator-0-direction"] == ""  # 自动
+    # 等于 a target of 10: 12 is 2 off, so 30 × (1 − 2/10)
+    data.update({"indicator-0-direction": "equal", "indicator-0-actual": "12件"})
+    recalculated = client.post(url("evaluation_recalculate", evaluation_a), data).content
+    assert 'data-suggested="24"' in recalculated.decode()
+    assert "· 等于" in recalculated.decode()
+    assert client.post(url("evaluation_save", evaluation_a), data).status_code == 302
+    row = Indicator.objects.get(evaluation=evaluation_a, position=1)
+    assert (row.direction, row.score) == ("equal", Decimal("24.00"))
+    html = client.get(url("evaluation_detail", evaluation_a)).content.decode()
+    assert '<option value="equal" selected>等于</option>' in html
+    # back to 自动: the comparator (≥) decides again, and 12 of ≥10 is met
+    data = page_data(evaluation_a)
+    assert data["indicator-0-direction"] == "equal"
+    data["indicator-0-direction"] = ""
+    client.post(url("evaluation_save", evaluation_a), data)
+    row.refresh_from_db()
+    assert (row.direction, row.score) == ("", Decimal("30.00"))
+
+
+def test_the_read_only_page_shows_the_direction_used(client, reviewer_a, dept_a):
+    evaluation = make_evaluation(make_project(dept_a), status="submitted")
+    add_indicator(
+        evaluation,
+        level2_obj=level2("产出指标", "成本指标"),
+        name="总成本",
+        target="400",
+        actual="399.9",
+        weight=Decimal("10"),
+    )
+    client.force_login(reviewer_a)
+    html = client.get(url("evaluation_detail", evaluation)).content.decode()
+    assert '<div class="cell-note direction-note">自动：反向</div>' in html
+
+
+def test_an_unknown_direction_is_refused_as_typed(client, filler_a, evaluation_a):
+    client.force_login(filler_a)
+    data = page_data(evaluation_a)
+    data["indicator-0-direction"] = "sideways"
+    response = client.post(url("evaluation_save", evaluation_a), data)
+    assert response.status_code == 200
+    assert "第1行·指标方向" in response.content.decode()
+    assert Indicator.objects.get(evaluation=evaluation_a, position=1).direction == ""
+
+
+def test_the_direction_is_scoped_like_the_other_row_fields(
+    client, filler_a, filler_b, reviewer_a, evaluation_a, evaluation_b
+):
+    data = page_data(evaluation_a)
+    data["indicator-0-direction"] = "reverse"
+    # another department's filler, and a reviewer, cannot set it
+    client.force_login(filler_b)
+    assert client.post(url("evaluation_save", evaluation_a), data).status_code == 404
+    client.force_login(reviewer_a)
+    assert client.post(url("evaluation_save", evaluation_a), data).status_code == 403
+    assert not Indicator.objects.filter(evaluation=evaluation_a).exclude(direction="").exists()
+    # a row id of another form posted with this form's page changes nothing of that form
+    foreign = evaluation_b.indicators.get(position=1)
+    data["indicator-0-id"] = str(foreign.pk)
+    client.force_login(filler_a)
+    client.post(url("evaluation_save", evaluation_a), data)
+    foreign.refresh_from_db()
+    assert (foreign.evaluation_id, foreign.direction) == (evaluation_b.pk, "")
