@@ -154,6 +154,7 @@ COLUMN_NAMES = {
     "review_score": "审核得分",
     "deviation_reason": "偏差原因分析及改进措施",
     "review_comment": "审核意见",
+    "direction": "指标方向",
     "goal_expected": "预期目标",
     "goal_actual": "实际完成情况",
 }
@@ -213,6 +214,8 @@ INDICATOR_COLUMNS = {
     "审核得分": "review_score",
     "偏差原因分析及改进措施": "deviation_reason",
     "审核意见": "review_comment",
+    "指标方向": "direction",
+    "方向": "direction",
 }
 # Headings of the reason column all start like one of these.
 REASON_PREFIXES = ("偏差原因", "未完成原因", "原因分析", "偏差大或目标未完成原因")
@@ -1006,7 +1009,7 @@ class FormReader:
         if "score" not in cells and "raw_score" in cells:
             scores["score"] = scores["raw_score"]
             self._use(cells.get("raw_score"))
-        self._use(*(cells.get(kind) for kind in (*values, "name", "review_comment")))
+        self._use(*(cells.get(k) for k in (*values, "name", "review_comment", "direction")))
         review_comment = prose(text("review_comment"))
         row_data: dict[str, Any] = {
             "level1": level1_name,
@@ -1027,6 +1030,7 @@ class FormReader:
             "review_score": decimal_text(scores["review_score"]),
             "review_comment": review_comment,
             "deviation_reason": prose(values["deviation_reason"]),
+            "direction": one_line(text("direction")),  # a code or label; read_form_dict checks it
         }
         if "raw_score" in cells and "score" in cells:
             # 单项指标得分 beside 折算得分: which one the 总分 adds up is decided at the end.

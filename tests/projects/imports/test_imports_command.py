@@ -170,10 +170,10 @@ def test_names_the_taxonomy_lacks_are_mapped_with_map(tmp_path):
     assert error is not None and "可用 --map 原名=指标体系中的名称 指定对应关系" in err
     assert not Evaluation.objects.exists()
 
-    out, _err, error = run(
+    _out, err, error = run(
         tmp_path, "--map", "效果指标=效益指标", "--map", "产出指标/进度指标=时效指标"
     )
-    assert error is None, _err
+    assert error is None, err
     levels = set(Indicator.objects.values_list("level2__level1__name", "level2__name"))
     assert ("产出指标", "时效指标") in levels and ("效益指标", "社会效益指标") in levels
     note = EvaluationEvent.objects.get().comment

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from projects.imports import TaxonomyMap, parse_file
+from projects.imports import ImportFailure, TaxonomyMap, parse_file
 from projects.imports.preview import preview_file
 from projects.imports.table import (
     BUDGET_COLUMNS,
@@ -274,3 +274,44 @@ def test_amounts_a_heading_says_are_in_yuan_are_converted(title, heading):
     expected_executed = Decimal("0.45") if title.endswith("（元）") else Decimal("4500")
     assert (total.annual_budget, total.executed) == (Decimal("0.5"), expected_executed)
     assert "元" in data.amount_unit_note and data.amount_unit_converted
+
+
+def test_a_direction_column_is_read_and_a_wrong_one_refused():
+    from tests.projects.imports.corpus import TITLE, YEAR, form, top
+
+    heading = [
+        C("绩效指标", merge="restart"),
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "指标方向",
+        "实际完成值",
+        "分值",
+        "得分",
+    ]
+
+    def table(direction):
+        return form(
+            top(),
+            [
+                heading,
+                [
+                    C(merge="continue"),
+                    "产出指标",
+                    "成本指标",
+                    "人均成本",
+                    "400元",
+                    direction,
+                    "420元",
+                    "90",
+                    "80",
+                ],
+                [C("总分", 7), "90", "80"],
+            ],
+        )
+
+    [data] = read(Case(name="direction", blocks=(TITLE, YEAR, table("反向"))))
+    assert data.indicators[0].direction == "reverse" and data.unplaced == ()
+    with pytest.raises(ImportFailure, match="指标方向"):
+        read(Case(name="direction", blocks=(TITLE, YEAR, table("越大越好"))))
