@@ -305,7 +305,13 @@ def _chart(document, png: bytes) -> None:
 
 
 def _heading(document, text: str) -> None:
-    document.add_paragraph(text, style="Report Heading")
+    document.add_paragraph(text, style="Report Heading").paragraph_format.keep_with_next = True
+
+
+def _subheading(document, text: str) -> None:
+    """（一）… above a table: kept on the table's page."""
+    paragraph = document.add_paragraph(clean_text(text), style="Report Text")
+    paragraph.paragraph_format.keep_with_next = True
 
 
 def _text(document, text: str) -> None:
@@ -415,7 +421,7 @@ def _results(document, report: YearReport) -> None:
         f"平均总分 {format_score(board.average_score) or '—'}（{board.averaged} 张已提交或已通过、"
         "分值合计为 100 的自评表的平均，不含草稿和退回）。",
     )
-    _text(document, "（一）等级分布")
+    _subheading(document, "（一）等级分布")
     _table(
         document,
         [("等级", 4), ("张数", 3), ("占比", 3)],
@@ -431,7 +437,7 @@ def _results(document, report: YearReport) -> None:
         ),
     )
     scored = sum(bucket.count.value for bucket in board.scores)  # type: ignore[misc]
-    _text(document, "（二）总分分布")
+    _subheading(document, "（二）总分分布")
     _table(
         document,
         [("总分", 4), ("张数", 3), ("占比", 3)],
@@ -446,7 +452,7 @@ def _results(document, report: YearReport) -> None:
             [b.count.value for b in board.scores],  # type: ignore[misc]
         ),
     )
-    _text(document, f"（三）总分最低的 {len(board.lowest_scores)} 张自评表")
+    _subheading(document, f"（三）总分最低的 {len(board.lowest_scores)} 张自评表")
     _table(
         document,
         [("主管部门", 4.5), ("项目名称", 7), ("总分", 2), ("等级", 1.6), ("状态", 1.8)],
@@ -475,7 +481,7 @@ def _findings_section(document, report: YearReport) -> None:
         _text(document, "各自评表均未发现错误、警告或提示。")
     for number, (severity, found) in enumerate(report.findings.items(), start=1):
         label = SEVERITY_NAMES.get(severity, severity)
-        _text(document, f"（{'一二三四五'[min(number, 5) - 1]}）最常见的{label}")
+        _subheading(document, f"（{'一二三四五'[min(number, 5) - 1]}）最常见的{label}")
         _table(
             document,
             [
