@@ -18,6 +18,7 @@ class Job(models.Model):
         YEAR_ZIP = "year_zip", "打包下载（ZIP）"  # a year, or the list's filters
         BULK_IMPORT = "bulk_import", "批量导入"
         XLSX_SUMMARY = "xlsx_summary", "Excel 汇总表"
+        YEAR_REPORT = "year_report", "年度绩效自评情况报告"  # a year, optionally one 主管部门
 
     class State(models.TextChoices):
         QUEUED = "queued", "排队中"

@@ -15,6 +15,8 @@ from jobs.models import Job
 from jobs.services import job_scope_record, job_visible_to
 from projects.exports.archive import ArchiveExporter
 from projects.exports.excel import SummaryExporter
+from projects.exports.registry import REPORT_EXPORTER
+from projects.exports.report import year_report
 from projects.imports import ImportFailure, parse_file
 from projects.imports.preview import too_many_forms
 from projects.interchange import InterchangeError
@@ -22,6 +24,7 @@ from projects.selectors.evaluations import (
     EvaluationFilters,
     evaluations_for_export,
     evaluations_for_user,
+    filter_evaluations,
 )
 from projects.services.imports import evaluations_import
 
@@ -109,6 +112,22 @@ def _xlsx_summary(job: Job) -> None:
     Job.objects.filter(pk=job.pk).update(message=f"共 {count} 张自评表")
 
 
+def _year_report(job: Job) -> None:
+    """The dashboard's 年度报告 of the job's year and 主管部门, of what its user sees now."""
+    year, department_id = int(job.params["year"]), job.params.get("department")
+    forms = filter_evaluations(
+        evaluations_for_user(job.user), EvaluationFilters(year=year, department=department_id)
+    )
+    job_scope_record(job, forms)
+    progress = Progress(job, total=1)  # a few grouped reads: no per-form steps to count
+    report = year_report(job.user, year, department_id=department_id)
+    with tempfile.TemporaryFile(prefix="selfeval-job-") as handle:
+        count = REPORT_EXPORTER.write(report, handle)
+        _store_result(job, handle, REPORT_EXPORTER.filename(job.params["title"]))
+    progress.finish()
+    Job.objects.filter(pk=job.pk).update(message=f"共 {count} 张自评表")
+
+
 def _bulk_import(job: Job) -> None:
     files = job.params["files"]
     progress = Progress(job, total=len(files))
@@ -156,6 +175,7 @@ RUNNERS = {
     Job.Kind.YEAR_ZIP: _year_zip,
     Job.Kind.BULK_IMPORT: _bulk_import,
     Job.Kind.XLSX_SUMMARY: _xlsx_summary,
+    Job.Kind.YEAR_REPORT: _year_report,
 }
 
 

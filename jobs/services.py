@@ -17,6 +17,7 @@ from django_tasks.base import TASK_MIN_PRIORITY
 
 from jobs.models import Job, WorkerHeartbeat
 from projects.exports.base import safe_filename
+from projects.exports.report import report_title
 from projects.models import Department, Evaluation
 from projects.permissions import is_admin, sees_place, user_roles
 from projects.selectors.evaluations import EvaluationFilters
@@ -264,6 +265,28 @@ def job_start_zip(*, user: User, filters: EvaluationFilters) -> tuple[Job, bool]
 def job_start_year_zip(*, user: User, year: int) -> tuple[Job, bool]:
     """Every form of ``year`` that the user may see, as .docx and .pdf plus the summary."""
     return job_start_zip(user=user, filters=EvaluationFilters(year=year))
+
+
+def job_start_year_report(
+    *, user: User, year: int, department: Department | None = None
+) -> tuple[Job, bool]:
+    """The dashboard's 年度报告 of ``year`` (and one 主管部门), made in the background.
+
+    Like the Excel summary, the worker reads the forms again for this user when it runs.
+    """
+    title = report_title(year, department.name if department else "")
+    return job_start(
+        user=user,
+        kind=Job.Kind.YEAR_REPORT,
+        key=f"year={year}&department={department.pk if department else ''}",
+        params={
+            "year": year,
+            "department": department.pk if department else None,
+            "title": title,
+            "label": f"{year}年度，"
+            + (f"主管部门：{department.name}" if department else "全部主管部门"),
+        },
+    )
 
 
 def _digest(files: list[UploadedFile]) -> str:

@@ -18,12 +18,14 @@ from jobs.services import (
     JobLimitReached,
     job_start_bulk_import,
     job_start_xlsx_summary,
+    job_start_year_report,
     job_start_zip,
     job_visible_to,
     worker_warning,
 )
 from projects.decorators import named, post_only
 from projects.exports.excel import SummaryExporter
+from projects.exports.registry import REPORT_EXPORTER
 from projects.imports.uploads import (
     file_too_big,
     upload_limit_install,
@@ -36,6 +38,7 @@ from projects.selectors.evaluations import (
     evaluations_for_export,
     is_admin,
 )
+from projects.views.dashboard import report_scope
 
 ALREADY_RUNNING = "同样的任务已在进行中，下面是它的进度（没有重复开始）"
 EMPTY_SELECTION = "当前筛选条件下没有您可查看的自评表，没有可导出的内容"
@@ -43,6 +46,7 @@ RECENT = 20
 CONTENT_TYPES = {
     Job.Kind.YEAR_ZIP: "application/zip",
     Job.Kind.XLSX_SUMMARY: SummaryExporter.content_type,
+    Job.Kind.YEAR_REPORT: REPORT_EXPORTER.content_type,
 }
 
 
@@ -119,6 +123,14 @@ def xlsx_summary_start(request: HttpRequest) -> HttpResponse:
     if isinstance(filters, HttpResponse):
         return filters
     return _started(request, job_start_xlsx_summary, filters=filters)
+
+
+@login_required
+@post_only(named("jobs:list"))
+def year_report_start(request: HttpRequest) -> HttpResponse:
+    """The dashboard's 年度报告 of its year and 主管部门 (POSTed by its button)."""
+    year, department = report_scope(request.user, request.POST)  # 404 outside the scope
+    return _started(request, job_start_year_report, year=year, department=department)
 
 
 @csrf_exempt  # CSRF is checked by _bulk_import_post, once the size limits are installed

@@ -50,6 +50,7 @@ dashboard_urls = [
     path("", dashboard.dashboard, name="dashboard"),
     path("projects/<int:pk>/", dashboard.project_detail, name="dashboard_project"),
     path("indicators/", dashboard.indicator_library_page, name="dashboard_indicators"),
+    path("report/", dashboard.dashboard_report, name="dashboard_report"),
 ]
 
 import_urls = (

@@ -196,6 +196,9 @@ JOBS_MAX_QUEUED_PER_USER = env_int("JOBS_MAX_QUEUED_PER_USER", 3, minimum=1)
 # An Excel summary of more forms than this is made by a job, not in the request: 2,000
 # forms take a few seconds, 50,000 about two minutes (past GUNICORN_TIMEOUT).
 XLSX_JOB_THRESHOLD = env_int("XLSX_JOB_THRESHOLD", 2000, minimum=0)
+# The dashboard's 年度报告 of more forms than this is made by a job (its findings read
+# every form's stored result: docs/performance.md「年度报告」).
+REPORT_JOB_THRESHOLD = env_int("REPORT_JOB_THRESHOLD", 2000, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -6,14 +6,22 @@ stored score summaries, scoped by ``selectors.evaluations_for_user``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.models import AnonymousUser, User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from projects.exports.registry import REPORT_EXPORTER
+from projects.exports.report import report_title, year_report
+from projects.exports.report_charts import ChartFontMissing
+from projects.models import Department
 from projects.selectors.dashboard import (
     STATUS_COLUMNS,
     Dashboard,
@@ -23,8 +31,14 @@ from projects.selectors.dashboard import (
     indicator_usage,
     year_dashboard,
 )
-from projects.selectors.evaluations import departments_for_user, scoring_rules
-from projects.views.exports import summary_in_background
+from projects.selectors.evaluations import (
+    EvaluationFilters,
+    departments_for_user,
+    evaluations_for_user,
+    filter_evaluations,
+    scoring_rules,
+)
+from projects.views.exports import _download, summary_in_background
 
 EXCEL_EXPORT_URL_NAME = "evaluations_export"  # the list's Excel summary
 EXCEL_EXPORT_KIND = "xlsx"
@@ -75,7 +89,79 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             context["excel_job_params"] = {k: str(v) for k, v in board.forms.params.items()}
             context["xlsx_threshold"] = settings.XLSX_JOB_THRESHOLD
         context["charts"] = _charts(board)
+        context["report_in_background"] = report_in_background(board.forms.value)  # type: ignore[arg-type]
+        context["report_threshold"] = settings.REPORT_JOB_THRESHOLD
     return render(request, "projects/dashboard/dashboard.html", context)
+
+
+REPORT_TOO_BIG = (
+    "{year}年度报告涉及 {count} 张自评表（超过 {threshold} 张），请在总览页点击"
+    "「年度报告（后台生成）」，完成后在「后台任务」中下载"
+)
+
+
+def report_in_background(count: int) -> bool:
+    """Whether the 年度报告 of ``count`` forms is made by a job instead of the request."""
+    return count > settings.REPORT_JOB_THRESHOLD
+
+
+def report_scope(
+    user: User | AnonymousUser, params: Mapping[str, str]
+) -> tuple[int, Department | None]:
+    """The year and 主管部门 of a report request, as the dashboard reads them.
+
+    No year: the dashboard's default (the latest). A year the user has no form in,
+    or a 主管部门 outside their scope, is a 404, like any page of what they may not see.
+    """
+    years = dashboard_years(user)
+    raw_year = params.get("year")
+    year = _int(raw_year, low=2000, high=2100) if raw_year else default_year(years)
+    if year is None or year not in years:
+        raise Http404("没有该年度的自评表，或您无权查看。")
+    raw_department = params.get("department")
+    if not raw_department:
+        return year, None
+    department_id = _int(raw_department, low=1, high=2**62)
+    department = (
+        departments_for_user(user).filter(parent__isnull=True, pk=department_id).first()
+        if department_id
+        else None
+    )
+    if department is None:
+        raise Http404("没有该主管部门，或您无权查看。")
+    return year, department
+
+
+@login_required
+@require_safe
+def dashboard_report(request: HttpRequest) -> HttpResponse:
+    """The 年度报告 of the dashboard's year and 主管部门 as .docx (small scopes only).
+
+    Above ``REPORT_JOB_THRESHOLD`` forms the dashboard's button starts a job instead
+    (``jobs:year_report``); asked for here anyway, the page says so.
+    """
+    year, department = report_scope(request.user, request.GET)
+    department_id = department.pk if department else None
+    count = filter_evaluations(
+        evaluations_for_user(request.user), EvaluationFilters(year=year, department=department_id)
+    ).count()
+    if report_in_background(count):
+        messages.info(
+            request,
+            REPORT_TOO_BIG.format(year=year, count=count, threshold=settings.REPORT_JOB_THRESHOLD),
+        )
+        return redirect(f"{reverse('dashboard')}?{urlencode(_report_params(year, department))}")
+    report = year_report(request.user, year, department_id=department_id, rules=scoring_rules())
+    title = report_title(year, department.name if department else "")
+    try:
+        rendered = REPORT_EXPORTER.render(report, title=title)
+    except ChartFontMissing as exc:  # the server lacks the charts' Chinese font
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    return _download(rendered)
+
+
+def _report_params(year: int, department: Department | None) -> dict[str, object]:
+    return {"year": year, **({"department": department.pk} if department else {})}
 
 
 def _charts(board: Dashboard) -> dict[str, object]:

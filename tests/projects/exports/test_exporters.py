@@ -11,7 +11,12 @@ import pytest
 from django.core.management import call_command
 
 from projects.exports.base import FormExporter, YearExporter
-from projects.exports.registry import FORM_EXPORTERS, LIST_EXPORTERS, YEAR_EXPORTERS
+from projects.exports.registry import (
+    FORM_EXPORTERS,
+    LIST_EXPORTERS,
+    REPORT_EXPORTER,
+    YEAR_EXPORTERS,
+)
 from projects.management.commands import export_forms
 from projects.models import Evaluation
 from tests.factories import make_evaluation, make_project
@@ -83,7 +88,9 @@ def test_the_check_finds_a_missing_or_a_required_parameter():
 
 
 def test_the_command_offers_the_registrys_formats():
-    assert list(dict.fromkeys([*YEAR_EXPORTERS, *FORM_EXPORTERS])) == export_forms.FORMATS
+    # ... and the year's report, which reads a scope rather than a queryset of forms
+    expected = [*dict.fromkeys([*YEAR_EXPORTERS, *FORM_EXPORTERS]), REPORT_EXPORTER.identifier]
+    assert expected == export_forms.FORMATS
     assert export_forms.TO_STDOUT in YEAR_EXPORTERS
 
 

@@ -94,6 +94,8 @@ TABLE: dict[str, Case] = {
     "evaluations_export": Case("get", EVERY_ROLE, kwargs={"kind": "zip"}),
     "dashboard": Case("get", EVERY_ROLE),
     "dashboard_indicators": Case("get", EVERY_ROLE),
+    # The 年度报告 of the latest year the user has forms in, as .docx (a small scope).
+    "dashboard_report": Case("get", EVERY_ROLE),
     "imports:upload": Case("get", ADMIN_ONLY),
     # An unknown upload token: the admin's 404, everyone else's 403 (role first).
     "imports:preview": Case("get", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22}),
@@ -108,6 +110,8 @@ TABLE: dict[str, Case] = {
     "jobs:bulk_import": Case("post", {**ADMIN_ONLY, "admin": 302}),
     # No filters: every form the user may see, as a job (or a message if there are none).
     "jobs:xlsx_summary": Case("post", {**EVERY_ROLE, **dict.fromkeys(RELATIONS[:5], 302)}),
+    # No year: the latest the user has forms in, as a job (a redirect to it).
+    "jobs:year_report": Case("post", {**EVERY_ROLE, **dict.fromkeys(RELATIONS[:5], 302)}),
     # --- 系统管理 (admins only) ------------------------------------------------------
     "manage:users": Case("get", ADMIN_ONLY),
     "manage:user_create": Case("get", ADMIN_ONLY),
