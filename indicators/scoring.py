@@ -35,6 +35,7 @@ _PRECISION = 60
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    HINT = "hint"  # 审核提示: a question for the reviewer; never blocks, never counts as a warning
 
 
 class Tier(StrEnum):
@@ -102,6 +103,12 @@ class ScoringRules:
         (Tier.NOT_ACHIEVED, Decimal("0"), Decimal("0.6")),
     )
     overachievement_ratio: Decimal = Decimal("1.3")
+    # Hints (审核提示): 预算执行率 in percent below which full marks on every 产出 row is
+    # questioned; percentage points by which the 产出 rows' completion may exceed it; the
+    # multiple of a positive target at which the target looks too easy.
+    full_marks_execution_rate: Decimal = Decimal("90")
+    completion_execution_gap: Decimal = Decimal("5")
+    easy_target_ratio: Decimal = Decimal("2")
 
 
 DEFAULT_RULES = ScoringRules()
@@ -112,7 +119,8 @@ DEFAULT_RULES = ScoringRules()
 # ``manage.py refresh_summaries`` rewrites them.
 #   2: missing_deviation_reason looks at the filler's 得分, not a reviewer's 审核得分.
 #   3: weight_missing: a 三级 row without 分值 is an error.
-LOGIC_VERSION = 3
+#   4: hints (审核提示): eight checks of severity "hint", counted on the summary.
+LOGIC_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,10 @@ class FormResult:
     @property
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == Severity.WARNING)
+
+    @property
+    def hints(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == Severity.HINT)
 
 
 def score_form(form: FormInput, rules: ScoringRules = DEFAULT_RULES) -> FormResult:
