@@ -584,7 +584,7 @@ def _percent(row: IndicatorResult) -> Decimal:
 
 
 def _average_completion(rows: list[IndicatorResult]) -> Decimal:
-    """The mean of 得分 / 分值 over rows with 分值, in percent with 2 decimals (half-up)."""
+    """The mean of counted score / 分值 over rows with 分值, in percent, 2 decimals half-up."""
     total = sum((row.counted_score / _weight(row) for row in rows), ZERO)
     return (total * HUNDRED / len(rows)).quantize(CENT, rounding=ROUND_HALF_UP)
 
