@@ -505,7 +505,7 @@ def indicator_hints(row: IndicatorResult, rules: ScoringRules) -> list[Finding]:
         )
     if (
         level2 != _COST_LEVEL2
-        and t.direction == Direction.POSITIVE
+        and row.direction == Direction.POSITIVE  # the row's, as scored
         and a.number >= rules.easy_target_ratio * t.number
     ):
         findings.append(
