@@ -2,17 +2,19 @@
 
 ``score_form`` computes the numbers and then calls ``attach_findings``; the checks only
 read the computed ``FormResult``, so what they report is exactly what pages and exports
-show. Errors block submission; warnings are shown and exported.
+show. Errors block submission; warnings are shown and exported; hints (审核提示) are
+questions for the reviewer, shown and exported beside the warnings and never blocking.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from indicators.parsing import looks_numeric
+from indicators.parsing import Direction, ParsedValue, looks_numeric, parse_target
 from indicators.scoring import (
     BUDGET_LINE_LABELS,
     CENT,
@@ -49,6 +51,14 @@ class Code(StrEnum):
     AMOUNT_UNIT_CONVERTED = "amount_unit_converted"
     RECORDED_BUDGET_SCORE_MISMATCH = "recorded_budget_score_mismatch"
     RECORDED_TOTAL_MISMATCH = "recorded_total_mismatch"
+    TARGET_NOT_MEASURABLE = "target_not_measurable"
+    ACTUAL_RESTATES_TARGET = "actual_restates_target"
+    ACTUAL_UNIT_MISMATCH = "actual_unit_mismatch"
+    ALL_FULL_MARKS = "all_full_marks"
+    FULL_MARKS_DESPITE_UNDEREXECUTION = "full_marks_despite_underexecution"
+    COMPLETION_OUTPACES_EXECUTION = "completion_outpaces_execution"
+    COST_ABOVE_TARGET = "cost_above_target"
+    TARGET_TOO_EASY = "target_too_easy"
 
 
 # The severity of each code, as docs/rules.md「Checks」 lists them (tests/test_docs.py).
@@ -68,6 +78,14 @@ SEVERITIES: dict[Code, Severity] = {
     Code.AMOUNT_UNIT_CONVERTED: Severity.WARNING,
     Code.RECORDED_BUDGET_SCORE_MISMATCH: Severity.WARNING,
     Code.RECORDED_TOTAL_MISMATCH: Severity.WARNING,
+    Code.TARGET_NOT_MEASURABLE: Severity.HINT,
+    Code.ACTUAL_RESTATES_TARGET: Severity.HINT,
+    Code.ACTUAL_UNIT_MISMATCH: Severity.HINT,
+    Code.ALL_FULL_MARKS: Severity.HINT,
+    Code.FULL_MARKS_DESPITE_UNDEREXECUTION: Severity.HINT,
+    Code.COMPLETION_OUTPACES_EXECUTION: Severity.HINT,
+    Code.COST_ABOVE_TARGET: Severity.HINT,
+    Code.TARGET_TOO_EASY: Severity.HINT,
 }
 
 # What people see of a code (the Excel 检查结果 sheet, the import command); the codes
@@ -88,12 +106,24 @@ CODE_LABELS: dict[Code, str] = {
     Code.AMOUNT_UNIT_CONVERTED: "金额单位已换算",
     Code.RECORDED_BUDGET_SCORE_MISMATCH: "原表预算执行率得分不符",
     Code.RECORDED_TOTAL_MISMATCH: "原表总分不符",
+    Code.TARGET_NOT_MEASURABLE: "年度指标值不可衡量",
+    Code.ACTUAL_RESTATES_TARGET: "实际完成值未填实际数",
+    Code.ACTUAL_UNIT_MISMATCH: "实际完成值与指标计量不同",
+    Code.ALL_FULL_MARKS: "全部指标满分",
+    Code.FULL_MARKS_DESPITE_UNDEREXECUTION: "预算执行率偏低而产出满分",
+    Code.COMPLETION_OUTPACES_EXECUTION: "产出完成度高于预算执行率",
+    Code.COST_ABOVE_TARGET: "成本超出指标仍得满分",
+    Code.TARGET_TOO_EASY: "年度指标值可能偏低",
 }
 
 
 # What people see of a severity (the print sheet, the Excel 检查结果 sheet, the import
 # preview and command); ``Finding.severity`` is a ``Severity``, or its value read back.
-SEVERITY_LABELS: dict[Severity, str] = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
+SEVERITY_LABELS: dict[Severity, str] = {
+    Severity.ERROR: "错误",
+    Severity.WARNING: "警告",
+    Severity.HINT: "提示",
+}
 
 
 def code_label(code: str) -> str:
@@ -162,6 +192,7 @@ def attach_findings(form: FormInput, result: FormResult, rules: ScoringRules) ->
     )
     findings = (
         *form_findings(form, result, rules),
+        *form_hints(result, rules),
         *budget_findings(form, result),
         *(finding for row in rows for finding in row.findings),
     )
@@ -351,7 +382,212 @@ def indicator_findings(row: IndicatorResult, rules: ScoringRules) -> list[Findin
                 key=key,
             )
         )
+    findings.extend(indicator_hints(row, rules))
     return findings
+
+
+# ---------------------------------------------------------------- hints (审核提示)
+
+# The 二级 of 产出指标 whose 年度指标值 should be a number or a measurable level, and the
+# 一级 whose rows are compared with the money spent; names compared without whitespace.
+_MEASURED_LEVEL2 = frozenset({"数量指标", "质量指标", "时效指标", "成本指标"})
+_COST_LEVEL2 = "成本指标"
+_OUTPUT_LEVEL1 = "产出指标"
+
+# A Chinese numeral with a measure word ("一份", "两个月", "百分之九十") is a measurable
+# level although it has no Arabic digit; "进一步" or "统一" is not.
+_CHINESE_COUNT_RE = re.compile(
+    r"百分之|[零〇一二两三四五六七八九十百千万]+(?:个|件|卷|份|篇|次|项|人|家|户|场|期|本|册"
+    r"|套|台|辆|处|所|条|批|张|天|日|周|月|年|季度|小时|工作日|倍|成)"
+)
+
+# What an actual says when it only reports that the target was met, compared after
+# removing whitespace and trailing punctuation.
+_COMPLETION_WORDS = frozenset(
+    {
+        *("完成", "已完成", "全部完成", "均已完成", "按期完成", "已按期完成", "按时完成"),
+        *("已按时完成", "完成目标", "已完成目标", "完成年度指标", "已完成年度指标"),
+        *("达成", "已达成", "达成预期指标", "已达成预期指标", "达到预期指标", "达成年度指标"),
+        *("达到", "已达到", "达标", "已达标", "是", "符合", "符合要求", "满足要求"),
+    }
+)
+
+
+def form_hints(result: FormResult, rules: ScoringRules) -> list[Finding]:
+    """Hints about the whole form: full marks everywhere, output against money spent."""
+    findings: list[Finding] = []
+    rows = result.indicators
+    if rows and all(_full_marks(row) for row in rows) and result.total_score == rules.total_weight:
+        findings.append(
+            _finding(
+                Code.ALL_FULL_MARKS,
+                f"全部 {len(rows)} 个三级指标均为满分，总分 {fmt(result.total_score)}："
+                "请核对每项实际完成值是否确实达到年度指标值",
+            )
+        )
+    outputs = [
+        row
+        for row in rows
+        if level1_key(row.input.level1) == _OUTPUT_LEVEL1 and _weight(row) > ZERO
+    ]
+    rate = result.execution_rate
+    if not outputs or rate is None:
+        return findings
+    if all(_full_marks(row) for row in outputs) and rate < rules.full_marks_execution_rate:
+        findings.append(
+            _finding(
+                Code.FULL_MARKS_DESPITE_UNDEREXECUTION,
+                f"产出指标 {len(outputs)} 行均为满分，但预算执行率为 {fmt(rate)}%，"
+                f"低于 {fmt(rules.full_marks_execution_rate)}%："
+                "请核对资金未执行完时产出是否确已全部完成",
+            )
+        )
+        return findings  # the same fact: no second hint about the gap
+    completion = _average_completion(outputs)
+    gap = completion - rate
+    if gap > rules.completion_execution_gap:
+        findings.append(
+            _finding(
+                Code.COMPLETION_OUTPACES_EXECUTION,
+                f"产出指标 {len(outputs)} 行的平均完成度（得分占分值的比例）为 {fmt(completion)}%，"
+                f"预算执行率为 {fmt(rate)}%，高出 {fmt(gap)} 个百分点，"
+                f"超过 {fmt(rules.completion_execution_gap)} 个百分点：请核对产出与资金使用是否相符",
+            )
+        )
+    return findings
+
+
+def indicator_hints(row: IndicatorResult, rules: ScoringRules) -> list[Finding]:
+    """Hints about one 三级 row: a target that measures nothing, an actual that proves nothing."""
+    ind = row.input
+    label, key = row_label(row), ind.key
+    target, actual = ind.target.strip(), ind.actual.strip()
+    level2 = level1_key(ind.level2)
+    findings: list[Finding] = []
+    measured = level1_key(ind.level1) == _OUTPUT_LEVEL1 and level2 in _MEASURED_LEVEL2
+    if measured and target and not is_measurable(target):
+        findings.append(
+            _finding(
+                Code.TARGET_NOT_MEASURABLE,
+                f"{label}：{ind.level2.strip()}的年度指标值「{target}」没有数值或可衡量的标准，"
+                "无法据以判断完成程度；建议写成数量、比率或期限（如「≥30件」「100%」"
+                "「≤5个工作日」）",
+                key=key,
+            )
+        )
+    restated = _restated(row)
+    if restated:
+        findings.append(_finding(Code.ACTUAL_RESTATES_TARGET, f"{label}：{restated}", key=key))
+    t, a = row.target_value, row.actual_value
+    if t is not None and a is not None and not t.comparable_with(a):
+        findings.append(
+            _finding(
+                Code.ACTUAL_UNIT_MISMATCH,
+                f"{label}：年度指标值「{target}」是{_measure(t)}，实际完成值「{actual}」"
+                f"是{_measure(a)}，计量的不是同一事物，无法核对得分 {fmt(row.counted_score)}"
+                f"（分值 {fmt(ind.weight)}）是否应得",
+                key=key,
+            )
+        )
+    if not row.quantitative or t is None or a is None:
+        return findings
+    # Both hints quote actual / target, so a target of 0 (no ratio) raises neither.
+    if t.number <= 0:
+        return findings
+    if level2 == _COST_LEVEL2 and a.number > t.number and _full_marks(row):
+        findings.append(
+            _finding(
+                Code.COST_ABOVE_TARGET,
+                f"{label}：实际完成值「{actual}」高于年度指标值「{target}」"
+                f"（为其 {fmt(_percent(row))}%），得分却为满分 {fmt(ind.weight)}："
+                "请核对成本是否超支",
+                key=key,
+            )
+        )
+    if (
+        level2 != _COST_LEVEL2
+        and row.direction == Direction.POSITIVE  # the row's, as scored
+        and a.number >= rules.easy_target_ratio * t.number
+    ):
+        findings.append(
+            _finding(
+                Code.TARGET_TOO_EASY,
+                f"{label}：实际完成值「{actual}」为年度指标值「{target}」的 "
+                f"{fmt(_percent(row))}%，达到 {fmt(rules.easy_target_ratio)} 倍及以上，"
+                "年度指标值可能定得偏低；设定下一年度指标时请参考实际完成情况",
+                key=key,
+            )
+        )
+    return findings
+
+
+def is_measurable(target: str) -> bool:
+    """Whether a 年度指标值 holds a number or a measurable level.
+
+    A value ("≥30", "一份"), anything with an Arabic digit or a percent sign ("2023年12月底前
+    完成", "合格率95%以上") or a Chinese numeral with a measure word ("一个月内完成") is;
+    「合法合规」「完成」「按期完成」「效果明显」 are not.
+    """
+    folded = unicodedata.normalize("NFKC", target)
+    if parse_target(folded) is not None or looks_numeric(folded):
+        return True
+    if "%" in folded or any(c.isascii() and c.isdigit() for c in folded):
+        return True
+    return _CHINESE_COUNT_RE.search(folded) is not None
+
+
+def _restated(row: IndicatorResult) -> str:
+    """Why a numeric target's 实际完成值 gives no number, or "" when it gives one."""
+    if row.target_value is None:
+        return ""
+    target, actual = row.input.target.strip(), row.input.actual.strip()
+    compact = _compact_text(actual)
+    if not compact:
+        return ""
+    if row.actual_value is None and compact == _compact_text(target):
+        return f"实际完成值「{actual}」照抄了年度指标值，未写出实际完成的数"
+    if compact in _COMPLETION_WORDS:
+        return (
+            f"年度指标值为数值「{target}」，实际完成值「{actual}」只说明已完成，未写出实际完成的数"
+        )
+    return ""
+
+
+def _compact_text(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(folded.split()).rstrip(_TRAILING_PUNCTUATION)
+
+
+def _measure(value: ParsedValue) -> str:
+    """What a parsed value counts, for the unit-mismatch message."""
+    if value.percent:
+        return "百分比"
+    if value.unit == "元":
+        return "金额"
+    if value.unit:
+        return f"以「{value.unit}」计的数量"
+    if value.multiplier != 1:
+        return "带万或亿的数"
+    return "不带单位的数"
+
+
+def _full_marks(row: IndicatorResult) -> bool:
+    return _weight(row) > ZERO and row.counted_score >= _weight(row)
+
+
+def _weight(row: IndicatorResult) -> Decimal:
+    return row.input.weight if row.input.weight is not None else ZERO
+
+
+def _percent(row: IndicatorResult) -> Decimal:
+    assert row.completion_ratio is not None
+    return row.completion_ratio * HUNDRED
+
+
+def _average_completion(rows: list[IndicatorResult]) -> Decimal:
+    """The mean of counted score / 分值 over rows with 分值, in percent, 2 decimals half-up."""
+    total = sum((row.counted_score / _weight(row) for row in rows), ZERO)
+    return (total * HUNDRED / len(rows)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _finding(code: Code, message: str, *, key: str = FORM_KEY) -> Finding:

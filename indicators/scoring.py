@@ -36,6 +36,7 @@ _PRECISION = 60
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    HINT = "hint"  # 审核提示: a question for the reviewer; never blocks, never counts as a warning
 
 
 class Tier(StrEnum):
@@ -145,6 +146,12 @@ class ScoringRules:
         (Tier.NOT_ACHIEVED, Decimal("0"), Decimal("0.6")),
     )
     overachievement_ratio: Decimal = Decimal("1.3")
+    # Hints (审核提示): 预算执行率 in percent below which full marks on every 产出 row is
+    # questioned; percentage points by which the 产出 rows' completion may exceed it; the
+    # multiple of a positive target at which the target looks too easy.
+    full_marks_execution_rate: Decimal = Decimal("90")
+    completion_execution_gap: Decimal = Decimal("5")
+    easy_target_ratio: Decimal = Decimal("2")
 
 
 DEFAULT_RULES = ScoringRules()
@@ -157,7 +164,8 @@ DEFAULT_RULES = ScoringRules()
 #   3: weight_missing: a 三级 row without 分值 is an error.
 #   4: a bare number under 成本指标 (and a bare duration under 时效指标) is an upper
 #      limit; a row's 指标方向 (正向/反向/等于/定性) overrides the rule.
-LOGIC_VERSION = 4
+#   5: hints (审核提示): eight checks of severity "hint", counted on the summary.
+LOGIC_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -263,6 +271,10 @@ class FormResult:
     @property
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == Severity.WARNING)
+
+    @property
+    def hints(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == Severity.HINT)
 
 
 def score_form(form: FormInput, rules: ScoringRules = DEFAULT_RULES) -> FormResult:

@@ -110,8 +110,16 @@ class TableRow:
         return [f for f in findings if f.severity == Severity.WARNING]
 
     @property
+    def hints(self) -> list[Finding]:
+        findings = self.result.findings if self.result else ()
+        return [f for f in findings if f.severity == Severity.HINT]
+
+    @property
     def inline_findings(self) -> list[SummaryItem]:
-        """Input errors, then errors, then warnings, worded for a place beside the row."""
+        """Input errors, errors, warnings, then hints, worded for a place beside the row.
+
+        A hint is a question about what is typed, not a missing value: it never becomes
+        a 待填写 to-do."""
         return [
             *(SummaryItem(self.anchor, message, "input", "error") for message in self.input_errors),
             *(
@@ -119,6 +127,10 @@ class TableRow:
                     self.anchor, _inline(f, self.result), f.code, TODO if self.todo else f.severity
                 )
                 for f in (*self.errors, *self.warnings)
+            ),
+            *(
+                SummaryItem(self.anchor, _inline(f, self.result), f.code, f.severity)
+                for f in self.hints
             ),
         ]
 
@@ -223,6 +235,7 @@ class FormTable:
     summary_warnings: list[SummaryItem]
     input_errors: list[SummaryItem]
     summary_todos: list[SummaryItem] = field(default_factory=list)
+    summary_hints: list[SummaryItem] = field(default_factory=list)  # 审核提示
 
     @property
     def indicator_rowspan(self) -> int:
@@ -272,8 +285,14 @@ def _summary_item(finding: Finding) -> SummaryItem:
     return SummaryItem(finding_anchor(finding.key), finding.message, finding.code)
 
 
-def _summary(result: FormResult) -> tuple[list[SummaryItem], list[SummaryItem]]:
-    return [_summary_item(f) for f in result.errors], [_summary_item(f) for f in result.warnings]
+def _summary(
+    result: FormResult,
+) -> tuple[list[SummaryItem], list[SummaryItem], list[SummaryItem]]:
+    return (
+        [_summary_item(f) for f in result.errors],
+        [_summary_item(f) for f in result.warnings],
+        [_summary_item(f) for f in result.hints],
+    )
 
 
 def _split_findings(result: FormResult) -> tuple[list[Finding], list[Finding]]:
@@ -381,6 +400,7 @@ def edit_table(
         summary_warnings=[_summary_item(f) for f in warnings],
         input_errors=[SummaryItem(anchor, message) for anchor, message in input_errors],
         summary_todos=todos + todo_warnings,
+        summary_hints=[_summary_item(f) for f in result.hints],
     )
 
 
@@ -401,7 +421,7 @@ def read_table(evaluation: Evaluation, result: FormResult) -> FormTable:
     ]
     _span(rows, _level1_totals(result))
     lines = {line.kind: line for line in evaluation.budget_lines.all()}
-    errors, warnings = _summary(result)
+    errors, warnings, hints = _summary(result)
     budget_findings, form_findings = _split_findings(result)
     return FormTable(
         result=result,
@@ -417,6 +437,7 @@ def read_table(evaluation: Evaluation, result: FormResult) -> FormTable:
         summary_errors=errors,
         summary_warnings=warnings,
         input_errors=[],
+        summary_hints=hints,
     )
 
 

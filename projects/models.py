@@ -458,7 +458,12 @@ class EvaluationSummary(models.Model):
     # the 一级 names are data (the taxonomy), so they are not columns.
     level1_totals = models.JSONField("一级指标得分", default=list, blank=True)
     error_count = models.PositiveIntegerField("错误数", default=0)
-    warning_count = models.PositiveIntegerField("提示数", default=0)
+    warning_count = models.PositiveIntegerField("警告数", default=0)
+    hint_count = models.PositiveIntegerField("审核提示数", default=0)
+    # The codes of the form's hints, each once, in ``Code`` order, each between spaces
+    # (" all_full_marks target_too_easy "): the dashboard counts the forms carrying a code
+    # with ``__contains=" code "`` inside its one aggregate query.
+    hint_codes = models.CharField("审核提示类型", max_length=400, blank=True, default="")
     recorded_total_mismatch = models.BooleanField("原表总分有误", default=False)
     # What the Excel summary needs beyond the columns above, so that it reads stored
     # values instead of scoring every form (docs/performance.md「导出」); exact Decimal

@@ -44,6 +44,8 @@ _FIELDS = (
     "level1_totals",
     "error_count",
     "warning_count",
+    "hint_count",
+    "hint_codes",
     "recorded_total_mismatch",
     "result_details",
     "rules_digest",
@@ -104,6 +106,14 @@ def result_details(evaluation: Evaluation, result: FormResult) -> dict[str, Any]
     }
 
 
+def hint_codes_text(result: FormResult) -> str:
+    """The codes of ``result``'s hints for ``EvaluationSummary.hint_codes``: each once, in
+    ``Code`` order, between spaces; "" without hints."""
+    present = {finding.code for finding in result.hints}
+    codes = [code.value for code in Code if code.value in present]
+    return f" {' '.join(codes)} " if codes else ""
+
+
 def summary_from_result(
     evaluation: Evaluation, result: FormResult, *, digest: str
 ) -> EvaluationSummary:
@@ -125,6 +135,8 @@ def summary_from_result(
         level1_totals=level1_totals_list(result),
         error_count=len(result.errors),
         warning_count=len(result.warnings),
+        hint_count=len(result.hints),
+        hint_codes=hint_codes_text(result),
         recorded_total_mismatch=any(
             f.code == Code.RECORDED_TOTAL_MISMATCH for f in result.findings
         ),
@@ -213,5 +225,7 @@ def summary_matches_result(
         and summary.grade == result.grade
         and summary.error_count == len(result.errors)
         and summary.warning_count == len(result.warnings)
+        and summary.hint_count == len(result.hints)
+        and summary.hint_codes == hint_codes_text(result)
         and summary.result_details == result_details(evaluation, result)
     )

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "docs" / "rules.md"
 
 # "### `weights_not_100` · error"
-CODE_HEADING = re.compile(r"^### `(?P<code>[a-z0-9_]+)` · (?P<severity>error|warning)\s*$", re.M)
+CODE_HEADING = re.compile(
+    r"^### `(?P<code>[a-z0-9_]+)` · (?P<severity>error|warning|hint)\s*$", re.M
+)
 
 # Spelled in pieces so that this file does not name them itself.
 OUTSIDE_DOCS = re.compile("|".join(("DESIGN" + r"\.md", "STYLE" + r"\.md", "PIT" + "FALLS")))

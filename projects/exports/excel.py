@@ -14,7 +14,7 @@ alone would spend twice the time budget on the 8.5 million cells of 50,000 forms
   cannot hold are dropped.
 - Numbers are written from ``Decimal`` with a number format: money
   ``#,##0.00####`` (万元, up to 6 decimals), scores ``0.00``, rates ``0.00%``.
-- 汇总 ends with two columns after 警告数 (so the columns before them keep their
+- 汇总 ends with two columns after 警告数 and 提示数 (so the columns before them keep their
   place): 状态变更日期, the day of the last submit/return/approve/reopen, and the
   reviewer's 整表审核意见. Both come with the form's row (a subquery, a field):
   no query per form.
@@ -103,6 +103,7 @@ SUMMARY_COLUMNS_TAIL = [
     Column("状态", 8, "status"),
     Column("错误数", 7),
     Column("警告数", 7),
+    Column("提示数", 7),
     Column("状态变更日期", 12),
     Column("整表审核意见", 40, "review_comment"),
 ]
@@ -171,6 +172,7 @@ class _Totals:
         }
         self.errors = 0
         self.warnings = 0
+        self.hints = 0
 
     def add(self, form: SummaryForm, level1_names: list[str]) -> None:
         self.count += 1
@@ -189,6 +191,7 @@ class _Totals:
                 self.scores[name].append(value)
         self.errors += form.error_count
         self.warnings += form.warning_count
+        self.hints += form.hint_count
 
     def rate(self) -> Decimal | None:
         if not self.rate_budget:
@@ -252,6 +255,7 @@ class SummaryWorkbook:
                 form.status_label,
                 form.error_count,
                 form.warning_count,
+                form.hint_count,
                 form.status_changed_on,
                 form.review_comment,
             ]
@@ -332,6 +336,7 @@ def _append_totals(summary: StreamingSheet, totals: _Totals, names: list[str]) -
             *([None] * (1 + len(names) + 3)),
             (totals.errors, Style.BOLD),
             (totals.warnings, Style.BOLD),
+            (totals.hints, Style.BOLD),
         ]
     )
     summary.append(

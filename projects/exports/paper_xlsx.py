@@ -253,7 +253,8 @@ def layout(sheet: Sheet) -> _Layout:
         form.table(_history_rows(sheet), HISTORY_COLUMNS)
     if sheet.findings:
         form.line(
-            f"检查结果（系统生成）：错误 {sheet.error_count} 项，警告 {sheet.warning_count} 项",
+            f"检查结果（系统生成）：错误 {sheet.error_count} 项，警告 {sheet.warning_count} 项，"
+            f"提示 {sheet.hint_count} 项",
             NOTE_HEADING,
         )
         for number, finding in enumerate(sheet.findings, start=1):

@@ -74,7 +74,6 @@ CHART_DEPARTMENTS = 20  # bars of the money chart; its table lists every departm
 # The order severities are reported in; "hint" is the mildest kind of finding.
 SEVERITY_ORDER = ("error", "warning", "hint")
 SEVERITY_NAMES = {str(severity): label for severity, label in SEVERITY_LABELS.items()}
-SEVERITY_NAMES.setdefault("hint", "提示")
 STATUS_LABELS = dict(STATUS_COLUMNS)
 NO_DEADLINE = "未设截止日期"
 

@@ -127,6 +127,10 @@ class SheetFinding:
     def is_error(self) -> bool:
         return self.severity == Severity.ERROR
 
+    @property
+    def is_hint(self) -> bool:
+        return self.severity == Severity.HINT
+
 
 @dataclass(frozen=True)
 class IndicatorRow:
@@ -251,7 +255,11 @@ class Sheet:
 
     @property
     def warning_count(self) -> int:
-        return len(self.findings) - self.error_count
+        return sum(1 for finding in self.findings if finding.severity == Severity.WARNING)
+
+    @property
+    def hint_count(self) -> int:
+        return sum(1 for finding in self.findings if finding.severity == Severity.HINT)
 
     def level1_score(self, name: str) -> Number:
         """The counted score of a 一级 by name (whitespace ignored); blank when absent."""

@@ -105,6 +105,7 @@ class SummaryForm:
     grade: str
     error_count: int
     warning_count: int
+    hint_count: int
     status_changed_on: date | None
     review_comment: str
     indicators: tuple[SummaryIndicator, ...]
@@ -140,6 +141,7 @@ class SummaryForm:
             grade=sheet.grade,
             error_count=sheet.error_count,
             warning_count=sheet.warning_count,
+            hint_count=sheet.hint_count,
             status_changed_on=sheet.status_changed_on,
             review_comment=sheet.review_comment,
             indicators=tuple(
@@ -203,7 +205,7 @@ _INDICATOR_COLUMNS = (
     "review_comment",
     "direction",
 )
-_ERROR = str(Severity.ERROR)
+_ERROR, _WARNING = str(Severity.ERROR), str(Severity.WARNING)
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -270,7 +272,8 @@ def _stored_form(
         )
         for finding in details["findings"]
     )
-    errors = sum(1 for finding in details["findings"] if finding[FINDING_SEVERITY] == _ERROR)
+    severities = [finding[FINDING_SEVERITY] for finding in details["findings"]]
+    errors, warnings = severities.count(_ERROR), severities.count(_WARNING)
     level1_scores: dict[str, Decimal] = {}
     for name, score in details["level1_scores"]:
         level1_scores.setdefault(level1_key(name), Decimal(score))
@@ -291,7 +294,8 @@ def _stored_form(
         total_score=total_score,
         grade=grade,
         error_count=errors,
-        warning_count=len(findings) - errors,
+        warning_count=warnings,
+        hint_count=len(findings) - errors - warnings,
         status_changed_on=status_changed_on(last_status_step),
         review_comment=review_comment.strip(),
         indicators=indicators,

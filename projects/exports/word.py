@@ -474,7 +474,8 @@ def build_document(sheet: Sheet) -> docx.document.Document:
     _review_section(document, sheet)
     if sheet.findings:
         heading = document.add_paragraph(
-            f"检查结果（系统生成）：错误 {sheet.error_count} 项，警告 {sheet.warning_count} 项",
+            f"检查结果（系统生成）：错误 {sheet.error_count} 项，警告 {sheet.warning_count} 项，"
+            f"提示 {sheet.hint_count} 项",
             style="Form Note",
         )
         heading.runs[0].bold = True

@@ -633,6 +633,7 @@ def indicator_library_query(params: Mapping[str, str]) -> tuple[str, int | None]
 
 
 HAS_ERRORS_CHOICES = [("", "全部"), ("yes", "有错误"), ("no", "无错误")]
+HAS_HINTS_CHOICES = [("", "全部"), ("yes", "有审核提示"), ("no", "无审核提示")]
 
 
 def forget_ignored(form: forms.Form) -> None:
@@ -671,6 +672,7 @@ class EvaluationFilterForm(forms.Form):
     )
     grade = forms.ChoiceField(label="等级", required=False)
     has_errors = forms.ChoiceField(label="检查", required=False, choices=HAS_ERRORS_CHOICES)
+    has_hints = forms.ChoiceField(label="审核提示", required=False, choices=HAS_HINTS_CHOICES)
 
     def __init__(self, *args, years: list[int], departments, grades: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -728,11 +730,13 @@ class EvaluationFilterForm(forms.Form):
         forget_ignored(self)
         data = self.cleaned_data
         has_errors = {"yes": True, "no": False}.get(data.get("has_errors") or "")
+        has_hints = {"yes": True, "no": False}.get(data.get("has_hints") or "")
         return EvaluationFilters(
             year=data.get("year"),
             department=data.get("department"),
             status=data.get("status") or "",
             grade=data.get("grade") or "",
             has_errors=has_errors,
+            has_hints=has_hints,
             query=(data.get("q") or "").strip(),
         )

@@ -96,6 +96,7 @@ class FormPreview:
     warnings: int
     findings: list[dict[str, str]]
     amount_unit_note: str = ""
+    hints: int = 0  # 审核提示 (a preview stored before hints reads as none)
     unplaced: list[str] = field(default_factory=list)  # the cells the reader did not import
     reading_notes: list[str] = field(default_factory=list)  # how it read what it did
     paper_notes: str = ""  # the rows after the table, kept as the form's notes
@@ -205,6 +206,7 @@ def describe_form(form: FormData, rules: ScoringRules) -> FormPreview:
         grade=result.grade,
         errors=len(result.errors),
         warnings=len(result.warnings),
+        hints=len(result.hints),
         findings=[
             {**finding.as_dict(), "severity_label": SEVERITY_LABELS[finding.severity]}
             for finding in result.findings

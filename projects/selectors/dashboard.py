@@ -7,7 +7,7 @@ queries of ``year_dashboard`` does not depend on the number of forms or departme
 
 Drill-down: every figure carries the query string of the form list ("home") that
 shows the forms behind it. The list understands ``year``, ``department``,
-``status``, ``grade`` and ``has_errors``; the other parameters below are applied by
+``status``, ``grade``, ``has_errors`` and ``has_hints``; the other parameters below are applied by
 ``filter_by_summary``, which the list must call for them to take effect.
 """
 
@@ -24,8 +24,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
+from indicators.checks import SEVERITIES, code_label
 from indicators.models import Level1
-from indicators.scoring import ScoringRules
+from indicators.scoring import ScoringRules, Severity
 from projects.models import Evaluation, Indicator
 from projects.numbers import NumberError, parse_number
 from projects.selectors.evaluations import (
@@ -42,6 +43,8 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 TOP = 10
 LOW_EXECUTION_RATE = Decimal("90")  # percent: the "执行率低于 90%" figure
+HINT_CODES = tuple(code for code, severity in SEVERITIES.items() if severity == Severity.HINT)
+TOP_HINTS = 3  # the most common hints shown per department
 # 平均总分 counts only forms handed in (提交 or 通过): a draft's unfilled 0 would skew it.
 AVERAGED_STATUSES = (Evaluation.Status.SUBMITTED, Evaluation.Status.APPROVED)
 # Lower edges of the score buckets; the first bucket is "below 60", the last "100 and up".
@@ -165,6 +168,16 @@ class DepartmentRow:
 
 
 @dataclass
+class DepartmentHints:
+    """A department's most common hints: (label, forms carrying it), most forms first."""
+
+    department_id: int
+    name: str
+    forms: Figure  # its forms with any hint
+    hints: list[tuple[str, int]]
+
+
+@dataclass
 class Bucket:
     label: str
     count: Figure
@@ -188,6 +201,7 @@ class Dashboard:
     recorded_total_wrong: Figure
     status_totals: list[tuple[str, Figure]]
     departments: list[DepartmentRow]
+    department_hints: list[DepartmentHints]
     grades: list[Bucket]
     scores: list[Bucket]
     lowest_execution: list[Evaluation]
@@ -284,6 +298,11 @@ def year_dashboard(
         "executed": Sum("summary__executed"),
         "low_rate": Count("pk", filter=Q(summary__execution_rate__lt=LOW_EXECUTION_RATE)),
         "with_errors": Count("pk", filter=Q(summary__error_count__gt=0)),
+        "with_hints": Count("pk", filter=Q(summary__hint_count__gt=0)),
+        **{
+            f"hint_{code.value}": Count("pk", filter=Q(summary__hint_codes__contains=f" {code} "))
+            for code in HINT_CODES
+        },
         "recorded_total_wrong": Count("pk", filter=Q(summary__recorded_total_mismatch=True)),
         **{status: Count("pk", filter=Q(status=status)) for status in Evaluation.Status},
         **{f"grade_{i}": Count("pk", filter=Q(summary__grade=g)) for i, g in enumerate(grades)},
@@ -341,6 +360,7 @@ def year_dashboard(
         ),
         status_totals=status_totals,
         departments=departments,
+        department_hints=_department_hints(per_department, base),
         grades=[
             Bucket(grade, Figure(totals[f"grade_{i}"], {**base, "grade": grade}))
             for i, grade in enumerate(grades)
@@ -379,6 +399,29 @@ def _add_up(rows: list[dict], names: list[str]) -> dict[str, Any]:
         for name in names:
             totals[name] += row[name] or 0
     return totals
+
+
+def _department_hints(per_department: list[dict], base: dict[str, object]) -> list[DepartmentHints]:
+    """Per department with hints, its ``TOP_HINTS`` most common ones (ties: ``Code`` order),
+    read from the per-department aggregate: no query of its own."""
+    rows = []
+    for row in per_department:
+        if not row["with_hints"]:
+            continue
+        counted = [(code, row[f"hint_{code.value}"]) for code in HINT_CODES]
+        top = sorted((item for item in counted if item[1]), key=lambda item: -item[1])
+        department_id = row["project__department_id"]
+        rows.append(
+            DepartmentHints(
+                department_id=department_id,
+                name=row["project__department__name"],
+                forms=Figure(
+                    row["with_hints"], {**base, "department": department_id, "has_hints": "yes"}
+                ),
+                hints=[(code_label(code), count) for code, count in top[:TOP_HINTS]],
+            )
+        )
+    return rows
 
 
 def _status_params(status: str, year: int, base: dict[str, object]) -> dict[str, object]:

@@ -165,11 +165,12 @@ class EvaluationFilters:
     status: str = ""
     grade: str = ""
     has_errors: bool | None = None  # True: only forms with errors; False: only without
+    has_hints: bool | None = None  # the same for 审核提示
     query: str = ""  # part of the project name
 
     @property
     def needs_scoring(self) -> bool:
-        return bool(self.grade) or self.has_errors is not None
+        return bool(self.grade) or self.has_errors is not None or self.has_hints is not None
 
     @property
     def title(self) -> str:
@@ -185,6 +186,7 @@ class EvaluationFilters:
             "status": self.status,
             "grade": self.grade,
             "has_errors": {True: "yes", False: "no"}.get(self.has_errors, ""),
+            "has_hints": {True: "yes", False: "no"}.get(self.has_hints, ""),
         }
         return {name: value for name, value in values.items() if value}
 
@@ -210,6 +212,8 @@ def filter_evaluations(
 def _matches_result(result: FormResult, filters: EvaluationFilters) -> bool:
     if filters.grade and result.grade != filters.grade:
         return False
+    if filters.has_hints is not None and bool(result.hints) != filters.has_hints:
+        return False
     return filters.has_errors is None or bool(result.errors) == filters.has_errors
 
 
@@ -222,20 +226,33 @@ class ListScore:
     grade: str
     error_count: int
     warning_count: int
+    hint_count: int
 
     @classmethod
     def of_summary(cls, summary: EvaluationSummary) -> ListScore:
-        return cls(summary.total_score, summary.grade, summary.error_count, summary.warning_count)
+        return cls(
+            summary.total_score,
+            summary.grade,
+            summary.error_count,
+            summary.warning_count,
+            summary.hint_count,
+        )
 
     @classmethod
     def of_result(cls, result: FormResult) -> ListScore:
-        return cls(result.total_score, result.grade, len(result.errors), len(result.warnings))
+        return cls(
+            result.total_score,
+            result.grade,
+            len(result.errors),
+            len(result.warnings),
+            len(result.hints),
+        )
 
 
 def filter_by_result(
     queryset: QuerySet[Evaluation], filters: EvaluationFilters, rules: ScoringRules
 ) -> QuerySet[Evaluation]:
-    """The 等级 and "has errors" filters, in SQL on the stored summaries.
+    """The 等级, "has errors" and "has hints" filters, in SQL on the stored summaries.
 
     Forms whose summary is missing or was computed with other rules are scored live
     (one query plus two prefetches, whatever their number; none when every summary is
@@ -249,6 +266,8 @@ def filter_by_result(
         matches &= (
             Q(summary__error_count__gt=0) if filters.has_errors else Q(summary__error_count=0)
         )
+    if filters.has_hints is not None:
+        matches &= Q(summary__hint_count__gt=0) if filters.has_hints else Q(summary__hint_count=0)
     stale = with_rows(queryset.filter(Q(summary__isnull=True) | ~Q(summary__rules_digest=digest)))
     stale_matches = [
         evaluation.pk

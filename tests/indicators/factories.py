@@ -72,8 +72,8 @@ def clean_rows() -> tuple[IndicatorInput, ...]:
         row(
             "r2",
             level2="质量指标",
-            target="合格",
-            actual="合格",
+            target="一次验收合格",
+            actual="一次验收合格",
             weight="25",
             score="25",
             tier=Tier.ACHIEVED,

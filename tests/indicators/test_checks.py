@@ -45,6 +45,14 @@ DESIGN_CODES = {
     "amount_unit_converted": "warning",
     "recorded_budget_score_mismatch": "warning",
     "recorded_total_mismatch": "warning",
+    "target_not_measurable": "hint",
+    "actual_restates_target": "hint",
+    "actual_unit_mismatch": "hint",
+    "all_full_marks": "hint",
+    "full_marks_despite_underexecution": "hint",
+    "completion_outpaces_execution": "hint",
+    "cost_above_target": "hint",
+    "target_too_easy": "hint",
 }
 
 DEFAULT_SPLIT = "（默认：预算执行率 10、产出指标 50、效益指标 30、满意度指标 10）"
@@ -135,6 +143,7 @@ CASES = [
         ),
         "r3",
         "第3行「效益指标/社会效益指标/指标」：得分 27 低于分值 30，请填写偏差原因分析及改进措施",
+        also=frozenset({"all_full_marks"}),  # the review gives every row full marks
     ),
     Case(
         "qualitative_score_out_of_band",
@@ -272,6 +281,7 @@ CASES = [
         "r2",
         "第2行「产出指标/质量指标/指标」：年度指标值「≥30」与实际完成值「100%」的单位不一致，"
         "无法比较，按定性指标处理",
+        also=frozenset({"actual_unit_mismatch"}),
     ),
     Case(
         "value_unparsed",
@@ -279,6 +289,7 @@ CASES = [
         "r2",
         "第2行「产出指标/质量指标/指标」：年度指标值「5个工作日」可按规则计分，"
         "但实际完成值「完成」无法解析为数值，按定性指标处理",
+        also=frozenset({"actual_restates_target"}),
     ),
     Case(
         "value_unparsed",
@@ -308,6 +319,92 @@ CASES = [
         clean_form(legacy=True, recorded_total_score=Decimal("100")),
         "",
         "表上填写的总分 100 与计算得出的总分 97 不一致",
+    ),
+    Case(
+        "target_not_measurable",
+        clean_form(indicators=with_row(1, target="合法合规", actual="完成", score=Decimal("25"))),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：数量指标的年度指标值「合法合规」没有数值或可衡量的标准，"
+        "无法据以判断完成程度；建议写成数量、比率或期限（如「≥30件」「100%」「≤5个工作日」）",
+    ),
+    Case(
+        "actual_restates_target",
+        clean_form(indicators=with_row(1, actual="已完成。", score=Decimal("25"))),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：年度指标值为数值「≥10个」，实际完成值「已完成。」"
+        "只说明已完成，未写出实际完成的数",
+        also=frozenset({"value_unparsed"}),
+    ),
+    Case(
+        "actual_restates_target",
+        clean_form(indicators=with_row(1, actual="≥ 10个", score=Decimal("25"))),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：实际完成值「≥ 10个」照抄了年度指标值，未写出实际完成的数",
+        also=frozenset({"value_unparsed"}),
+    ),
+    Case(
+        "actual_unit_mismatch",
+        clean_form(indicators=with_row(1, target="100000元", actual="100%", score=Decimal("25"))),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：年度指标值「100000元」是金额，"
+        "实际完成值「100%」是百分比，计量的不是同一事物，无法核对得分 25（分值 25）是否应得",
+        also=frozenset({"value_unparsed"}),
+    ),
+    Case(
+        "actual_unit_mismatch",
+        clean_form(indicators=with_row(1, target="≥30", actual="100%", score=Decimal("25"))),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：年度指标值「≥30」是不带单位的数，"
+        "实际完成值「100%」是百分比，计量的不是同一事物，无法核对得分 25（分值 25）是否应得",
+        also=frozenset({"value_unparsed"}),
+    ),
+    Case(
+        "all_full_marks",
+        clean_form(indicators=with_row(3, score=Decimal("30"))),
+        "",
+        "全部 4 个三级指标均为满分，总分 100：请核对每项实际完成值是否确实达到年度指标值",
+    ),
+    Case(
+        "full_marks_despite_underexecution",
+        clean_form(budget_lines=(budget_line(annual="100", executed="85"),)),
+        "",
+        "产出指标 2 行均为满分，但预算执行率为 85%，低于 90%："
+        "请核对资金未执行完时产出是否确已全部完成",
+    ),
+    Case(
+        "completion_outpaces_execution",
+        clean_form(budget_lines=(budget_line(annual="100", executed="92"),)),
+        "",
+        "产出指标 2 行的平均完成度（得分占分值的比例）为 100%，预算执行率为 92%，"
+        "高出 8 个百分点，超过 5 个百分点：请核对产出与资金使用是否相符",
+    ),
+    Case(
+        "completion_outpaces_execution",
+        clean_form(
+            budget_lines=(budget_line(annual="100", executed="80"),),
+            indicators=with_row(2, score=Decimal("20"), deviation_reason="返工一次"),
+        ),
+        "",
+        "产出指标 2 行的平均完成度（得分占分值的比例）为 90%，预算执行率为 80%，"
+        "高出 10 个百分点，超过 5 个百分点：请核对产出与资金使用是否相符",
+    ),
+    Case(
+        "cost_above_target",
+        clean_form(
+            indicators=with_row(2, level2="成本指标", target="200万元", actual="210万元", tier=None)
+        ),
+        "r2",
+        "第2行「产出指标/成本指标/指标」：实际完成值「210万元」高于年度指标值「200万元」"
+        "（为其 105%），得分却为满分 25：请核对成本是否超支",
+        # A bare cost is an upper limit: 210 of 200 is over it, so the rule gives less.
+        also=frozenset({"score_differs_from_rule"}),
+    ),
+    Case(
+        "target_too_easy",
+        clean_form(indicators=with_row(1, actual="20个", deviation_reason="需求增加")),
+        "r1",
+        "第1行「产出指标/数量指标/指标」：实际完成值「20个」为年度指标值「≥10个」的 200%，"
+        "达到 2 倍及以上，年度指标值可能定得偏低；设定下一年度指标时请参考实际完成情况",
     ),
 ]
 
@@ -360,7 +457,7 @@ def test_clean_form_has_no_finding() -> None:
         pytest.param(clean_form(indicators=with_row(1, score=Decimal("25.00"))), id="25.00"),
         # an explained over-achievement
         pytest.param(
-            clean_form(indicators=with_row(1, actual="20个", deviation_reason="需求增加")),
+            clean_form(indicators=with_row(1, actual="15个", deviation_reason="需求增加")),
             id="overachievement-explained",
         ),
         # not legacy: written scores are not compared

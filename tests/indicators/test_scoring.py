@@ -704,7 +704,10 @@ def test_seed_form_support_fund() -> None:
         ("nonstandard_l1_weights", ""),  # 产出 70, 效益 20
         ("recorded_total_mismatch", ""),
         ("overachievement_unexplained", "1"),
+        ("target_too_easy", "1"),  # 26 against ≥13个
         ("overachievement_unexplained", "2"),
+        ("target_too_easy", "2"),  # 2 against ≥1次
+        ("target_not_measurable", "3"),  # 防止出现规模性返贫
         # A bare cost is an upper limit: 4.69万元 and 29.62万元 are within 8.6万元 and
         # 40万元, so the rule gives the full 5; the paper scored them in proportion.
         ("score_differs_from_rule", "7"),

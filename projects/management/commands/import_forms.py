@@ -130,7 +130,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  · {state} {form.year}年度「{form.project_name}」（{form.department}）："
                 f"总分 {score_str(result.total_score)}（{result.grade}），"
-                f"错误 {len(result.errors)} 项，警告 {len(result.warnings)} 项"
+                f"错误 {len(result.errors)} 项，警告 {len(result.warnings)} 项，"
+                f"提示 {len(result.hints)} 项"
             )
             # Never silent: every cell the reader did not import, and how it read what it did.
             if form.unplaced:

@@ -194,7 +194,68 @@ def test_figures_to_the_cent(
     assert form["total_weight"] == total_weight
     assert form["total_score"] == total_score
     assert form["grade"] == grade
-    assert sorted(f["code"] for f in form["findings"]) == codes
+    assert sorted(f["code"] for f in form["findings"] if f["severity"] != "hint") == codes
+
+
+# The hints (审核提示) of each demo form, sorted; docs/rules.md「Checks」.
+EXPECTED_HINTS = {
+    "档案整理及数字化服务": ["all_full_marks"],  # 7 rows at full marks, 总分 100
+    "法律顾问": [
+        "actual_restates_target",  # 5个工作日 / 完成
+        "actual_restates_target",  # 2个工作日 / 完成
+        "actual_unit_mismatch",  # ≥30 / 100%
+        "actual_unit_mismatch",  # ≥20 / 100%
+        "actual_unit_mismatch",  # 100000元 / 100%
+        "all_full_marks",
+        "target_not_measurable",  # 合法合规
+        "target_not_measurable",  # 合法合规
+    ],
+    "政府投资项目评估审核费（项目建议书、可行性研究报告、初步设计概算等）": [
+        "target_not_measurable",  # 论证科学性、依据充分性、客观公正
+        "target_too_easy",  # 2.5亿元 against 1亿元以上
+    ],
+    "北京城市副中心产业高质量发展评估体系设计及持续跟踪项目": [
+        "all_full_marks",
+        *["target_not_measurable"] * 4,
+    ],
+    "深化“放管服”改革着力培育和激发市场主体活力发展路径研究": [
+        "all_full_marks",
+        *["target_not_measurable"] * 4,
+    ],
+    "通州区“经济大脑”服务项目": ["all_full_marks"],
+    "2023年节能专项资金": ["all_full_marks", "target_not_measurable", "target_not_measurable"],
+    "2023“疏整促”专班经费": ["all_full_marks", *["target_not_measurable"] * 14],  # 完成, 是
+    "帮扶专项资金": ["target_not_measurable", "target_too_easy", "target_too_easy"],
+    "北京城市副中心(通州区)“十四五”规划实施情况中期评估": ["target_not_measurable"],  # 若干篇
+    "价格认证资金": ["actual_unit_mismatch", "target_not_measurable", "target_not_measurable"],
+    "“三庙一塔”景区门票定价成本调查": ["actual_restates_target", "all_full_marks"],  # 1年内
+    "通州区与廊坊市的远程视频会议系统": ["all_full_marks"],
+    "通州区重大投资项目规划谋划": [],
+}
+
+
+@pytest.mark.parametrize(("project", "codes"), EXPECTED_HINTS.items())
+def test_hints_of_the_demo_forms(exported, project, codes):
+    hints = [f for f in exported[project]["findings"] if f["severity"] == "hint"]
+    assert sorted(f["code"] for f in hints) == codes
+
+
+def test_the_hints_name_their_row_and_numbers(exported):
+    legal = [f["message"] for f in exported["法律顾问"]["findings"]]
+    assert any(
+        message.startswith(
+            "第4行「产出指标/质量指标/对规范性文件进行合法性审查」：质量指标的年度指标值「合法合规」"
+        )
+        for message in legal
+    )
+    archive = [f for f in exported["档案整理及数字化服务"]["findings"] if f["severity"] == "hint"]
+    assert archive == [
+        {
+            "code": "all_full_marks",
+            "severity": "hint",
+            "message": "全部 7 个三级指标均为满分，总分 100：请核对每项实际完成值是否确实达到年度指标值",
+        }
+    ]
 
 
 def test_findings_carry_severity_and_a_chinese_message_naming_the_row(exported):

@@ -208,7 +208,9 @@ def test_review_comment_and_history_follow_the_table(evaluation_a, filler_a, rev
     comment = texts.index(f"审核意见：{APPROVE_COMMENT}")  # its line break kept
     assert texts[comment + 1] == "审核记录"
     assert document.paragraphs[comment].runs[0].bold
-    assert texts.index("审核记录") < texts.index("检查结果（系统生成）：错误 0 项，警告 1 项")
+    assert texts.index("审核记录") < texts.index(
+        "检查结果（系统生成）：错误 0 项，警告 1 项，提示 1 项"
+    )
     _, _, history = document.tables
     rows = [[text(c) for c in row] for row in grid(history)]
     assert rows[0] == ["时间", "操作", "操作人", "说明"]

@@ -65,6 +65,7 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
         "状态",
         "错误数",
         "警告数",
+        "提示数",
         "状态变更日期",
         "整表审核意见",
     ]
@@ -99,6 +100,7 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
         severities = [f["severity"] for f in data["findings"]]
         assert row["错误数"].value == severities.count("error")
         assert row["警告数"].value == severities.count("warning")
+        assert row["提示数"].value == severities.count("hint")
         assert row["状态变更日期"].value is row["整表审核意见"].value is None  # imported
 
     assert sums["项目名称"].value == "合计（14 个项目）"
@@ -107,6 +109,7 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
     assert dec(sums["全年预算数（万元）"].value) == annual == Decimal("4374.398701")
     assert dec(sums["全年执行数（万元）"].value) == executed
     assert sums["错误数"].value == sum(r["错误数"].value for r in form_rows)
+    assert sums["提示数"].value == sum(r["提示数"].value for r in form_rows) > 0
     assert averages["项目名称"].value == "平均"
     average = sum(Decimal(d["total_score"]) for d in forms.values()) / 14
     assert dec(averages["总分"].value) == average.quantize(Decimal("0.01"))
@@ -145,7 +148,7 @@ def test_every_number_equals_the_json_export_for_the_14_demo_forms():
 def test_frozen_header_filters_and_widths():
     demo_forms()
     workbook = read_summary(Evaluation.objects.all())
-    for name, last in (("汇总", "T15"), ("指标明细", "R130")):
+    for name, last in (("汇总", "U15"), ("指标明细", "R130")):
         sheet = workbook[name]
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == f"A1:{last}"

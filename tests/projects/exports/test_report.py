@@ -140,7 +140,7 @@ def test_findings_are_counted_with_an_example_and_hints_have_their_table(admin_u
     EvaluationSummary.objects.filter(pk=summary.pk).update(result_details=details)
     report = year_report(admin_user, YEAR)
     assert list(report.findings)[:2] == ["error", "warning"]
-    [hint] = report.findings["hint"]
+    hint = next(f for f in report.findings["hint"] if f.code == "some_hint")
     assert (hint.forms, hint.occurrences) == (1, 2)
     assert hint.example_project == summary.evaluation.project.name
     assert hint.example_message == "可补充说明（示例）"
@@ -150,7 +150,7 @@ def test_findings_are_counted_with_an_example_and_hints_have_their_table(admin_u
     _, document = build(admin_user)
     assert "（三）最常见的提示" in text(document)
     checks = [t for t in tables(document) if t[0][0] == "检查项"]
-    assert checks[2][1][:3] == ["其他检查", "1", "2"]
+    assert ["其他检查", "1", "2"] in [row[:3] for row in checks[2][1:]]
     assert checks[0][1][0] in {"得分与计分规则不符", "分值合计不是100"}
 
 

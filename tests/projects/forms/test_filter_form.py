@@ -68,8 +68,16 @@ def test_the_list_the_download_and_the_job_read_the_same_filters(
         return for_user(cls, data, user, **kwargs)
 
     monkeypatch.setattr(EvaluationFilterForm, "for_user", classmethod(spy))
-    params = {"year": "2023", "department": str(dept_a.pk), "q": " 价格 ", "has_errors": "no"}
-    expected = EvaluationFilters(year=2023, department=dept_a.pk, has_errors=False, query="价格")
+    params = {
+        "year": "2023",
+        "department": str(dept_a.pk),
+        "q": " 价格 ",
+        "has_errors": "no",
+        "has_hints": "yes",
+    }
+    expected = EvaluationFilters(
+        year=2023, department=dept_a.pk, has_errors=False, has_hints=True, query="价格"
+    )
     client.force_login(filler_a)
 
     listed = client.get(reverse("home"), params)

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from indicators.checks import Code, code_label
 from projects.demo import load_demo
 from projects.forms.evaluations import EvaluationFilterForm
 from projects.interchange import evaluation_to_dict
@@ -152,6 +153,34 @@ def test_2023_figures_match_the_json_export(client, admin_user, demo):
     assert board.low_rate.value == sum(r < 90 for r, _ in rates)
 
 
+def test_the_most_common_hints_per_department_match_the_json_export(client, admin_user, demo):
+    board = board_for(client, admin_user, year=2023)
+    forms = exported()
+    expected = {}
+    for name in sorted({f["department"] for f in forms}):
+        mine = [f for f in forms if f["department"] == name]
+        carrying = Counter(
+            code
+            for f in mine
+            for code in {x["code"] for x in f["findings"] if x["severity"] == "hint"}
+        )
+        if carrying:
+            hinted = sum(any(x["severity"] == "hint" for x in f["findings"]) for f in mine)
+            order = [code.value for code in Code]  # ties: in Code order
+            top = sorted(carrying.items(), key=lambda item: (-item[1], order.index(item[0])))
+            expected[name] = (hinted, [(code_label(c), n) for c, n in top[:3]])
+    found = {row.name: (row.forms.value, row.hints) for row in board.department_hints}
+    assert found == expected
+    # 办公室: 档案整理 and 法律顾问 both at full marks; 法律顾问's other hints once each
+    assert found["办公室"] == (
+        2,
+        [("全部指标满分", 2), ("年度指标值不可衡量", 1), ("实际完成值未填实际数", 1)],
+    )
+    client.force_login(admin_user)
+    html = client.get(URL, {"year": 2023}).content.decode()
+    assert 'id="department-hints"' in html and "全部指标满分（2）" in html
+
+
 def test_the_page_shows_the_figures_and_the_charts_data(client, admin_user, demo):
     client.force_login(admin_user)
     html = client.get(URL, {"year": 2023}).content.decode()
@@ -241,6 +270,7 @@ def figures(board: Dashboard) -> list[Figure]:
         found.append(row.forms)
         found += [figure for _, figure in row.statuses]
     found += [bucket.count for bucket in board.grades + board.scores]
+    found += [row.forms for row in board.department_hints]
     return found
 
 
@@ -252,6 +282,7 @@ def list_count(user, params: dict) -> int:
         status=params.get("status", ""),
         grade=params.get("grade", ""),
         has_errors={"yes": True, "no": False}.get(params.get("has_errors", "")),
+        has_hints={"yes": True, "no": False}.get(params.get("has_hints", "")),
     )
     query = {k: str(v) for k, v in params.items()}
     forms = filter_by_summary(filter_evaluations(evaluations_for_user(user), filters), query)
@@ -260,6 +291,7 @@ def list_count(user, params: dict) -> int:
     return sum(
         (not filters.grade or result.grade == filters.grade)
         and (filters.has_errors is None or bool(result.errors) == filters.has_errors)
+        and (filters.has_hints is None or bool(result.hints) == filters.has_hints)
         for _, result in evaluation_results(with_rows(forms))
     )
 

@@ -47,6 +47,10 @@ def assert_summary_is_result(evaluation: Evaluation) -> None:
     ]
     assert summary.error_count == len(result.errors)
     assert summary.warning_count == len(result.warnings)
+    assert summary.hint_count == len(result.hints)
+    hint_codes = summary.hint_codes.split()
+    assert sorted(hint_codes) == sorted({f.code for f in result.hints})
+    assert summary.hint_codes == (f" {' '.join(hint_codes)} " if hint_codes else "")
     assert summary.recorded_total_mismatch == any(
         f.code == "recorded_total_mismatch" for f in result.findings
     )

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from projects.models import Evaluation, EvaluationEvent, Indicator
-from projects.selectors.evaluations import get_evaluation_for_user
+from projects.selectors.evaluations import evaluation_result, get_evaluation_for_user
 from projects.services.evaluations import (
     StaleEvaluationError,
 )
@@ -52,6 +52,19 @@ def test_submit_moves_a_clean_draft_and_records_it(filler_a, evaluation_a):
     assert evaluation_a.version == evaluation.version == 2
     event = EvaluationEvent.objects.get(evaluation=evaluation_a)
     assert (event.kind, event.user) == ("submitted", filler_a)
+
+
+def test_hints_never_block_submission(filler_a, evaluation_a):
+    evaluation_a.indicators.filter(position=1).update(target="合法合规", actual="完成")
+    result = evaluation_result(_load(filler_a, evaluation_a))
+    assert {f.code for f in result.hints} == {"all_full_marks", "target_not_measurable"}
+    assert not result.errors
+    _submitted(filler_a, evaluation_a)
+    evaluation_a.refresh_from_db()
+    assert evaluation_a.status == Evaluation.Status.SUBMITTED
+    summary = evaluation_summary_refresh(evaluation_a)
+    assert (summary.error_count, summary.hint_count) == (0, 2)
+    assert summary.hint_codes == " target_not_measurable all_full_marks "  # in Code order
 
 
 def test_submit_is_blocked_by_errors_with_the_list(filler_a, evaluation_a):

@@ -514,3 +514,32 @@ def test_the_direction_is_scoped_like_the_other_row_fields(
     client.post(url("evaluation_save", evaluation_a), data)
     foreign.refresh_from_db()
     assert (foreign.evaluation_id, foreign.direction) == (evaluation_b.pk, "")
+
+
+# --- hints (审核提示): beside the row and in the summary, lighter than a warning ---
+
+
+def test_hints_show_beside_the_row_and_in_their_own_block(client, filler_a, reviewer_a, dept_a):
+    evaluation = make_evaluation(make_project(dept_a), indicators=3)
+    evaluation.indicators.filter(position=1).update(target="合法合规", actual="完成")
+    for user in (filler_a, reviewer_a):
+        client.force_login(user)
+        html = client.get(url("evaluation_detail", evaluation)).content.decode()
+        row_findings = re.findall(r'<div class="row-findings[^>]*>(.*?)</div></div>', html)
+        assert len(row_findings) == 1  # the first row's, and only the hint
+        assert 'class="finding finding-hint" data-code="target_not_measurable"' in row_findings[0]
+        assert "ⓘ 数量指标的年度指标值「合法合规」没有数值或可衡量的标准" in row_findings[0]
+        assert '提示（<span class="count">2</span>）' in html and 'data-block="hints"' in html
+        assert "all_full_marks" in html  # a whole-form hint, in the summary and the form's list
+        # the split 产出 90 is a warning: in its own block, before the hints
+        assert html.index('警告（<span class="count">1</span>）') < html.index('data-block="hints"')
+        assert 'data-block="errors"' not in html
+
+
+def test_a_blank_rows_hint_stays_a_hint(client, filler_a, copied):
+    # A copied row's results are empty (to-dos); its target is typed, so its hint is real.
+    copied.indicators.filter(position=1).update(target="按期完成")
+    client.force_login(filler_a)
+    html = client.get(url("evaluation_detail", copied)).content.decode()
+    assert 'class="finding finding-hint" data-code="target_not_measurable"' in html
+    assert '提示（<span class="count">1</span>）' in html

@@ -95,6 +95,25 @@ def test_grade_and_errors_come_from_the_scoring(client, filler_a, dept_a):
     assert _names(client.get(reverse("home") + "?has_errors=no")) == [good.project.name]
 
 
+@pytest.mark.parametrize("stored", [False, True], ids=["live", "stored-summaries"])
+def test_hints_filter_and_count(client, filler_a, dept_a, stored):
+    # 3 rows at full marks and 总分 100: all_full_marks; one row short and explained: none.
+    hinted = make_evaluation(make_project(dept_a, "满分项目"), indicators=3)
+    quiet = make_evaluation(make_project(dept_a, "如实项目"), indicators=3)
+    quiet.indicators.filter(position=1).update(
+        actual="9件", score=Decimal("27"), deviation_reason="一件延期到下年"
+    )
+    if stored:
+        summaries_refresh_all()
+    client.force_login(filler_a)
+    assert _names(client.get(reverse("home") + "?has_hints=yes")) == [hinted.project.name]
+    assert _names(client.get(reverse("home") + "?has_hints=no")) == [quiet.project.name]
+    response = client.get(reverse("home"))
+    assert '<span class="finding-hint">1 个提示</span>' in response.content.decode()
+    scores = {evaluation.pk: result for evaluation, result in response.context["page"].object_list}
+    assert (scores[hinted.pk].hint_count, scores[quiet.pk].hint_count) == (1, 0)
+
+
 def test_department_filter(client, admin_user, evaluation_a, evaluation_b, dept_b):
     client.force_login(admin_user)
     response = client.get(reverse("home") + f"?department={dept_b.pk}")
