@@ -37,7 +37,7 @@ from projects.anchors import (
 from projects.forms.evaluations import ROW_FIELDS, EvaluationEditor, IndicatorRowForm
 from projects.models import Evaluation, Indicator
 from projects.rows import BUDGET_LINE, INDICATOR, Editor, Stage
-from projects.selectors.evaluations import Taxonomy
+from projects.selectors.evaluations import PreviousRow, RowKey, Taxonomy, row_key
 
 # A form copied from last year (or a row just added) has its results still
 # blank, and the checks find each blank a mistake. Findings of a row whose RESULT_FIELDS
@@ -83,6 +83,7 @@ class TableRow:
     can_move_down: bool = False
     input_errors: list[str] = field(default_factory=list)
     todo: bool = False  # nothing typed in its results yet: findings are to-dos (TODO)
+    previous: PreviousRow | None = None  # the same row on the previous form (with_previous)
 
     @cached_property
     def values(self) -> dict[str, str]:
@@ -94,6 +95,13 @@ class TableRow:
     def invalid(self) -> frozenset[str]:
         """The names of the fields that did not validate (their inputs are marked)."""
         return frozenset(self.form.errors) if self.form is not None else frozenset()
+
+    @property
+    def name(self) -> str:
+        """The 三级 name: as typed on the editable page, as stored on the read-only one."""
+        if self.form is not None:
+            return self.values["name"]
+        return self.indicator.name if self.indicator is not None else ""
 
     @property
     def placeholder(self) -> bool:
@@ -439,6 +447,18 @@ def read_table(evaluation: Evaluation, result: FormResult) -> FormTable:
         input_errors=[],
         summary_hints=hints,
     )
+
+
+def with_previous(table: FormTable, previous: dict[RowKey, PreviousRow]) -> FormTable:
+    """Give each row the same row of the project's previous form (``previous_rows``).
+
+    Matched by place and name as the page shows them, so a row renamed or moved on the
+    page finds its match when the table is next drawn (a row action, the next load)."""
+    if previous:
+        for row in table.rows:
+            if not row.placeholder:
+                row.previous = previous.get(row_key(row.level1_name, row.level2_name, row.name))
+    return table
 
 
 def _int(value: object) -> int | None:

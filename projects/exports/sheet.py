@@ -49,6 +49,15 @@ BUDGET_ROW_LABELS = {
 }
 NOT_APPLICABLE = "—"  # what the paper form prints in 分值/得分 of the sub-lines
 
+# The paper form's signature block, printed after the notes (Word, PDF, the print page):
+# blanks signed and stamped by hand, so nothing of the form fills them. Our own readers
+# pass over these lines: they are paragraphs after the table, not cells of it.
+SIGNATURE_BLANK = "_" * 12
+SIGNATURES = (("填报人", "审核人", "单位负责人"), ("单位（盖章）", "填报日期"))
+SIGNATURE_LINES = tuple(
+    "\u3000\u3000".join(f"{label}：{SIGNATURE_BLANK}" for label in line) for line in SIGNATURES
+)
+
 Kind = EvaluationEvent.Kind
 # The steps that change a form's status; the first of them starts the 审核记录.
 STATUS_STEPS = frozenset({Kind.SUBMITTED, Kind.RETURNED, Kind.APPROVED, Kind.REOPENED})
@@ -235,6 +244,11 @@ class Sheet:
     @property
     def year_label(self) -> str:
         return f"（{self.year}年度）"
+
+    @property
+    def signature_lines(self) -> tuple[str, ...]:
+        """填报人/审核人/单位负责人, then 单位（盖章）/填报日期: the same on every form."""
+        return SIGNATURE_LINES
 
     @property
     def budget_total(self) -> BudgetRow:

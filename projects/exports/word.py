@@ -9,8 +9,10 @@ cell exactly once and keeps a 30-indicator form well under 100 ms.
 Two tables with the same grid, one under the other: the first holds the header,
 项目资金 and 年度总体目标; the second the 绩效指标 block, whose first row is the
 column header that Word repeats on every page (``w:tblHeader`` only works on the
-first rows of a table). Every row has ``w:cantSplit``. After the notes, when the
-form has them, the reviewer's 审核意见 and the 审核记录 as a small table of its own.
+first rows of a table). Every row has ``w:cantSplit``. After the notes the paper
+form's signature block (填报人, 审核人, 单位负责人, 单位（盖章）, 填报日期: paragraphs,
+which the importer passes over), then, when the form has them, the reviewer's 审核意见
+and the 审核记录 as a small table of its own.
 """
 
 from __future__ import annotations
@@ -303,6 +305,15 @@ def _history_rows(sheet: Sheet) -> list[list[_Cell]]:
     return rows
 
 
+def _signatures(document, sheet: Sheet) -> None:
+    """The signature block, one paragraph a line (the importer passes over paragraphs
+    after the table that are not our notes, so the round trip reads the same form)."""
+    for number, line in enumerate(sheet.signature_lines):
+        paragraph = document.add_paragraph(line, style="Form Note")
+        paragraph.paragraph_format.space_before = Pt(10 if number == 0 else 6)
+        paragraph.paragraph_format.keep_with_next = number < len(sheet.signature_lines) - 1
+
+
 def _review_section(document, sheet: Sheet) -> None:
     """审核意见 (the whole form's) and 审核记录, each only when the form has one."""
     if sheet.review_comment:
@@ -471,6 +482,7 @@ def build_document(sheet: Sheet) -> docx.document.Document:
         paragraph.add_run(PAPER_NOTES_LABEL)
         runs = parse_xml(f"<w:p {nsdecls('w')}>{_runs(sheet.paper_notes, False)}</w:p>")
         paragraph._p.extend(list(runs))
+    _signatures(document, sheet)
     _review_section(document, sheet)
     if sheet.findings:
         heading = document.add_paragraph(

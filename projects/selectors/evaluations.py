@@ -23,6 +23,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     prefetch_related_objects,
 )
@@ -141,6 +142,68 @@ def evaluation_results(
     """Score many forms with the rules loaded once (lists, exports)."""
     rules = rules or scoring_rules()
     return [(evaluation, evaluation_result(evaluation, rules)) for evaluation in evaluations]
+
+
+# --- last year's results beside this year's rows --------------------------------
+
+RowKey = tuple[str, str, str]  # (一级, 二级, 三级 name)
+
+
+def row_key(level1: str, level2: str, name: str) -> RowKey:
+    """How a row is found again in another year: its place and its name without spaces.
+
+    A copied row keeps no link to the row it was copied from, so the place and the name
+    are what ties the years together (a renamed row is a new row)."""
+    return (level1, level2, "".join(name.split()))
+
+
+@dataclass(frozen=True)
+class PreviousRow:
+    """What a row of the project's previous form came to: its 实际完成值 and its score.
+
+    ``score`` is the score that counted there: the reviewer's 审核得分 when one was
+    set, else the stored 得分 (which the save sets to the rule's score while 自动). The
+    rows are not scored again: this year's rules need not be last year's."""
+
+    label: str  # "上年", or "2021年" when the year before has no form
+    actual: str
+    score: Decimal | None
+
+
+def previous_rows(user: User | AnonymousUser, evaluation: Evaluation) -> dict[RowKey, PreviousRow]:
+    """The rows of the project's latest earlier form the user may see, by ``row_key``.
+
+    One query whatever the number of rows (the form is a subquery of the user's scope,
+    so nothing outside it is read). Empty without an earlier form; a row whose result
+    was left blank is left out, and of two rows with one key the first counts.
+    """
+    latest = (
+        evaluations_for_user(user)
+        .filter(project_id=evaluation.project_id, year__lt=evaluation.year)
+        .order_by("-year")
+        .values("pk")[:1]
+    )
+    indicators = (
+        Indicator.objects.filter(evaluation=Subquery(latest))
+        .select_related("evaluation", "level2__level1")
+        .order_by("position", "pk")
+    )
+    rows: dict[RowKey, PreviousRow] = {}
+    for indicator in indicators:
+        score = indicator.review_score if indicator.review_score is not None else indicator.score
+        if not indicator.actual.strip() and score is None:
+            continue
+        year = indicator.evaluation.year
+        key = row_key(indicator.level2.level1.name, indicator.level2.name, indicator.name)
+        rows.setdefault(
+            key,
+            PreviousRow(
+                label="上年" if year == evaluation.year - 1 else f"{year}年",
+                actual=indicator.actual.strip(),
+                score=score,
+            ),
+        )
+    return rows
 
 
 # --- the list of forms, projects, the indicator library -----------------------

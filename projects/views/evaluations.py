@@ -22,7 +22,7 @@ from indicators.scoring import FormResult, ScoringRules, score_form
 from projects.conflicts import Conflict, Rebased, conflict_for, rebased_data
 from projects.decorators import post_only_form
 from projects.exports.sheet import build_sheet
-from projects.form_table import edit_table, read_table
+from projects.form_table import edit_table, read_table, with_previous
 from projects.forms.evaluations import (
     ERROR_NO_PREVIOUS,
     ERROR_SCORE_OUT_OF_BAND,
@@ -56,6 +56,7 @@ from projects.selectors.evaluations import (
     get_evaluation_for_user,
     indicator_library,
     load_taxonomy,
+    previous_rows,
     projects_for_user,
     scoring_rules,
     with_rows,
@@ -374,7 +375,7 @@ def evaluation_rows(request: HttpRequest, pk: int) -> HttpResponse:
     )
     editor = EvaluationEditor(action.data, taxonomy=taxonomy, evaluation=evaluation)
     result = score_form(editor.scoring_input(), rules)
-    context = _editor_context(evaluation, editor, taxonomy, result, _checked(request))
+    context = _editor_context(request, evaluation, editor, taxonomy, result, _checked(request))
     context["focus_index"] = action.focus_index
     return render(request, "projects/_form_body.html", context)
 
@@ -431,13 +432,15 @@ def _checked(request: HttpRequest) -> bool:
     return (request.GET.get("checked") or request.POST.get("checked")) == "1"
 
 
-def _editor_context(evaluation, editor, taxonomy, result, checked: bool = False) -> dict:
+def _editor_context(request, evaluation, editor, taxonomy, result, checked: bool = False) -> dict:
+    table = edit_table(editor, result, taxonomy, checked=checked)
     return {
         "evaluation": evaluation,
         "editor": editor,
         "taxonomy": taxonomy,
         "checked": checked,
-        "table": edit_table(editor, result, taxonomy, checked=checked),
+        # Each row's 实际完成值 and score on the previous form: one query.
+        "table": with_previous(table, previous_rows(request.user, evaluation)),
         # Computed once for the whole table, not in each row.
         "rows_url": reverse("evaluation_rows", args=[evaluation.pk]),
         "tier_choices": IndicatorRowForm.base_fields["tier"].choices,
@@ -463,7 +466,7 @@ def _render_editor(
         result = score_form(editor.scoring_input(), rules)
     if checked is None:
         checked = _checked(request)
-    context = _editor_context(evaluation, editor, taxonomy, result, checked)
+    context = _editor_context(request, evaluation, editor, taxonomy, result, checked)
     context["save_error"] = save_error
     context["conflict"], context["rebased"] = conflict, rebased
     context["history"] = project_history(request.user, evaluation.project_id)
@@ -496,7 +499,7 @@ def _render_read_only(
         can_start_next_year = next_year is None and (
             ReportingYear.objects.filter(year=evaluation.year + 1, is_open=True).exists()
         )
-    table = read_table(evaluation, result)
+    table = with_previous(read_table(evaluation, result), previous_rows(request.user, evaluation))
     events, older_events = latest_events(evaluation)
     reviewing = can_review(request.user, evaluation)
     if reviewing:

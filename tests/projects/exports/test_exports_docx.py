@@ -234,9 +234,29 @@ def test_review_comment_and_history_follow_the_table(evaluation_a, filler_a, rev
 
 
 def test_forms_without_review_print_no_review_section(evaluation_a):
-    document = open_docx(sheet_of(evaluation_a))
+    sheet = sheet_of(evaluation_a)
+    document = open_docx(sheet)
     assert len(document.tables) == 2
-    assert not [p.text for p in document.paragraphs if "审核" in p.text]
+    # The signature block's blank 审核人 is there on every form; nothing else of review.
+    shown = [p.text for p in document.paragraphs if p.text not in sheet.signature_lines]
+    assert not [text for text in shown if "审核" in text]
+
+
+def test_the_signature_block_follows_the_notes_and_reads_back(dept_a):
+    evaluation = make_evaluation(
+        make_project(dept_a), indicators=2, paper_notes="评价结论：良好", status="approved"
+    )
+    sheet = sheet_of(evaluation)
+    texts = [p.text for p in open_docx(sheet).paragraphs]
+    signed = texts.index(
+        "填报人：____________\u3000\u3000审核人：____________\u3000\u3000单位负责人：____________"
+    )
+    assert texts[signed + 1] == "单位（盖章）：____________\u3000\u3000填报日期：____________"
+    assert texts.index("原表附注：评价结论：良好") < signed
+    # Our own export reads back as the same form: the block is not a note of it.
+    [form] = DocxImporter().parse(DocxExporter().render(sheet).read_all(), filename="a.docx")
+    assert form.paper_notes == "评价结论：良好" and form.unplaced == ()
+    assert len(form.indicators) == 2
 
 
 @needs_soffice

@@ -150,10 +150,33 @@ def test_review_comment_and_history_follow_the_table(evaluation_a, filler_a, rev
 
 
 def test_forms_without_review_print_no_review_section(evaluation_a):
-    html = render_to_string("projects/_evaluation_table.html", {"sheet": sheet_of(evaluation_a)})
+    sheet = sheet_of(evaluation_a)
+    html = render_to_string("projects/_evaluation_table.html", {"sheet": sheet})
+    # The signature block's blank 审核人 is there on every form; nothing else of review.
+    for line in sheet.signature_lines:
+        html = html.replace(line, "")
     assert "审核" not in html and "se-review" not in html and "se-history" not in html
-    _, content = read_pdf(sheet_of(evaluation_a))
-    assert "审核" not in content
+    _, content = read_pdf(sheet)
+    assert "".join(content.split()).count("审核") == 1  # 审核人：____
+
+
+def test_the_signature_block_is_printed_after_the_notes(client, dept_a, reviewer_a):
+    evaluation = make_evaluation(
+        make_project(dept_a), indicators=2, paper_notes="评价结论：良好", status="approved"
+    )
+    sheet = sheet_of(evaluation)
+    lines = [f"<p>{line}</p>" for line in sheet.signature_lines]
+    client.force_login(reviewer_a)
+    page = client.get(reverse("evaluation_print", args=[evaluation.pk])).content.decode()
+    html = print_html(sheet)
+    for document in (page, html):
+        assert '<div class="se-signatures">' + "".join(lines) + "</div>" in document
+        assert document.index("原表附注：评价结论：良好") < document.index(lines[0])
+    _, content = read_pdf(sheet)
+    flat = "".join(content.split())
+    for label in ("填报人：", "审核人：", "单位负责人：", "单位（盖章）：", "填报日期："):
+        assert label in flat
+    assert flat.index("原表附注") < flat.index("填报人：")
 
 
 def test_the_print_page_shows_the_record_and_the_form_page_not_twice(

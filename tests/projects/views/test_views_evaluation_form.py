@@ -284,9 +284,10 @@ def test_remove_a_row_then_save_deletes_it(client, filler_a, evaluation_a):
 # session, user, roles, the form with its lines and rows (3), assigned departments,
 # the taxonomy, the 一级 weights.
 RECALCULATE_QUERIES = 9
-# The same, plus the project's forms across the years (the 历年自评情况 table) and the
-# form's history (修改记录: one query for the events with their users).
-PAGE_QUERIES = RECALCULATE_QUERIES + 2
+# The same, plus the project's forms across the years (the 历年自评情况 table), the
+# form's history (修改记录: one query for the events with their users) and the rows of
+# the project's previous form (上年 beside each row: one query, a form as its subquery).
+PAGE_QUERIES = RECALCULATE_QUERIES + 3
 # The recalculation's 9, then in one transaction: the versioned UPDATE of the form, the DELETE of
 # removed rows, one UPDATE of all changed rows, one INSERT of the new ones, and the score
 # summary (projects.summaries: rules, the form reloaded with its rows, the upsert), with
