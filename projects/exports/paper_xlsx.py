@@ -246,6 +246,8 @@ def layout(sheet: Sheet) -> _Layout:
         form.line(clean_text(f"注：{sheet.amount_unit_note}"), NOTE)
     if sheet.paper_notes:
         form.line(clean_text(f"{PAPER_NOTES_LABEL}{sheet.paper_notes}"), NOTE)
+    for line in sheet.signature_lines:
+        form.line(line, NOTE)
     if sheet.review_comment:
         form.line(f"审核意见：{sheet.review_comment}", NOTE)
     if sheet.history:

@@ -270,6 +270,8 @@ OWN_NOTE_PREFIX = "注："
 OWN_PAPER_NOTES = "原表附注："  # projects.exports.word prints a form's paper_notes so
 OWN_REVIEW_COMMENT = "审核意见："  # and the reviewer's comment on the whole form
 OWN_HISTORY = "审核记录"  # the heading of its history table
+# The signature block our exports print under every form, blank (projects.exports.sheet).
+SIGNATURE_LINES = ("填报人：", "单位（盖章）：")
 OWN_FINDINGS = "检查结果（系统生成）"  # and its findings, computed again on import
 _OWN_FINDING = re.compile(r"^\d+\.\s*\[[^\]]{1,4}\]")
 OWN_REVIEW_NOTE = "注：“审核得分”"
@@ -659,10 +661,10 @@ class FormReader:
             self.form.notes.append(text.removeprefix(OWN_PAPER_NOTES).strip())
         elif text.startswith(OWN_REVIEW_COMMENT):
             self.form.review_comment = text.removeprefix(OWN_REVIEW_COMMENT).strip()
-        else:  # what follows from the form: our note on 审核得分, our checks' findings
-            return text.startswith((OWN_REVIEW_NOTE, OWN_HISTORY, OWN_FINDINGS)) or bool(
-                _OWN_FINDING.match(text)
-            )
+        else:  # what follows from the form: our note on 审核得分, our findings, blank signatures
+            return text.startswith(
+                (OWN_REVIEW_NOTE, OWN_HISTORY, OWN_FINDINGS, *SIGNATURE_LINES)
+            ) or bool(_OWN_FINDING.match(text))
         return True
 
     def _row(self, row: Row) -> None:

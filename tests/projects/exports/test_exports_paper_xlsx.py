@@ -311,3 +311,13 @@ def test_the_command_writes_a_workbook_or_a_folder(tmp_path, two_forms):
     for path in folder.iterdir():
         [form] = parse(path.read_bytes(), path.name)
         assert form.project_name in path.name
+
+
+def test_the_signature_block_ends_the_sheet_as_on_paper():
+    from projects.exports.sheet import SIGNATURE_LINES
+
+    load_demo()
+    evaluation = with_rows(Evaluation.objects.filter(project__name="法律顾问")).get()
+    worksheet = open_sheet(render(build_sheet(evaluation, evaluation_result(evaluation))))
+    texts = [cell.value for row in worksheet.iter_rows() for cell in row if cell.value]
+    assert [text for text in texts if text in SIGNATURE_LINES] == list(SIGNATURE_LINES)
