@@ -661,7 +661,7 @@ class EvaluationFilterForm(forms.Form):
         label="项目名称",
         required=False,
         max_length=100,
-        widget=forms.SearchInput(attrs={"placeholder": "搜索项目名称"}),
+        widget=forms.SearchInput(attrs={"placeholder": "项目名称、部门或单位，多个词用空格分开"}),
     )
     year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
     department = forms.TypedChoiceField(
@@ -673,6 +673,10 @@ class EvaluationFilterForm(forms.Form):
     grade = forms.ChoiceField(label="等级", required=False)
     has_errors = forms.ChoiceField(label="检查", required=False, choices=HAS_ERRORS_CHOICES)
     has_hints = forms.ChoiceField(label="审核提示", required=False, choices=HAS_HINTS_CHOICES)
+    # The list's ticked forms, "12,15,…" (its 导出所选 button); not a field of the bar.
+    ids = forms.RegexField(
+        regex=r"^\d+(,\d+)*$", required=False, max_length=10_000, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, years: list[int], departments, grades: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -702,6 +706,7 @@ class EvaluationFilterForm(forms.Form):
                     layout.Field(name, css_class="form-select-sm"), css_class="col-6 col-md"
                 )
                 for name in self.fields
+                if name != "ids"
             )
         )
         return helper
@@ -739,4 +744,5 @@ class EvaluationFilterForm(forms.Form):
             has_errors=has_errors,
             has_hints=has_hints,
             query=(data.get("q") or "").strip(),
+            ids=tuple(int(pk) for pk in (data.get("ids") or "").split(",") if pk),
         )
