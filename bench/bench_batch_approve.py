@@ -3,7 +3,7 @@
 Makes a throw-away test database (migrated, like the test suite's), 100 submitted forms
 of one department with tests.factories (3 三级 rows each, no stored summaries: every
 form is scored live, the slower case), and posts them to ``evaluations_approve`` as
-their reviewer through Django's test client. Prints the wall time and the number of
+their reviewer through Django's test client, after one warm-up POST. Prints the wall time and the number of
 SQL queries; figures go to docs/performance.md「批量审核」.
 
     python bench/bench_batch_approve.py              # 100 forms
@@ -55,6 +55,7 @@ def main() -> None:
     data |= {f"version-{form.pk}": str(form.version) for form in forms}
     client = Client()
     client.force_login(reviewer)
+    client.post(reverse("evaluations_approve"), {})  # warm-up: imports, URLconf, middleware
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.post(reverse("evaluations_approve"), data)
@@ -62,6 +63,9 @@ def main() -> None:
     approved = Evaluation.objects.filter(status=Evaluation.Status.APPROVED).count()
     assert response.status_code == 302 and approved == args.forms, (response, approved)
     print(f"{args.forms}-form batch approval: {elapsed:.2f} s, {len(queries)} queries")
+    if os.environ.get("SHOW_SQL"):
+        for query in queries.captured_queries[:12]:
+            print(query["sql"][:100])
 
 
 if __name__ == "__main__":

@@ -632,6 +632,7 @@ def indicator_library_query(params: Mapping[str, str]) -> tuple[str, int | None]
     return query, parse_id(params.get("level2"))
 
 
+ID_MAX = 2**63 - 1  # a bigger "id" is no form's, and too big for the database
 HAS_ERRORS_CHOICES = [("", "全部"), ("yes", "有错误"), ("no", "无错误")]
 HAS_HINTS_CHOICES = [("", "全部"), ("yes", "有审核提示"), ("no", "无审核提示")]
 
@@ -744,5 +745,7 @@ class EvaluationFilterForm(forms.Form):
             has_errors=has_errors,
             has_hints=has_hints,
             query=(data.get("q") or "").strip(),
-            ids=tuple(int(pk) for pk in (data.get("ids") or "").split(",") if pk),
+            ids=tuple(
+                int(pk) for pk in (data.get("ids") or "").split(",") if pk and int(pk) <= ID_MAX
+            ),
         )

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from projects.decorators import named, post_only, post_only_form
-from projects.forms.evaluations import EvaluationEditor
+from projects.forms.evaluations import ID_MAX, EvaluationEditor
 from projects.forms.workflow import ReopenForm, review_input
 from projects.models import Evaluation
 from projects.permissions import reviews, reviews_its_scope
@@ -168,7 +168,7 @@ def _batch_versions(request: HttpRequest) -> dict[int, int]:
     an id that is not a number is ignored, a missing version never matches."""
     versions: dict[int, int] = {}
     for value in request.POST.getlist("ids"):
-        if value.isdigit():
+        if value.isascii() and value.isdigit() and int(value) <= ID_MAX:
             try:
                 versions[int(value)] = int(request.POST.get(f"version-{value}", ""))
             except ValueError:
@@ -205,8 +205,8 @@ def evaluations_approve_view(request: HttpRequest) -> HttpResponse:
     if not reviews_its_scope(request.user):
         raise PermissionDenied(ERROR_BATCH_NOT_REVIEWER)
     back = reverse("home")
-    if query := request.POST.get("list_query", ""):
-        back = f"{back}?{query.lstrip('?')}"
+    if query := QueryDict(request.POST.get("list_query", "")).urlencode():  # re-encoded
+        back = f"{back}?{query}"
     versions = _batch_versions(request)
     if not versions:
         messages.error(request, ERROR_BATCH_EMPTY)

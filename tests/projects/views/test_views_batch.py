@@ -121,7 +121,7 @@ def test_a_filler_who_is_also_reviewer_gets_403(client, dept_a):
     ("data", "message"),
     [
         ({}, "请先勾选要审核通过的自评表"),
-        ({"ids": ["abc", ""]}, "请先勾选要审核通过的自评表"),
+        ({"ids": ["abc", "", "１２", "9" * 30]}, "请先勾选要审核通过的自评表"),
         ({"ids": ["1"], "comment": "很" * 5001}, "整表审核意见"),
     ],
 )
@@ -134,6 +134,14 @@ def test_bad_input_is_a_message_and_changes_nothing(client, reviewer_a, dept_a, 
     assert response.status_code == 302
     assert any(message in text for text in _messages(response))
     assert _status(form) == SUBMITTED
+
+
+def test_a_broken_list_query_still_lands_on_the_list(client, reviewer_a):
+    client.force_login(reviewer_a)
+    response = client.post(reverse(APPROVE), {"list_query": "q=a\r\nSet-Cookie: x=1&sort=name"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("home") + "?")
+    assert "\n" not in response["Location"]
 
 
 def test_an_admin_approves_across_departments(client, admin_user, dept_a, dept_b):
@@ -298,3 +306,10 @@ def test_every_word_must_match_name_department_or_unit(
     client.force_login(admin_user)
     response = client.get(reverse("home"), {"q": query})
     assert sorted(_names(response)) == sorted(expected)
+
+
+@pytest.mark.parametrize("ids", [["9" * 30], ["abc"], ["1,2"]])
+def test_export_of_odd_ids_is_no_error(client, reviewer_a, ids):
+    client.force_login(reviewer_a)
+    response = client.post(reverse("evaluations_export", args=["xlsx"]), {"ids": ids})
+    assert response.status_code in {200, 302}
