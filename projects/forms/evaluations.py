@@ -659,7 +659,7 @@ class EvaluationFilterForm(forms.Form):
     """
 
     q = forms.CharField(
-        label="项目名称",
+        label="搜索",
         required=False,
         max_length=100,
         widget=forms.SearchInput(attrs={"placeholder": "项目名称、部门或单位，多个词用空格分开"}),
