@@ -35,6 +35,7 @@ workflow_urls = [
         "evaluations/<int:pk>/approve/", workflow.evaluation_approve_view, name="evaluation_approve"
     ),
     path("evaluations/<int:pk>/reopen/", workflow.evaluation_reopen_view, name="evaluation_reopen"),
+    path("evaluations/approve/", workflow.evaluations_approve_view, name="evaluations_approve"),
 ]
 
 export_urls = [

@@ -632,6 +632,7 @@ def indicator_library_query(params: Mapping[str, str]) -> tuple[str, int | None]
     return query, parse_id(params.get("level2"))
 
 
+ID_MAX = 2**63 - 1  # a bigger "id" is no form's, and too big for the database
 HAS_ERRORS_CHOICES = [("", "全部"), ("yes", "有错误"), ("no", "无错误")]
 HAS_HINTS_CHOICES = [("", "全部"), ("yes", "有审核提示"), ("no", "无审核提示")]
 
@@ -658,10 +659,10 @@ class EvaluationFilterForm(forms.Form):
     """
 
     q = forms.CharField(
-        label="项目名称",
+        label="搜索",
         required=False,
         max_length=100,
-        widget=forms.SearchInput(attrs={"placeholder": "搜索项目名称"}),
+        widget=forms.SearchInput(attrs={"placeholder": "项目名称、部门或单位，多个词用空格分开"}),
     )
     year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
     department = forms.TypedChoiceField(
@@ -673,6 +674,10 @@ class EvaluationFilterForm(forms.Form):
     grade = forms.ChoiceField(label="等级", required=False)
     has_errors = forms.ChoiceField(label="检查", required=False, choices=HAS_ERRORS_CHOICES)
     has_hints = forms.ChoiceField(label="审核提示", required=False, choices=HAS_HINTS_CHOICES)
+    # The list's ticked forms, "12,15,…" (its 导出所选 button); not a field of the bar.
+    ids = forms.RegexField(
+        regex=r"^\d+(,\d+)*$", required=False, max_length=10_000, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, years: list[int], departments, grades: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -702,6 +707,7 @@ class EvaluationFilterForm(forms.Form):
                     layout.Field(name, css_class="form-select-sm"), css_class="col-6 col-md"
                 )
                 for name in self.fields
+                if name != "ids"
             )
         )
         return helper
@@ -739,4 +745,7 @@ class EvaluationFilterForm(forms.Form):
             has_errors=has_errors,
             has_hints=has_hints,
             query=(data.get("q") or "").strip(),
+            ids=tuple(
+                int(pk) for pk in (data.get("ids") or "").split(",") if pk and int(pk) <= ID_MAX
+            ),
         )

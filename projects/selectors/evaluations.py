@@ -17,14 +17,17 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    Case,
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
     prefetch_related_objects,
 )
 from django.http import Http404
@@ -229,7 +232,8 @@ class EvaluationFilters:
     grade: str = ""
     has_errors: bool | None = None  # True: only forms with errors; False: only without
     has_hints: bool | None = None  # the same for 审核提示
-    query: str = ""  # part of the project name
+    query: str = ""  # words (spaces between, U+3000 too), each in the name, department or unit
+    ids: tuple[int, ...] = ()  # only these forms (the list's ticked selection, exported)
 
     @property
     def needs_scoring(self) -> bool:
@@ -237,7 +241,10 @@ class EvaluationFilters:
 
     @property
     def title(self) -> str:
-        """What an export of the selection is called: "2023年度" or "全部年度"."""
+        """What an export of the selection is called: "2023年度", "全部年度" or, for the
+        forms ticked on the list, "所选3张"."""
+        if self.ids:
+            return f"所选{len(self.ids)}张"
         return f"{self.year}年度" if self.year else "全部年度"
 
     def params(self) -> dict[str, str]:
@@ -250,6 +257,7 @@ class EvaluationFilters:
             "grade": self.grade,
             "has_errors": {True: "yes", False: "no"}.get(self.has_errors, ""),
             "has_hints": {True: "yes", False: "no"}.get(self.has_hints, ""),
+            "ids": ",".join(str(pk) for pk in self.ids),
         }
         return {name: value for name, value in values.items() if value}
 
@@ -267,9 +275,55 @@ def filter_evaluations(
         )
     if filters.status:
         queryset = queryset.filter(status=filters.status)
-    if filters.query:
-        queryset = queryset.filter(project__name__icontains=filters.query)
+    for word in filters.query.split():  # str.split: any Unicode space, the full-width one too
+        queryset = queryset.filter(
+            Q(project__name__icontains=word)
+            | Q(project__department__name__icontains=word)
+            | Q(project__implementing_unit__name__icontains=word)
+        )
+    if filters.ids:
+        queryset = queryset.filter(pk__in=filters.ids)
     return queryset
+
+
+# The list's sortable columns: ``sort`` is a key, "-key" for descending. Anything else
+# is the default order (the model's: newest year, then project name). 总分 sorts by the
+# stored summary (a form without one comes last); the pk breaks ties, so pages are stable.
+LIST_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("project__name",),
+    "department": ("project__department__name", "project__name"),
+    "score": ("summary__total_score",),
+    "status": ("status_order", "project__name"),
+    "updated": ("updated_at",),
+}
+STATUS_ORDER = Case(
+    *(
+        When(status=value, then=Value(index))
+        for index, value in enumerate(Evaluation.Status.values)
+    ),
+    default=Value(len(Evaluation.Status.values)),
+)
+
+
+def list_sort(value: str | None) -> str:
+    """The ``sort`` parameter if it names a column (asc or "-" desc), else "" (default)."""
+    value = (value or "").strip()
+    return value if value.removeprefix("-") in LIST_SORTS else ""
+
+
+def sort_evaluations(queryset: QuerySet[Evaluation], sort: str) -> QuerySet[Evaluation]:
+    """``queryset`` in the order of a ``list_sort`` value ("" keeps the default order)."""
+    key = sort.removeprefix("-")
+    if key not in LIST_SORTS:
+        return queryset.order_by("-year", "project__name", "pk")
+    descending = sort.startswith("-")
+    if key == "status":
+        queryset = queryset.annotate(status_order=STATUS_ORDER)
+    order = [
+        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+        for name in LIST_SORTS[key]
+    ]
+    return queryset.order_by(*order, "-pk" if descending else "pk")
 
 
 def _matches_result(result: FormResult, filters: EvaluationFilters) -> bool:
@@ -385,6 +439,7 @@ def evaluation_list_page(
     per_page: int = LIST_PAGE_SIZE,
     rules: ScoringRules | None = None,
     refine: Callable[[QuerySet[Evaluation]], QuerySet[Evaluation]] | None = None,
+    sort: str = "",
 ) -> Page:
     """One page of the user's forms; ``object_list`` holds (evaluation, ListScore) pairs.
 
@@ -392,7 +447,7 @@ def evaluation_list_page(
     and the page's 总分/等级/errors come from them; only forms whose summary is stale
     or missing are scored. The number of queries does not depend on the number of
     forms. ``refine`` narrows the queryset further (the dashboard's drill-down
-    parameters, ``dashboard.filter_by_summary``).
+    parameters, ``dashboard.filter_by_summary``). ``sort``: a ``list_sort`` value.
     """
     queryset = filter_evaluations(evaluations_for_user(user), filters)
     if refine is not None:
@@ -400,7 +455,8 @@ def evaluation_list_page(
     rules = rules or scoring_rules()
     if filters.needs_scoring:
         queryset = filter_by_result(queryset, filters, rules)
-    page = Paginator(queryset.select_related("summary"), per_page).get_page(page_number)
+    queryset = sort_evaluations(queryset.select_related("summary"), sort)
+    page = Paginator(queryset, per_page).get_page(page_number)
     page.object_list = list_scores(page.object_list, rules)
     return page
 

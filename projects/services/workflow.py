@@ -34,7 +34,14 @@ from projects.rows import (
     INDICATOR,
     Editor,
 )
-from projects.selectors.evaluations import evaluation_result, user_roles, with_rows
+from projects.selectors.evaluations import (
+    evaluation_result,
+    evaluations_for_user,
+    list_scores,
+    scoring_rules,
+    user_roles,
+    with_rows,
+)
 from projects.services.evaluations import (
     ERROR_UNKNOWN_ROW,
     EvaluationDraft,
@@ -327,3 +334,105 @@ def evaluation_reopen(
         comment=reason,
         stale=ERROR_STALE_STATE,
     )
+
+
+# --- 批量审核通过: several submitted forms of the list, one comment -----------------
+
+BATCH_NOT_FOUND = "找不到"
+BATCH_CHANGED = "已被修改，请刷新后重试"
+BATCH_NOT_SUBMITTED = "不是待审核状态"
+BATCH_NOT_REVIEWER = "无权审核"
+BATCH_ALREADY_APPROVED = "已通过"
+BATCH_HAS_ERRORS = "有 {count} 项错误"
+ERROR_BATCH_EMPTY = "请先勾选要审核通过的自评表"
+ERROR_BATCH_NOT_REVIEWER = "只有审核人或管理员可以批量审核通过自评表"
+BATCH_MAX = 500  # forms one click may approve: a year of a big region fits
+
+
+@dataclass(frozen=True)
+class BatchRefusal:
+    """A form the batch did not approve, and why. ``name`` is "" for an id outside the
+    user's scope: nothing about such a form is said, not even that it exists."""
+
+    pk: int
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BatchApproval:
+    approved: tuple[Evaluation, ...]
+    refused: tuple[BatchRefusal, ...]
+
+
+def _batch_refusal(
+    user: User, evaluation: Evaluation, version: int, error_count: int
+) -> str | None:
+    """Why the batch leaves this form alone (None: approve it). Already approved comes
+    first, so that a second POST of the same batch says 已通过 instead of 已被修改."""
+    if evaluation.status == Evaluation.Status.APPROVED:
+        return BATCH_ALREADY_APPROVED
+    if not reviews(user, evaluation):
+        return BATCH_NOT_REVIEWER
+    if evaluation.version != version:
+        return BATCH_CHANGED
+    if evaluation.status != Evaluation.Status.SUBMITTED:
+        return BATCH_NOT_SUBMITTED
+    if error_count:
+        return BATCH_HAS_ERRORS.format(count=error_count)
+    return None
+
+
+def evaluations_approve(*, versions: dict[int, int], comment: str, user: User) -> BatchApproval:
+    """Approve each of the forms ``versions`` names (pk → the version the list showed).
+
+    Each approval is ``evaluation_approve``, in its own transaction: one history entry a
+    form, the same checks (role, version, status) as the form page's button. A form
+    refused, or changed meanwhile, leaves the others approved; the result says which
+    were refused and why. Errors are counted as the list counts them (``list_scores``:
+    the stored summary, or live scoring when it is stale). A blank ``comment`` keeps
+    each form's stored 审核意见 (what its reviewer may have written on its page).
+    The forms are loaded once with their rows: the queries per form are only those of
+    the approval itself (docs/performance.md).
+    """
+    comment = clean_text(comment).strip()
+    if message := too_long("整表审核意见", COMMENT_MAX, comment):
+        raise ValidationError(message)
+    loaded = with_rows(
+        evaluations_for_user(user)
+        .filter(pk__in=list(versions))
+        .select_related("summary", "project__implementing_unit__parent")
+    )
+    found = {
+        evaluation.pk: (evaluation, score)
+        for evaluation, score in list_scores(loaded, scoring_rules())
+    }
+    approved: list[Evaluation] = []
+    refused: list[BatchRefusal] = []
+    for pk, version in versions.items():
+        if pk not in found:
+            refused.append(BatchRefusal(pk, "", BATCH_NOT_FOUND))
+            continue
+        evaluation, score = found[pk]
+        reason = _batch_refusal(user, evaluation, version, score.error_count)
+        if reason is None:
+            reason = _batch_approve_one(evaluation, version, comment, user)
+        if reason is None:
+            approved.append(evaluation)
+        else:
+            refused.append(BatchRefusal(pk, evaluation.project.name, reason))
+    return BatchApproval(tuple(approved), tuple(refused))
+
+
+def _batch_approve_one(
+    evaluation: Evaluation, version: int, comment: str, user: User
+) -> str | None:
+    """Approve through the form page's own service; a race lost after loading is refused."""
+    review = EvaluationReview(comment=comment or evaluation.review_comment)
+    try:
+        evaluation_approve(evaluation=evaluation, review=review, version=version, user=user)
+    except StaleEvaluationError:
+        return BATCH_CHANGED
+    except PermissionDenied:
+        return BATCH_NOT_SUBMITTED
+    return None

@@ -44,6 +44,7 @@ from projects.permissions import (
     can_review,
     can_submit,
     project_in_scope,
+    reviews_its_scope,
     year_closed,
 )
 from projects.selectors.dashboard import filter_by_summary, project_history, summary_filters
@@ -55,6 +56,7 @@ from projects.selectors.evaluations import (
     evaluations_for_user,
     get_evaluation_for_user,
     indicator_library,
+    list_sort,
     load_taxonomy,
     previous_rows,
     projects_for_user,
@@ -91,23 +93,52 @@ CREATED_FROM_PREVIOUS = "已从{previous}年度的自评表复制，新建{year}
 OPENED_EXISTING = "{error}，已为您打开。"
 READ_ONLY_STATUS = "此表{status}，不能修改"
 READ_ONLY_ROLE = "您没有填报权限"
+# The list's sortable headers: sort key (``LIST_SORTS``) → the column's label.
+LIST_SORT_COLUMNS = {
+    "name": "项目名称",
+    "department": "主管部门 / 实施单位",
+    "status": "状态",
+    "score": "总分",
+    "updated": "更新时间",
+}
 READ_ONLY_YEAR_CLOSED = "{year}年度已截止填报，如需修改请联系管理员"
+
+
+def sort_headers(sort: str) -> dict[str, dict[str, str]]:
+    """Per sortable column: its label, the ``sort`` its link sets (a click on the column
+    sorted by reverses it) and the arrow/aria-sort it shows now."""
+    headers = {}
+    for key, label in LIST_SORT_COLUMNS.items():
+        current = {key: "ascending", f"-{key}": "descending"}.get(sort, "")
+        headers[key] = {
+            "label": label,
+            "param": f"-{key}" if sort == key else key,
+            "arrow": {"ascending": " ▲", "descending": " ▼"}.get(current, ""),
+            "aria": current or "none",
+        }
+    return headers
 
 
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's forms, filtered and paginated, with 总分/等级/状态 per row."""
+    """The user's forms, filtered, sorted (``sort``) and paginated, with 总分/等级/状态 per row.
+
+    A reviewer (or admin) ticks submitted forms to approve them at once, or to export
+    just those; the checkboxes need no query of their own (``reviews_its_scope``).
+    """
     rules = scoring_rules()
     years, todos = years_and_todos(request.user)
     filter_form = EvaluationFilterForm.for_user(request.GET, request.user, years=years, rules=rules)
     filters = filter_form.filters()
+    sort = list_sort(request.GET.get("sort"))
     page = evaluation_list_page(
         request.user,
         filters,
         request.GET.get("page"),
         rules=rules,
         refine=lambda queryset: filter_by_summary(queryset, request.GET),
+        sort=sort,
     )
     return render(
         request,
@@ -127,6 +158,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 filters.params() if summary_in_background(page.paginator.count) else None
             ),
             "xlsx_threshold": settings.XLSX_JOB_THRESHOLD,
+            "sort": sort,
+            "sort_headers": sort_headers(sort),
+            "batch_review": reviews_its_scope(request.user),
         },
     )
 

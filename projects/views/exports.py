@@ -14,12 +14,13 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from projects.exports.base import Rendered
 from projects.exports.pdf_engine import PdfRenderError
@@ -34,6 +35,8 @@ from projects.selectors.evaluations import (
 )
 
 logger = logging.getLogger(__name__)
+
+NOTHING_SELECTED = "请先勾选要导出的自评表"
 
 
 def _download(rendered: Rendered) -> HttpResponse:
@@ -70,7 +73,14 @@ def evaluation_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 def _list_filters(request: HttpRequest) -> EvaluationFilters:
-    """The list page's filters, read with the list page's own form."""
+    """The list page's filters, read with the list page's own form.
+
+    A POST is the list's 导出所选 button: the ticked forms (``ids``, one value each)
+    and nothing else, still scoped to the user like every export.
+    """
+    if request.method == "POST":
+        data = {"ids": ",".join(request.POST.getlist("ids"))}
+        return EvaluationFilterForm.for_user(data, request.user).filters()
     return EvaluationFilterForm.for_user(request.GET, request.user).filters()
 
 
@@ -84,7 +94,7 @@ def summary_in_background(count: int) -> bool:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def evaluations_export(request: HttpRequest, kind: str) -> HttpResponse:
     """The forms of the list's current filter as the Excel summary (xlsx) or a ZIP.
 
@@ -95,6 +105,9 @@ def evaluations_export(request: HttpRequest, kind: str) -> HttpResponse:
     if exporter is None:
         raise Http404("没有这种导出格式。")
     filters = _list_filters(request)
+    if request.method == "POST" and not filters.ids:
+        messages.error(request, NOTHING_SELECTED)
+        return redirect("home")
     evaluations = evaluations_for_export(request.user, filters)
     # A ZIP renders a PDF per form (seconds each, hundreds of MB of memory): never in
     # the request, whatever the count.

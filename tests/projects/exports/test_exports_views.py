@@ -73,9 +73,10 @@ def test_anonymous_is_sent_to_login(client, evaluation_a):
 
 
 def test_only_get(client, filler_a, evaluation_a):
+    """And the list's POST: its 导出所选 button (tests/projects/views/test_views_batch.py)."""
     client.force_login(filler_a)
+    assert client.post(form_url(evaluation_a, "docx")).status_code == 405
     for url in (form_url(evaluation_a, "docx"), list_url("xlsx")):
-        assert client.post(url).status_code == 405
         assert client.put(url).status_code == 405
 
 

@@ -154,6 +154,13 @@ TABLE: dict[str, Case] = {
     "evaluation_approve": Case(
         "post", REVIEW_STEP, target="evaluation", status="submitted", data="review"
     ),
+    # 批量审核通过 from the list (no form ticked: a message on the list). A filler is
+    # refused whatever is posted, as by a form's approve button; reviewers see no other
+    # department's forms (the service treats their ids as not found).
+    "evaluations_approve": Case(
+        "post",
+        {**REVIEW_STEP, "outsider": 403, "other_reviewer": 302},
+    ),
     "evaluation_reopen": Case(
         "post",
         {**REVIEW_STEP, "reviewer": 403},
