@@ -198,3 +198,19 @@ def test_another_forms_file_is_not_reachable_through_this_form(
         client.get(reverse("evidence_download", args=[evaluation_a.pk, evidence.pk])).status_code
         == 404
     )
+
+
+def test_page_queries_do_not_grow_with_the_files(client, filler_a, evaluation_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(filler_a)
+    path = reverse("evaluation_detail", args=[evaluation_a.pk])
+    client.get(path)
+    with CaptureQueriesContext(connection) as before:
+        client.get(path)
+    upload(client, evaluation_a, ("一.pdf", PDF), ("二.png", PNG))
+    upload(client, evaluation_a, ("三.pdf", PDF), indicator=evaluation_a.indicators.first())
+    with CaptureQueriesContext(connection) as after:
+        client.get(path)
+    assert len(after) == len(before)
