@@ -43,6 +43,7 @@ REASON_MAX = 5_000  # 调整得分理由, 偏差原因分析及改进措施
 COMMENT_MAX = 5_000  # 审核意见 (整表, 每行), 历史说明
 REOPEN_REASON_MAX = 2_000  # 重新打开的理由 (it goes into the 整表审核意见)
 AMOUNT_NOTE_MAX = 5_000  # 金额换算说明
+EVIDENCE_NAME_MAX = 255  # 佐证材料的文件名 (longer names are cut, keeping the extension)
 PAPER_NOTES_MAX = 20_000  # 原表附注
 YEAR_NOTE_MAX = 200  # 填报年度·说明
 
@@ -504,6 +505,7 @@ class EvaluationEvent(models.Model):
         REOPENED = "reopened", "重新打开"
         REVIEWED = "reviewed", "审核意见"
         IMPORTED = "imported", "导入"
+        EVIDENCE = "evidence", "佐证材料"
 
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="events", verbose_name="自评表"
@@ -543,6 +545,7 @@ class EvaluationEvent(models.Model):
                         "reopened",
                         "reviewed",
                         "imported",
+                        "evidence",
                     ]
                 ),
                 name="event_kind_valid",
@@ -552,6 +555,49 @@ class EvaluationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Evidence(models.Model):
+    """A 佐证材料 file of a form, or of one of its 三级 rows (``projects.evidence``).
+
+    The file is kept in Django's default storage under a random ``key``, never under
+    the name it was uploaded with (which is only shown, cleaned); ``content_type`` is
+    what its bytes are, decided on upload, and what a download is served as.
+    """
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="evidence", verbose_name="自评表"
+    )
+    indicator = models.ForeignKey(
+        "Indicator",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name="三级指标",
+    )
+    name = models.CharField("文件名", max_length=EVIDENCE_NAME_MAX)
+    key = models.CharField("存储位置", max_length=200, unique=True)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    content_type = models.CharField("文件类型", max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["evaluation", "uploaded_at", "pk"]
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class LoginFailure(models.Model):

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from projects.views import dashboard, evaluations, exports, imports, manage, workflow
+from projects.views import dashboard, evaluations, evidence, exports, imports, manage, workflow
 
 evaluation_urls = [
     path("", evaluations.home, name="home"),
@@ -23,6 +23,21 @@ evaluation_urls = [
         "evaluations/<int:pk>/next-year/",
         evaluations.evaluation_create_from_previous_view,
         name="evaluation_create_from_previous",
+    ),
+    path(
+        "evaluations/<int:pk>/evidence/",
+        evidence.evidence_upload_view,
+        name="evidence_upload",
+    ),
+    path(
+        "evaluations/<int:pk>/evidence/<int:evidence_id>/",
+        evidence.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        "evaluations/<int:pk>/evidence/<int:evidence_id>/delete/",
+        evidence.evidence_remove_view,
+        name="evidence_remove",
     ),
     path("indicators/library/", evaluations.indicator_library_view, name="indicator_library"),
 ]

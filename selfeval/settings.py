@@ -175,6 +175,10 @@ IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, m
 IMPORT_MAX_BATCH_BYTES = env_int("IMPORT_MAX_BATCH_BYTES", 200 * 1024 * 1024, minimum=1024)
 # Importing one file is one transaction holding its forms' rows (the import page and
 # the bulk import refuse bigger files; `manage.py import_forms` has no cap).
+# 佐证材料 (projects/services/evidence.py): the largest file, and all files of one form
+# together. Kept in the default storage (STORAGES, MEDIA_ROOT; docs/deploy.md).
+EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_BYTES", 20 * 1024 * 1024, minimum=1024)
+EVIDENCE_MAX_FORM_BYTES = env_int("EVIDENCE_MAX_FORM_BYTES", 200 * 1024 * 1024, minimum=1024)
 IMPORT_MAX_FORMS_PER_FILE = env_int("IMPORT_MAX_FORMS_PER_FILE", 200, minimum=1)
 # .doc/.xls/.wps/.et are converted by LibreOffice (projects/imports/convert.py): seconds
 # one conversion may take before it is killed. A PDF import reads at most this many pages.

@@ -77,6 +77,7 @@ from projects.services.evaluations import (
     evaluation_save_draft,
     project_create,
 )
+from projects.services.evidence import evidence_context
 from projects.services.workflow import (
     SubmissionBlockedError,
     evaluation_save_and_submit,
@@ -506,6 +507,7 @@ def _render_editor(
     context["history"] = project_history(request.user, evaluation.project_id)
     context["events"], context["older_events"] = latest_events(evaluation)
     context["can_submit"] = can_submit(request.user, evaluation)
+    context.update(evidence_context(evaluation, editable=True))
     return render(request, "projects/evaluation_form.html", context, status=status)
 
 
@@ -555,5 +557,6 @@ def _render_read_only(
         "can_start_next_year": can_start_next_year,
         "next_year": next_year,
         "history": project_history(request.user, evaluation.project_id),
+        **evidence_context(evaluation, editable=False),
     }
     return render(request, "projects/evaluation_read.html", context, status=status)

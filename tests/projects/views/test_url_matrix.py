@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.models import Job
 from projects.exports.registry import FORM_EXPORTERS
-from projects.models import Evaluation, ReportingYear
+from projects.models import Evaluation, Evidence, ReportingYear
 from projects.roles import Role
 from tests.factories import make_evaluation, make_project, make_user
 from tests.projects.form_helpers import page_data
@@ -161,6 +163,11 @@ TABLE: dict[str, Case] = {
         "post",
         {**REVIEW_STEP, "outsider": 403, "other_reviewer": 302},
     ),
+    # 佐证材料: an empty upload is refused with a message on the form page (a redirect).
+    "evidence_upload": Case("post", FILLER_WRITE, target="evaluation"),
+    # One file of each form (made by _call_kwargs).
+    "evidence_download": Case("get", FORM_PAGE, target="evidence"),
+    "evidence_remove": Case("post", FILLER_WRITE, target="evidence"),
     "evaluation_reopen": Case(
         "post",
         {**REVIEW_STEP, "reviewer": 403},
@@ -256,6 +263,8 @@ def _call_kwargs(world, name: str, department: str | None) -> tuple[Evaluation, 
         evaluation.refresh_from_db()
     if case.target == "evaluation":
         kwargs["pk"] = evaluation.pk
+    elif case.target == "evidence":
+        kwargs["pk"], kwargs["evidence_id"] = evaluation.pk, _evidence(evaluation).pk
     elif case.target == "project":
         kwargs["pk"] = evaluation.project_id
     elif case.target == "job":
@@ -267,6 +276,24 @@ def _call_kwargs(world, name: str, department: str | None) -> tuple[Evaluation, 
     elif case.target == "year":
         kwargs["pk"] = ReportingYear.objects.get(year=evaluation.year).pk
     return evaluation, kwargs
+
+
+def _evidence(evaluation: Evaluation) -> Evidence:
+    """A stored 佐证材料 file of the form (in the test's own MEDIA_ROOT)."""
+    key = default_storage.save("evidence/matrix", ContentFile(b"%PDF-1.4\n"))
+    return Evidence.objects.create(
+        evaluation=evaluation,
+        name="合同.pdf",
+        key=key,
+        sha256="0" * 64,
+        size=9,
+        content_type="application/pdf",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
 
 
 @pytest.mark.parametrize(("name", "persona", "department"), list(_cases()))
@@ -340,7 +367,8 @@ def test_a_get_of_a_post_only_address_goes_to_its_page(client, world, name, pers
     path = reverse(name, kwargs=kwargs)
     response = client.get(path)
     relation = _relation(persona, department)
-    if TABLE[name].target == "evaluation" and relation in {"outsider", "other_reviewer"}:
+    form_button = TABLE[name].target in {"evaluation", "evidence"}  # a button of a form's page
+    if form_button and relation in {"outsider", "other_reviewer"}:
         assert response.status_code == 404
     elif relation == "anon" and name != "logout":
         assert response.status_code == 302
@@ -348,7 +376,7 @@ def test_a_get_of_a_post_only_address_goes_to_its_page(client, world, name, pers
     else:
         assert response.status_code == 302, f"GET {path} as {persona}: {response.status_code}"
         assert response["Location"] != path
-        if TABLE[name].target == "evaluation":
+        if form_button:
             assert response["Location"] == reverse("evaluation_detail", args=[kwargs["pk"]])
     assert client.head(path).status_code == response.status_code
     assert client.put(path).status_code in {302, 404, 405}

@@ -286,13 +286,15 @@ def test_remove_a_row_then_save_deletes_it(client, filler_a, evaluation_a):
 RECALCULATE_QUERIES = 9
 # The same, plus the project's forms across the years (the 历年自评情况 table), the
 # form's history (修改记录: one query for the events with their users) and the rows of
-# the project's previous form (上年 beside each row: one query, a form as its subquery).
-PAGE_QUERIES = RECALCULATE_QUERIES + 3
+# the project's previous form (上年 beside each row: one query, a form as its subquery)
+# and its 佐证材料 (one query with their rows and uploaders, whatever their number).
+PAGE_QUERIES = RECALCULATE_QUERIES + 4
 # The recalculation's 9, then in one transaction: the versioned UPDATE of the form, the DELETE of
 # removed rows, one UPDATE of all changed rows, one INSERT of the new ones, and the score
 # summary (projects.summaries: rules, the form reloaded with its rows, the upsert), with
-# their savepoints; and one INSERT of the history entry with the field-level changes.
-SAVE_QUERIES = 28
+# their savepoints; one INSERT of the history entry with the field-level changes; and,
+# for the removed row, the SELECT and UPDATE that keep its 佐证材料 on the form (SET_NULL).
+SAVE_QUERIES = 30
 
 
 def _form_with_rows(dept_a, rows):

@@ -274,8 +274,9 @@ def test_save_records_field_level_changes(client, filler_a, evaluation_a):
 
 # session, user, roles, the form with its lines and rows (3), the 一级 weights, the
 # reviewer's departments, the project's forms across the years, the history, and the
-# rows of the project's previous form (上年 beside each row: one query).
-REVIEW_PAGE_QUERIES = 11
+# rows of the project's previous form (上年 beside each row: one query) and the form's
+# 佐证材料 (one query, whatever their number).
+REVIEW_PAGE_QUERIES = 12
 
 
 @pytest.mark.parametrize("rows", [5, 60])
