@@ -133,7 +133,7 @@ def test_macro_file_refused_before_parsing(dept_a):
     data = io.BytesIO(xlsx(["通州区发展和改革委员会", "", "甲", "2024-03-31"]))
     with zipfile.ZipFile(data, "a") as archive:
         archive.writestr("xl/vbaProject.bin", b"\0" * 64)
-    with pytest.raises(ImportFailure, match="任务.xlsm.*宏"):
+    with pytest.raises(ImportFailure, match=r"任务\.xlsm.*宏"):
         read_task_list(data.getvalue(), filename="任务.xlsm")
     assert not EvaluationTask.objects.exists()
 
