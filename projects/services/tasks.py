@@ -85,7 +85,10 @@ def task_issue(
 
 def _hint(match) -> str:
     """The note on a name that several departments could mean ("" when none)."""
-    return f"（{match.ambiguity('部门')}）" if match.ambiguous else ""
+    if not match.ambiguous:
+        return ""
+    names = "".join(f"「{name}」" for name in match.ambiguous)
+    return f"（与已有的{names}去掉编号、空格和标点后相同，无法确定是哪一个，请写全称）"
 
 
 def _place(row: TaskRow) -> tuple[Department, Department | None] | str:

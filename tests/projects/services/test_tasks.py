@@ -167,3 +167,11 @@ def test_start_copies_last_years_form(dept_a, filler_a, admin_user, open_round):
         project=make_project(dept_a, "乙"), year=2024, deadline=DEADLINE, actor=admin_user
     )
     assert task_start(task=blank, user=filler_a).indicators.count() == 0
+
+
+def test_an_ambiguous_department_is_refused_naming_both(admin_user):
+    make_department("区财政局")
+    make_department("区 财政局")
+    with pytest.raises(ValidationError, match=r"「区 财政局」「区财政局」.*请写全称"):
+        issue(xlsx(["区·财政局", "", "甲", "2024-03-31"]), admin_user)
+    assert not Project.objects.exists()
