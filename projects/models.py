@@ -264,6 +264,46 @@ class ReportingYear(models.Model):
         return f"{self.year}年度（{'开放填报' if self.is_open else '已截止'}）"
 
 
+class EvaluationTask(models.Model):
+    """A 自评任务: the admin asks for a project's form of a year, by a deadline.
+
+    Its state is read from the project's form of that year (``projects.selectors.tasks``):
+    未开始 while there is none, else the form's status; 逾期 when the form is not
+    submitted or approved once the deadline has passed.
+    """
+
+    year = models.PositiveSmallIntegerField(
+        "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="tasks", verbose_name="项目"
+    )
+    deadline = models.DateField("截止日期")
+    created_at = models.DateTimeField("下达时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="下达人",
+    )
+
+    class Meta:
+        ordering = ["-year", "project__department__name", "project__name"]
+        verbose_name = "自评任务"
+        verbose_name_plural = "自评任务"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="task_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="task_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度 {self.project}（{self.deadline:%Y-%m-%d}截止）"
+
+
 class BudgetLine(models.Model):
     """One row of the 项目资金（万元） block; amounts in 万元."""
 

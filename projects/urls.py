@@ -39,6 +39,7 @@ evaluation_urls = [
         evidence.evidence_remove_view,
         name="evidence_remove",
     ),
+    path("tasks/<int:pk>/start/", evaluations.task_start_view, name="task_start"),
     path("indicators/library/", evaluations.indicator_library_view, name="indicator_library"),
 ]
 
@@ -67,6 +68,7 @@ dashboard_urls = [
     path("projects/<int:pk>/", dashboard.project_detail, name="dashboard_project"),
     path("indicators/", dashboard.indicator_library_page, name="dashboard_indicators"),
     path("report/", dashboard.dashboard_report, name="dashboard_report"),
+    path("tasks/", dashboard.dashboard_tasks, name="dashboard_tasks"),
 ]
 
 import_urls = (
@@ -102,6 +104,14 @@ manage_urls = (
         path("years/", manage.year_list, name="years"),
         path("years/new/", manage.year_create_view, name="year_create"),
         path("years/<int:pk>/", manage.year_edit_view, name="year_edit"),
+        path("tasks/", manage.task_list, name="tasks"),
+        path(
+            "tasks/<int:year>/from-previous/",
+            manage.task_issue_previous_view,
+            name="task_issue_previous",
+        ),
+        path("tasks/<int:year>/new/", manage.task_create_view, name="task_create"),
+        path("tasks/<int:year>/upload/", manage.task_upload_view, name="task_upload"),
     ],
     "manage",
 )

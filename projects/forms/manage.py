@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from projects.forms.evaluations import forget_ignored
-from projects.models import Department, ReportingYear
+from projects.models import Department, Project, ReportingYear
 from projects.roles import Role
 from projects.services.manage import department_move_problem
 from projects.text import CleanCharField
@@ -337,3 +337,46 @@ class ReportingYearForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         """Uniqueness is checked in ``clean_year`` with a Chinese message."""
+
+
+# --- 自评任务 ----------------------------------------------------------------------
+
+_DEADLINE = forms.DateField(
+    label="截止日期",
+    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    error_messages={
+        "required": "请填写截止日期",
+        "invalid": "日期格式应为 年-月-日，例如 2025-03-31",
+    },
+)
+
+
+class TaskDeadlineForm(forms.Form):
+    """按上年度下达: only the deadline (the year is the page's)."""
+
+    deadline = _DEADLINE
+
+
+class TaskForm(forms.Form):
+    """A task picked by hand: a project and its deadline."""
+
+    project = forms.ModelChoiceField(
+        label="项目",
+        queryset=Project.objects.select_related("department"),
+        error_messages={"required": "请选择项目", "invalid_choice": "所选项目不存在"},
+    )
+    deadline = _DEADLINE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].label_from_instance = lambda p: f"{p.department.name} / {p.name}"
+
+
+class TaskUploadForm(forms.Form):
+    """The 任务清单 (.xlsx) to upload."""
+
+    file = forms.FileField(
+        label="任务清单（.xlsx）",
+        help_text="第一张工作表，表头为 主管部门、实施单位（可选）、项目名称、截止日期",
+        error_messages={"required": "请选择要上传的 Excel 文件", "empty": "上传的文件是空的"},
+    )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from projects.exports.registry import REPORT_EXPORTER
 from projects.exports.report import report_title, year_report
 from projects.exports.report_charts import ChartFontMissing
 from projects.models import Department
+from projects.permissions import reviews_its_scope
 from projects.selectors.dashboard import (
     STATUS_COLUMNS,
     Dashboard,
@@ -38,6 +40,7 @@ from projects.selectors.evaluations import (
     filter_evaluations,
     scoring_rules,
 )
+from projects.selectors.tasks import department_counts, state_label, task_years, tasks_for_user
 from projects.views.exports import _download, summary_in_background
 
 EXCEL_EXPORT_URL_NAME = "evaluations_export"  # the list's Excel summary
@@ -77,6 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "department_id": department_id,
         "status_columns": STATUS_COLUMNS,
         "list_url": reverse("home"),
+        "tasks_url": reverse("dashboard_tasks") if reviews_its_scope(request.user) else "",
     }
     if year is not None:
         board = year_dashboard(
@@ -285,3 +289,24 @@ def indicator_library_page(request: HttpRequest) -> HttpResponse:
             "q": query,
         },
     )
+
+
+@login_required
+@require_safe
+def dashboard_tasks(request: HttpRequest) -> HttpResponse:
+    """For reviewers and admins: per 主管部门 of their scope, what is not started or overdue."""
+    if not reviews_its_scope(request.user):
+        raise PermissionDenied("只有审核人和管理员可以查看各部门的任务进度")
+    years = task_years(request.user)
+    year = _int(request.GET.get("year"), low=2000, high=2100) or (years[0] if years else None)
+    context: dict[str, object] = {"year": year, "years": years}
+    if year is not None:
+        late = [
+            task
+            for task in tasks_for_user(request.user, year)
+            if task.overdue or task.form_status is None
+        ]
+        for task in late:
+            task.state = state_label(task)
+        context.update(counts=department_counts(request.user, year), tasks=late)
+    return render(request, "projects/dashboard/tasks.html", context)

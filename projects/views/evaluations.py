@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from indicators.scoring import FormResult, ScoringRules, score_form
 from projects.conflicts import Conflict, Rebased, conflict_for, rebased_data
-from projects.decorators import post_only_form
+from projects.decorators import post_only, post_only_form
 from projects.exports.sheet import build_sheet
 from projects.form_table import edit_table, read_table, with_previous
 from projects.forms.evaluations import (
@@ -63,6 +63,7 @@ from projects.selectors.evaluations import (
     scoring_rules,
     with_rows,
 )
+from projects.selectors.tasks import pending_tasks, task_in_scope
 from projects.selectors.workflow import (
     HISTORY_PER_PAGE,
     evaluation_events,
@@ -78,6 +79,7 @@ from projects.services.evaluations import (
     project_create,
 )
 from projects.services.evidence import evidence_context
+from projects.services.tasks import task_start
 from projects.services.workflow import (
     SubmissionBlockedError,
     evaluation_save_and_submit,
@@ -153,6 +155,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 list(ReportingYear.objects.filter(is_open=True)) if can_create(request.user) else []
             ),
             "todos": todos,
+            # 待填报: the tasks of the user's departments that have no form yet.
+            "pending_tasks": pending_tasks(request.user) if can_create(request.user) else [],
             "drill_down": list(summary_filters(request.GET)),
             # A big selection's Excel summary is a background job (its filters, POSTed).
             "xlsx_job_params": (
@@ -248,6 +252,28 @@ def evaluation_create_from_previous_view(request: HttpRequest, pk: int) -> HttpR
             previous=previous.year, year=evaluation.year, project=previous.project.name
         ),
     )
+    return redirect(evaluation)
+
+
+@login_required
+@post_only(lambda request, pk: reverse("home"))
+def task_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """开始填报 a task: its form, copied from last year's where there is one (one click)."""
+    task = task_in_scope(request.user, pk)
+    if not can_create(request.user):
+        raise PermissionDenied(READ_ONLY_ROLE)
+    try:
+        evaluation = task_start(task=task, user=request.user)
+    except EvaluationExistsError as exc:
+        opened = _open_existing(request, exc)
+        if opened is not None:
+            return opened
+        messages.error(request, "；".join(exc.messages))
+        return redirect("home")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("home")
+    messages.success(request, CREATED.format(year=task.year, project=task.project.name))
     return redirect(evaluation)
 
 

@@ -17,6 +17,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from projects.decorators import named, post_only
@@ -25,12 +27,18 @@ from projects.forms.manage import (
     DepartmentMergeForm,
     PasswordResetForm,
     ReportingYearForm,
+    TaskDeadlineForm,
+    TaskForm,
+    TaskUploadForm,
     UserFilterForm,
     UserForm,
 )
+from projects.imports.base import DEFAULT_MAX_BYTES, ImportFailure, human_size
+from projects.imports.task_list import read_task_list
 from projects.models import Department, DepartmentAssignment, Evaluation, ReportingYear
 from projects.roles import Role
 from projects.selectors.evaluations import is_admin
+from projects.selectors.tasks import department_counts, state_label, task_years, tasks_for_user
 from projects.services.manage import (
     UserData,
     change_log,
@@ -44,6 +52,12 @@ from projects.services.manage import (
     user_role,
     user_set_password,
     user_update,
+)
+from projects.services.tasks import (
+    Issued,
+    task_issue,
+    tasks_issue_from_list,
+    tasks_issue_from_previous,
 )
 
 NOT_ADMIN = "只有管理员可以进行系统管理"
@@ -396,3 +410,119 @@ def year_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "projects/manage/year_form.html",
         {"tab": "years", "form": form, "target": target, "log": change_log(target)},
     )
+
+
+# --- 自评任务 ----------------------------------------------------------------------
+
+
+def _task_year(request: HttpRequest) -> int:
+    """The year asked for (?year=), else the newest open year, else the newest with tasks."""
+    asked = request.GET.get("year", "")
+    if asked.isdigit() and 2000 <= int(asked) <= 2100:
+        return int(asked)
+    open_year = ReportingYear.objects.filter(is_open=True).first()
+    if open_year is not None:
+        return open_year.year
+    years = task_years(request.user)
+    return years[0] if years else timezone.localdate().year
+
+
+@login_required
+@require_safe
+def task_list(request: HttpRequest) -> HttpResponse:
+    """The year's 自评任务 with their state, the counts per 主管部门, and the ways to issue."""
+    _require_admin(request)
+    return _task_page(request, _task_year(request))
+
+
+def _task_page(request: HttpRequest, year: int, *, status: int = 200, **forms) -> HttpResponse:
+    record = ReportingYear.objects.filter(year=year).first()
+    deadline = {"deadline": record.deadline} if record and record.deadline else {}
+    tasks = list(tasks_for_user(request.user, year))
+    for task in tasks:
+        task.state = state_label(task)
+    context = {
+        "tab": "tasks",
+        "year": year,
+        "record": record,
+        "years": sorted({year, *task_years(request.user)}, reverse=True),
+        "tasks": tasks,
+        "counts": department_counts(request.user, year),
+        "previous_form": forms.get("previous_form") or TaskDeadlineForm(initial=deadline),
+        "task_form": forms.get("task_form") or TaskForm(initial=deadline),
+        "upload_form": forms.get("upload_form") or TaskUploadForm(),
+    }
+    return render(request, "projects/manage/tasks.html", context, status=status)
+
+
+def _issued(request: HttpRequest, year: int, issued: Issued) -> HttpResponse:
+    text = f"已下达{year}年度的自评任务 {issued.created} 个"
+    if issued.new_projects:
+        text += f"（新建项目 {issued.new_projects} 个）"
+    if issued.existing:
+        text += f"；{issued.existing} 个项目已有本年度的任务，未改动"
+    messages.success(request, text + "。")
+    return redirect(f"{reverse('manage:tasks')}?year={year}")
+
+
+def _tasks_page(request: HttpRequest, year: int) -> str:
+    return f"{reverse('manage:tasks')}?year={year}"
+
+
+@login_required
+@post_only(_tasks_page)
+def task_issue_previous_view(request: HttpRequest, year: int) -> HttpResponse:
+    """按上年度下达: every project with a form last year gets one for this year."""
+    _require_admin(request)
+    form = TaskDeadlineForm(request.POST)
+    if form.is_valid():
+        try:
+            issued = tasks_issue_from_previous(
+                year=year, deadline=form.cleaned_data["deadline"], actor=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _issued(request, year, issued)
+    return _task_page(request, year, status=400, previous_form=form)
+
+
+@login_required
+@post_only(_tasks_page)
+def task_create_view(request: HttpRequest, year: int) -> HttpResponse:
+    """One task, for a project picked by hand."""
+    _require_admin(request)
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        try:
+            task = task_issue(actor=request.user, year=year, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已下达「{task.project.name}」{year}年度的自评任务。")
+            return redirect(_tasks_page(request, year))
+    return _task_page(request, year, status=400, task_form=form)
+
+
+@login_required
+@post_only(_tasks_page)
+def task_upload_view(request: HttpRequest, year: int) -> HttpResponse:
+    """The uploaded 任务清单: every row issued, or none (the message names the rows)."""
+    _require_admin(request)
+    form = TaskUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > DEFAULT_MAX_BYTES:
+                raise ImportFailure(
+                    f"文件超过 {human_size(DEFAULT_MAX_BYTES)}", filename=upload.name
+                )
+            rows = read_task_list(upload.read(), filename=upload.name)
+            issued = tasks_issue_from_list(rows=rows, year=year, actor=request.user)
+        except ImportFailure as failure:
+            form.add_error("file", str(failure))
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return _issued(request, year, issued)
+    return _task_page(request, year, status=400, upload_form=form)

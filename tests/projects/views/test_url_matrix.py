@@ -15,6 +15,7 @@ must state who may reach it. ``LOGIN`` means a redirect to the login page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.models import Job
 from projects.exports.registry import FORM_EXPORTERS
-from projects.models import Evaluation, Evidence, ReportingYear
+from projects.models import Evaluation, EvaluationTask, Evidence, ReportingYear
 from projects.roles import Role
 from tests.factories import make_evaluation, make_project, make_user
 from tests.projects.form_helpers import page_data
@@ -68,8 +69,8 @@ OWN_JOB = _expect(filler=200, outsider=404, reviewer=404, other_reviewer=404, ad
 class Case:
     """How to call a URL and what each relation gets.
 
-    ``target``: what the URL's arguments name ("evaluation", "project", "job", "user",
-    "department", "year" or None).
+    ``target``: what the URL's arguments name ("evaluation", "project", "task", "job",
+    "user", "department", "year" or None).
     ``status``: the state the forms are put in first. ``data``: the POST body.
     """
 
@@ -98,6 +99,8 @@ TABLE: dict[str, Case] = {
     "dashboard_indicators": Case("get", EVERY_ROLE),
     # The 年度报告 of the latest year the user has forms in, as .docx (a small scope).
     "dashboard_report": Case("get", EVERY_ROLE),
+    # Per department, what is not started or overdue: for those who review (scoped).
+    "dashboard_tasks": Case("get", {**EVERY_ROLE, "filler": 403, "outsider": 403}),
     "imports:upload": Case("get", ADMIN_ONLY),
     # An unknown upload token: the admin's 404, everyone else's 403 (role first).
     "imports:preview": Case("get", {**ADMIN_ONLY, "admin": 404}, kwargs={"token": "x" * 22}),
@@ -122,6 +125,13 @@ TABLE: dict[str, Case] = {
     "manage:years": Case("get", ADMIN_ONLY),
     "manage:year_create": Case("get", ADMIN_ONLY),
     "manage:year_edit": Case("get", ADMIN_ONLY, target="year"),
+    "manage:tasks": Case("get", ADMIN_ONLY),
+    # Empty forms: the admin gets the 自评任务 page back with the messages (400).
+    "manage:task_issue_previous": Case(
+        "post", {**ADMIN_ONLY, "admin": 400}, kwargs={"year": "2024"}
+    ),
+    "manage:task_create": Case("post", {**ADMIN_ONLY, "admin": 400}, kwargs={"year": "2024"}),
+    "manage:task_upload": Case("post", {**ADMIN_ONLY, "admin": 400}, kwargs={"year": "2024"}),
     # One object per department: its filler's account, the department itself.
     "manage:user_edit": Case("get", ADMIN_ONLY, target="user"),
     # An empty password form: the admin gets the page back with the messages (400).
@@ -146,6 +156,8 @@ TABLE: dict[str, Case] = {
     "evaluation_recalculate": Case("post", FILLER_PARTIAL, target="evaluation", data="page"),
     "evaluation_rows": Case("post", FILLER_PARTIAL, target="evaluation", data="page"),
     "evaluation_create_from_previous": Case("post", FILLER_WRITE, target="evaluation"),
+    # The task's project already has its form: the filler is sent to it.
+    "task_start": Case("post", FILLER_WRITE, target="task"),
     "evaluation_submit": Case("post", FILLER_WRITE, target="evaluation", data="version"),
     "evaluation_review": Case(
         "post", REVIEW_STEP, target="evaluation", status="submitted", data="review"
@@ -234,6 +246,10 @@ def world(dept_a, dept_b, filler_a, filler_b, reviewer_a, admin_user):
         "admin": admin_user,
         "anon": None,
     }
+    for evaluation in forms.values():
+        EvaluationTask.objects.create(
+            project=evaluation.project, year=evaluation.year, deadline=date(2024, 3, 31)
+        )
     jobs = {
         key: Job.objects.create(kind=Job.Kind.YEAR_ZIP, key=f"2023-{key}", user=user)
         for key, user in (("A", filler_a), ("B", filler_b))
@@ -267,6 +283,8 @@ def _call_kwargs(world, name: str, department: str | None) -> tuple[Evaluation, 
         kwargs["pk"], kwargs["evidence_id"] = evaluation.pk, _evidence(evaluation).pk
     elif case.target == "project":
         kwargs["pk"] = evaluation.project_id
+    elif case.target == "task":
+        kwargs["pk"] = EvaluationTask.objects.get(project=evaluation.project_id).pk
     elif case.target == "job":
         kwargs["pk"] = jobs[department].pk
     elif case.target == "user":

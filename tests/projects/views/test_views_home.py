@@ -170,15 +170,15 @@ def _bulk_forms(department, count, rows=3):
 # The list's queries, whatever the number of forms: session, user, roles; the years and
 # departments of the filters; the page count; the page; its budget lines and rows
 # (prefetched); the 一级 weights of the scoring rules; the years open for filling
-# (shown to fillers).
-LIST_QUERIES = 11
+# (shown to fillers); the 自评任务 without a form (待填报, shown to fillers).
+LIST_QUERIES = 12
 # A grade or error filter runs in SQL on the stored summaries. Forms without a current
 # summary are scored live: one query for them and two prefetches of their rows, then
 # the page's own two prefetches (the forms made here in bulk have no summary yet).
-LIST_QUERIES_SCORED = 14
+LIST_QUERIES_SCORED = 15
 # With every summary current: the stale forms' query finds none, and the page shows
 # the stored 总分/等级/errors without loading any rows.
-LIST_QUERIES_FROM_SUMMARIES = 10
+LIST_QUERIES_FROM_SUMMARIES = 11
 
 
 @pytest.mark.parametrize("count", [10, 500])
