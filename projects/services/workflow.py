@@ -401,7 +401,7 @@ def evaluations_approve(*, versions: dict[int, int], comment: str, user: User) -
     loaded = with_rows(
         evaluations_for_user(user)
         .filter(pk__in=list(versions))
-        .select_related("summary", "project__implementing_unit__parent")
+        .select_related("summary")
     )
     found = {
         evaluation.pk: (evaluation, score)
