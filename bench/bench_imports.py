@@ -21,35 +21,19 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_exports import median_ms  # noqa: E402
 from bench.synthetic import setup_django  # noqa: E402
 
 DATABASE = "/tmp/selfeval-bench-imports.sqlite3"
 DEMO_PROJECT = "帮扶专项资金"
-
-
-def median_ms(function, repeat: int) -> dict:
-    """Median wall and CPU milliseconds of ``repeat`` calls, after one warm-up call."""
-    function()
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        function()
-        walls.append((time.perf_counter() - wall) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
-    return {
-        "wall_ms": round(statistics.median(walls), 1),
-        "cpu_ms": round(statistics.median(cpus), 1),
-    }
 
 
 def demo_sheets():

@@ -21,28 +21,16 @@ import json
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_exports import Timer  # noqa: E402
 from bench.synthetic import ensure_forms, setup_django  # noqa: E402
 
 YEAR = 2024
 REPORT_PATH = Path("/tmp/selfeval-bench-report.docx")
-
-
-class Timer:
-    """Wall and CPU time of a block (CPU time: what a busy shared machine distorts least)."""
-
-    def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall = time.perf_counter() - self.wall
-        self.cpu = time.process_time() - self.cpu
 
 
 def child() -> dict:
