@@ -399,9 +399,7 @@ def evaluations_approve(*, versions: dict[int, int], comment: str, user: User) -
     if message := too_long("整表审核意见", COMMENT_MAX, comment):
         raise ValidationError(message)
     loaded = with_rows(
-        evaluations_for_user(user)
-        .filter(pk__in=list(versions))
-        .select_related("summary")
+        evaluations_for_user(user).filter(pk__in=list(versions)).select_related("summary")
     )
     found = {
         evaluation.pk: (evaluation, score)
