@@ -10,6 +10,7 @@ touches them. The fields of a 项目资金 line and of a 三级 row are ``projec
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -423,7 +424,8 @@ _COMPUTED_BUDGET_KEYS = {"execution_rate", "score"}
 _COMPUTED_ROW_KEYS = {"quantitative", "suggested_score", "counted_score"}
 
 
-def _written_keys() -> tuple[set[str], set[str], set[str], set[str]]:
+@functools.cache
+def _written_keys() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
     """The keys of a form, its budget, a 项目资金 line and a 三级 row as the writer writes them."""
     sample = FormData(
         year=2000,
@@ -436,10 +438,10 @@ def _written_keys() -> tuple[set[str], set[str], set[str], set[str]]:
     )
     data = form_data_to_dict(sample)
     return (
-        set(data) | _COMPUTED_FORM_KEYS,
-        set(data["budget"]) | _COMPUTED_BUDGET_KEYS,
-        set(data["budget_lines"][0]),
-        set(data["indicators"][0]) | _COMPUTED_ROW_KEYS,
+        frozenset(data) | _COMPUTED_FORM_KEYS,
+        frozenset(data["budget"]) | _COMPUTED_BUDGET_KEYS,
+        frozenset(data["budget_lines"][0]),
+        frozenset(data["indicators"][0]) | _COMPUTED_ROW_KEYS,
     )
 
 

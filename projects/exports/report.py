@@ -411,46 +411,31 @@ def _money_section(document, report: YearReport) -> None:
         )
 
 
+def _distribution(document, title: str, heading: str, buckets) -> None:
+    """A distribution (等级, 总分 bands): its table with shares and total, then its chart."""
+    counted = sum(bucket.count.value for bucket in buckets)
+    _subheading(document, title)
+    _table(
+        document,
+        [(heading, 4), ("张数", 3), ("占比", 3)],
+        [[b.label, b.count.value, _share(b.count.value, counted)] for b in buckets],
+        total=["合计", counted, _share(counted, counted)],
+    )
+    chart_title = title.split("）", 1)[-1]  # "（一）等级分布" → "等级分布"
+    labels, counts = [b.label for b in buckets], [b.count.value for b in buckets]
+    _chart(document, _charts().bar_chart(chart_title, labels, counts))
+
+
 def _results(document, report: YearReport) -> None:
     board = report.board
-    graded = sum(bucket.count.value for bucket in board.grades)  # type: ignore[misc]
     _heading(document, "三、自评结果")
     _text(
         document,
         f"平均总分 {format_score(board.average_score) or '—'}（{board.averaged} 张已提交或已通过、"
         "分值合计为 100 的自评表的平均，不含草稿和退回）。",
     )
-    _subheading(document, "（一）等级分布")
-    _table(
-        document,
-        [("等级", 4), ("张数", 3), ("占比", 3)],
-        [[b.label, b.count.value, _share(b.count.value, graded)] for b in board.grades],  # type: ignore[arg-type]
-        total=["合计", graded, _share(graded, graded)],
-    )
-    _chart(
-        document,
-        _charts().bar_chart(
-            "等级分布",
-            [b.label for b in board.grades],
-            [b.count.value for b in board.grades],  # type: ignore[misc]
-        ),
-    )
-    scored = sum(bucket.count.value for bucket in board.scores)  # type: ignore[misc]
-    _subheading(document, "（二）总分分布")
-    _table(
-        document,
-        [("总分", 4), ("张数", 3), ("占比", 3)],
-        [[b.label, b.count.value, _share(b.count.value, scored)] for b in board.scores],  # type: ignore[arg-type]
-        total=["合计", scored, _share(scored, scored)],
-    )
-    _chart(
-        document,
-        _charts().bar_chart(
-            "总分分布",
-            [b.label for b in board.scores],
-            [b.count.value for b in board.scores],  # type: ignore[misc]
-        ),
-    )
+    _distribution(document, "（一）等级分布", "等级", board.grades)
+    _distribution(document, "（二）总分分布", "总分", board.scores)
     _subheading(document, f"（三）总分最低的 {len(board.lowest_scores)} 张自评表")
     _table(
         document,
